@@ -1,0 +1,420 @@
+package org.cernvm.copilot.agent;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.Command;
+import org.cernvm.copilot.protocol.Drain;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.GetJob;
+import org.cernvm.copilot.protocol.HaveGetJob;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobSpec;
+import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.Kill;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.Usage;
+import org.cernvm.copilot.protocol.WantGetJob;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.BusException;
+import org.cernvm.copilot.protocol.bus.Incoming;
+import org.cernvm.copilot.protocol.bus.Response;
+import org.cernvm.copilot.protocol.time.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CoPilot agent: it offers each free slot to the job-manager service, runs the jobs it is given as
+ * real processes, heartbeats at a third of the lease, obeys {@code kill} and {@code drain}, and reports
+ * each job's end until a job manager acknowledges it.
+ *
+ * <p>Disconnects: payloads keep running while the XMPP connection is down; heartbeats and reports fail
+ * and are retried, going to the service address rather than the job manager that granted the lease, so
+ * that any replica can answer. A heartbeat answered {@code FENCED} means the lease was taken back while
+ * the agent was away: the payload is killed and its end is not reported.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+  private final AgentConfig config;
+  private final Bus bus;
+  private final Scheduler scheduler;
+  private final Executor executor;
+  private final HttpClient http;
+  private final Address service;
+  private final Instant startedAt;
+  private final Map<String, JobRun> running = new ConcurrentHashMap<>();
+  private final AtomicInteger activeSlots = new AtomicInteger();
+  private final AtomicInteger jobsRun = new AtomicInteger();
+  private final CompletableFuture<String> drained = new CompletableFuture<>();
+  private volatile String drainReason;
+  private volatile boolean closed;
+
+  /** Creates an agent; {@link #start} sets it to work. */
+  public Agent(AgentConfig config, Bus bus, Scheduler scheduler, Executor executor) {
+    this.config = config;
+    this.bus = bus;
+    this.scheduler = scheduler;
+    this.executor = executor;
+    this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+    this.service = Address.of(config.service());
+    this.startedAt = scheduler.clock().instant();
+  }
+
+  /** Starts one request loop per slot. */
+  public void start() {
+    bus.subscribe(this::onUnsolicited);
+    log.info("agent {} offering {} slot(s) of {} to {}", config.agentId(), config.slots(),
+        config.slotResources(config.lifetime()), service);
+    for (int i = 0; i < config.slots(); i++) {
+      activeSlots.incrementAndGet();
+      Slot slot = new Slot(i + 1);
+      executor.execute(slot::ask);
+    }
+  }
+
+  /** Completes with the drain reason once the agent has been told to drain and its last job has ended. */
+  public CompletableFuture<String> drained() {
+    return drained;
+  }
+
+  /** How many jobs this agent has started. */
+  public int jobsRun() {
+    return jobsRun.get();
+  }
+
+  /** The ids of the jobs running now. */
+  public List<String> runningJobs() {
+    return List.copyOf(running.keySet());
+  }
+
+  /** Stops taking work and lets running jobs finish; {@link #drained} completes when they have. */
+  public void drain(String reason) {
+    if (drainReason == null) {
+      drainReason = reason;
+      log.info("agent {} draining: {}", config.agentId(), reason);
+    }
+    checkDrained();
+  }
+
+  private void checkDrained() {
+    if (drainReason != null && activeSlots.get() == 0 && running.isEmpty()) {
+      drained.complete(drainReason);
+    }
+  }
+
+  private void onUnsolicited(Incoming in) {
+    if (in.message() instanceof Request r) {
+      try {
+        bus.send(in.from(), new ErrorReply(MessageIds.next(), now(), r.id(), ErrorCode.UNSUPPORTED, false,
+            "agents take commands only in heartbeat replies"));
+      } catch (BusException e) {
+        log.debug("cannot answer {}: {}", in.from(), e.getMessage());
+      }
+    }
+  }
+
+  private Instant now() {
+    return scheduler.clock().instant();
+  }
+
+  /** One job slot: a loop of asking for work, running a job, and asking again. */
+  private final class Slot {
+    private final int number;
+    private int idleRounds;
+
+    Slot(int number) {
+      this.number = number;
+    }
+
+    void ask() {
+      if (closed || drainReason != null) {
+        activeSlots.decrementAndGet();
+        checkDrained();
+        return;
+      }
+      Duration left = config.lifetime().minus(Duration.between(startedAt, now()));
+      if (left.isNegative() || left.isZero()) {
+        drain("VM lifetime of " + config.lifetime() + " is over");
+        ask();
+        return;
+      }
+      WantGetJob want = new WantGetJob(MessageIds.next(), now(), config.agentId(), config.slotResources(left));
+      bus.request(service, want, config.requestTimeout()).whenComplete((resp, err) -> {
+        if (err != null) {
+          idle("no job manager offered work: " + err.getMessage());
+        } else if (resp.reply() instanceof HaveGetJob) {
+          claimFrom(resp.from(), want);
+        } else {
+          accept(resp);
+        }
+      });
+    }
+
+    private void claimFrom(Address jobManager, WantGetJob want) {
+      GetJob get = new GetJob(MessageIds.next(), now(), config.agentId(), want.resources());
+      bus.request(jobManager, get, config.requestTimeout()).whenComplete((resp, err) -> {
+        if (err != null) {
+          idle("getJob from " + jobManager + " failed: " + err.getMessage());
+        } else {
+          accept(resp);
+        }
+      });
+    }
+
+    private void accept(Response resp) {
+      Reply reply = resp.reply();
+      if (reply instanceof RunJob run) {
+        idleRounds = 0;
+        JobRun job = new JobRun(this, resp.from(), run);
+        running.put(run.job().jobId(), job);
+        jobsRun.incrementAndGet();
+        executor.execute(job::start);
+      } else if (reply instanceof ErrorReply e && e.code() == ErrorCode.DRAINING) {
+        drain(e.message());
+        ask();
+      } else if (reply instanceof ErrorReply e) {
+        idle(resp.from() + " answered " + e.code() + ": " + e.message());
+      } else {
+        idle("unexpected " + reply.verb() + " from " + resp.from());
+      }
+    }
+
+    private void idle(String why) {
+      long min = config.idleBackoffMin().toMillis();
+      long delay = Math.min(config.idleBackoffMax().toMillis(), min << Math.min(idleRounds, 16));
+      idleRounds++;
+      log.debug("slot {}: {}; asking again in {} ms", number, why, delay);
+      scheduler.schedule(Duration.ofMillis(delay), () -> executor.execute(this::ask));
+    }
+
+    void jobEnded(JobRun job) {
+      running.remove(job.spec.jobId(), job);
+      executor.execute(this::ask);
+    }
+  }
+
+  /** One job on one slot, from staging its inputs to the acknowledgement of its end. */
+  private final class JobRun {
+    private final Slot slot;
+    private final RunJob run;
+    private final JobSpec spec;
+    private final Payload payload;
+    private final Duration heartbeatPeriod;
+    private volatile Address target;
+    private volatile JobState state = JobState.STAGING_IN;
+    private volatile boolean leaseLost;
+    private volatile boolean ended;
+    private Outcome killedAs;
+    private String killReason;
+    private Scheduler.Cancellable heartbeats;
+    private Scheduler.Cancellable ttlTimer;
+    private Instant giveUpAt;
+
+    JobRun(Slot slot, Address jobManager, RunJob run) {
+      this.slot = slot;
+      this.run = run;
+      this.spec = run.job();
+      this.target = jobManager;
+      this.payload = new Payload(spec,
+          config.workDir().resolve(config.agentId()).resolve(spec.jobId() + "." + run.lease().epoch()), scheduler);
+      Duration lease = Duration.between(now(), run.lease().deadline());
+      Duration third = lease.dividedBy(3);
+      this.heartbeatPeriod = third.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : third;
+    }
+
+    void start() {
+      log.info("slot {} runs {} (epoch {}) from {}: {} {}", slot.number, spec.jobId(), run.lease().epoch(), target,
+          spec.command(), spec.args());
+      heartbeats = scheduler.every(heartbeatPeriod, this::heartbeat);
+      try {
+        payload.stageInputs(http, config.requestTimeout().multipliedBy(10));
+      } catch (IOException | RuntimeException e) {
+        finish(Outcome.FAILED, -1, "cannot stage inputs: " + e.getMessage());
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        finish(Outcome.FAILED, -1, "interrupted while staging inputs");
+        return;
+      }
+      synchronized (this) {
+        if (killedAs != null || leaseLost) {
+          finish(killedAs == null ? Outcome.KILLED : killedAs, -1, killReason);
+          return;
+        }
+        state = JobState.RUNNING;
+        try {
+          payload
+              .start(Map.of(
+                      "COPILOT_JOB_ID", spec.jobId(),
+                      "COPILOT_AGENT_ID", config.agentId(),
+                      "COPILOT_CORES", Integer.toString(spec.cores()),
+                      "COPILOT_WORKDIR", payload.directory().toString()),
+                  config.sampleInterval())
+              .whenCompleteAsync((code, err) -> onExit(code == null ? -1 : code), executor);
+        } catch (IOException | RuntimeException e) {
+          finish(Outcome.FAILED, -1, "cannot start " + spec.command() + ": " + e.getMessage());
+          return;
+        }
+        ttlTimer = scheduler.schedule(spec.ttl(),
+            () -> kill(Outcome.TTL_EXCEEDED, "TTL of " + spec.ttl() + " exceeded"));
+      }
+    }
+
+    synchronized void kill(Outcome as, String reason) {
+      if (killedAs != null) {
+        return;
+      }
+      killedAs = as;
+      killReason = reason;
+      log.info("killing {}: {}", spec.jobId(), reason);
+      if (state == JobState.RUNNING) {
+        payload.signal(false);
+        scheduler.schedule(config.killGrace(), () -> payload.signal(true));
+      }
+    }
+
+    private void onExit(int exitCode) {
+      if (ttlTimer != null) {
+        ttlTimer.cancel();
+      }
+      state = JobState.STAGING_OUT;
+      if (leaseLost) {
+        abandon("its lease was taken back");
+        return;
+      }
+      Outcome outcome;
+      String diagnostic;
+      List<OutputFile> outputs = List.of();
+      synchronized (this) {
+        outcome = killedAs;
+        diagnostic = killReason;
+      }
+      try {
+        outputs = payload.outputs();
+        if (outcome == null && exitCode != 0) {
+          outcome = Outcome.FAILED;
+          diagnostic = "payload exited with code " + exitCode;
+        } else if (outcome == null && !payload.missingOutputs().isEmpty()) {
+          outcome = Outcome.FAILED;
+          diagnostic = "missing outputs: " + payload.missingOutputs();
+        } else if (outcome == null) {
+          outcome = Outcome.SUCCEEDED;
+          diagnostic = "";
+        }
+      } catch (IOException e) {
+        outcome = Outcome.FAILED;
+        diagnostic = "cannot read outputs: " + e.getMessage();
+      }
+      report(outcome, exitCode, diagnostic, outputs);
+    }
+
+    private void finish(Outcome outcome, int exitCode, String diagnostic) {
+      state = JobState.STAGING_OUT;
+      report(outcome, exitCode, diagnostic, List.of());
+    }
+
+    private void report(Outcome outcome, int exitCode, String diagnostic, List<OutputFile> outputs) {
+      if (giveUpAt == null) {
+        giveUpAt = now().plus(config.reportGiveUp());
+        log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode, diagnostic.isEmpty() ? "" : ": " + diagnostic);
+      }
+      Usage usage = payload.usage();
+      JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
+          exitCode, diagnostic, usage, outputs);
+      bus.request(target, done, config.requestTimeout()).whenComplete((resp, err) -> {
+        if (err == null && resp.reply() instanceof Ack) {
+          abandon(null);
+        } else if (err == null && resp.reply() instanceof ErrorReply e && !e.retryable()) {
+          log.error("{}: jobDone refused by {}: {}: {}", spec.jobId(), resp.from(), e.code(), e.message());
+          abandon(null);
+        } else if (now().isAfter(giveUpAt)) {
+          log.error("{}: no job manager acknowledged its end within {}; giving up", spec.jobId(), config.reportGiveUp());
+          abandon(null);
+        } else {
+          String why = err != null ? err.getMessage() : resp.from() + " answered " + resp.reply().verb();
+          log.warn("{}: jobDone not acknowledged ({}); retrying via {}", spec.jobId(), why, service);
+          target = service;
+          Duration retry = heartbeatPeriod.compareTo(Duration.ofSeconds(5)) < 0 ? heartbeatPeriod : Duration.ofSeconds(5);
+          scheduler.schedule(retry, () -> executor.execute(() -> report(outcome, exitCode, diagnostic, outputs)));
+        }
+      });
+    }
+
+    private void heartbeat() {
+      if (ended) {
+        return;
+      }
+      Heartbeat hb = new Heartbeat(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), state,
+          payload.usage());
+      bus.request(target, hb, config.requestTimeout()).whenComplete((resp, err) -> {
+        if (err != null) {
+          log.warn("{}: heartbeat to {} failed: {}", spec.jobId(), target, err.getMessage());
+          target = service;
+        } else if (resp.reply() instanceof Ack ack) {
+          for (Command c : ack.commands()) {
+            obey(c);
+          }
+        } else if (resp.reply() instanceof ErrorReply e
+            && (e.code() == ErrorCode.FENCED || e.code() == ErrorCode.UNKNOWN_JOB)) {
+          if (!leaseLost && !ended) {
+            leaseLost = true;
+            log.warn("{}: lease {} lost ({}); stopping the payload", spec.jobId(), run.lease().ref(), e.message());
+            kill(Outcome.KILLED, "lease lost");
+            if (state == JobState.STAGING_OUT) {
+              abandon("its lease was taken back");
+            }
+          }
+        } else {
+          log.warn("{}: heartbeat answered by {} with {}", spec.jobId(), resp.from(), resp.reply());
+        }
+      });
+    }
+
+    private void obey(Command command) {
+      if (command instanceof Kill k && k.jobId().equals(spec.jobId())) {
+        kill(Outcome.KILLED, "killed: " + k.reason());
+      } else if (command instanceof Drain d) {
+        drain(d.reason());
+      }
+    }
+
+    private synchronized void abandon(String why) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (why != null) {
+        log.warn("{}: abandoned: {}", spec.jobId(), why);
+      }
+      heartbeats.cancel();
+      slot.jobEnded(this);
+    }
+  }
+
+  /** Stops asking for work and kills running payloads without reporting them; their leases expire. */
+  @Override
+  public void close() {
+    closed = true;
+    for (JobRun job : running.values()) {
+      job.heartbeats.cancel();
+      job.payload.signal(true);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.cernvm.copilot.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.config.Settings;
+
+/**
+ * An agent's configuration.
+ *
+ * @param agentId the agent's identity; equal to its XMPP account
+ * @param service the job-manager service's bare address
+ * @param cores cores of the VM
+ * @param memoryMb memory of the VM in MiB
+ * @param diskMb scratch disk of the VM in MiB
+ * @param slots how many jobs run at once; cores, memory and disk are shared evenly between slots
+ * @param lifetime how long the VM lives from the agent's start; no job with a longer TTL is taken
+ * @param platform the platform advertised
+ * @param experiments the experiments whose jobs are accepted, empty for all
+ * @param workDir where each job gets its own working directory
+ * @param requestTimeout how long to wait for a job manager's answer
+ * @param idleBackoffMin the first pause after a request found no work
+ * @param idleBackoffMax the longest pause between requests when there is no work
+ * @param killGrace how long a payload has between SIGTERM and SIGKILL
+ * @param sampleInterval how often the payload's CPU and memory are measured
+ * @param reportGiveUp how long to keep retrying a {@code jobDone} no job manager acknowledges
+ */
+public record AgentConfig(
+    String agentId,
+    String service,
+    int cores,
+    long memoryMb,
+    long diskMb,
+    int slots,
+    Duration lifetime,
+    String platform,
+    List<String> experiments,
+    Path workDir,
+    Duration requestTimeout,
+    Duration idleBackoffMin,
+    Duration idleBackoffMax,
+    Duration killGrace,
+    Duration sampleInterval,
+    Duration reportGiveUp) {
+
+  public AgentConfig {
+    if (slots < 1 || slots > cores) {
+      throw new ConfigException("agent.slots must be between 1 and agent.cores (" + cores + "): " + slots);
+    }
+    experiments = List.copyOf(experiments);
+    if (idleBackoffMax.compareTo(idleBackoffMin) < 0) {
+      throw new ConfigException("agent.idle-backoff-max must not be below agent.idle-backoff-min");
+    }
+  }
+
+  /** What one slot offers, given how much of the VM's lifetime is left. */
+  public Resources slotResources(Duration remainingLifetime) {
+    return new Resources(cores / slots, memoryMb / slots, diskMb / slots, remainingLifetime, platform, experiments);
+  }
+
+  /**
+   * Reads the {@code agent.*} keys: {@code id} (default: the XMPP user), {@code job-manager}, {@code cores},
+   * {@code memory-mb}, {@code disk-mb}, {@code slots}, {@code lifetime}, {@code platform},
+   * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
+   * {@code idle-backoff-max}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up}.
+   */
+  public static AgentConfig from(Settings s, String xmppUser, String domain) {
+    Runtime rt = Runtime.getRuntime();
+    int cores = s.integer("agent.cores", rt.availableProcessors(), 1);
+    Path work = s.path("agent.work-dir", Path.of(System.getProperty("java.io.tmpdir"), "copilot-agent"));
+    return new AgentConfig(
+        s.string("agent.id", xmppUser),
+        s.string("agent.job-manager", "jobmanager@" + domain),
+        cores,
+        s.longValue("agent.memory-mb", 2048L * cores, 0),
+        s.longValue("agent.disk-mb", work.toFile().getUsableSpace() / (1024 * 1024), 0),
+        s.integer("agent.slots", cores, 1),
+        s.duration("agent.lifetime", Duration.ofHours(24)),
+        s.string("agent.platform", defaultPlatform()),
+        s.list("agent.experiments", List.of()),
+        work,
+        s.duration("agent.request-timeout", Duration.ofSeconds(3)),
+        s.duration("agent.idle-backoff-min", Duration.ofMillis(500)),
+        s.duration("agent.idle-backoff-max", Duration.ofSeconds(30)),
+        s.duration("agent.kill-grace", Duration.ofSeconds(10)),
+        s.duration("agent.sample-interval", Duration.ofSeconds(1)),
+        s.duration("agent.report-give-up", Duration.ofHours(1)));
+  }
+
+  private static String defaultPlatform() {
+    return System.getProperty("os.arch") + "-" + System.getProperty("os.name").toLowerCase(Locale.ROOT);
+  }
+}

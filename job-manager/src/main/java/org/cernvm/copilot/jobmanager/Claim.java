@@ -1,0 +1,12 @@
+package org.cernvm.copilot.jobmanager;
+
+import org.cernvm.copilot.protocol.JobSpec;
+import org.cernvm.copilot.protocol.Lease;
+
+/**
+ * A job a source has leased to an agent.
+ *
+ * @param job what to run
+ * @param lease the lease granted
+ */
+public record Claim(JobSpec job, Lease lease) {}

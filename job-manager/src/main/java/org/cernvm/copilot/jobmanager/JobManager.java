@@ -1,0 +1,219 @@
+package org.cernvm.copilot.jobmanager;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.AgentRequest;
+import org.cernvm.copilot.protocol.Command;
+import org.cernvm.copilot.protocol.Drain;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.GetJob;
+import org.cernvm.copilot.protocol.HaveGetJob;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.Kill;
+import org.cernvm.copilot.protocol.Message;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.WantGetJob;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.BusException;
+import org.cernvm.copilot.protocol.bus.Incoming;
+import org.cernvm.copilot.protocol.time.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The generic dispatcher between agents and a {@link JobSource}: it answers job requests, grants leases,
+ * takes heartbeats and job ends, relays {@code kill} and {@code drain} to agents in heartbeat replies, and
+ * takes back expired leases.
+ *
+ * <p>Design: the job manager keeps no job state of its own; the source does. Several job managers log in
+ * under the same service address; an agent's {@code want_getJob} reaches all of them, and each that has
+ * work for the agent answers {@code have_getJob}. The agent claims from the first with {@code getJob}.
+ * Drain requests are the one thing held here, in memory, since they concern agents, not jobs; every
+ * replica receives them because they are sent to the service address.
+ */
+public final class JobManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JobManager.class);
+
+  private final JobManagerConfig config;
+  private final Bus bus;
+  private final JobSource source;
+  private final Scheduler scheduler;
+  private final Map<String, Drain> drains = new ConcurrentHashMap<>();
+  private Scheduler.Cancellable sweeper;
+
+  /** Creates a job manager; {@link #start} subscribes it to the bus. */
+  public JobManager(JobManagerConfig config, Bus bus, JobSource source, Scheduler scheduler) {
+    this.config = config;
+    this.bus = bus;
+    this.source = source;
+    this.scheduler = scheduler;
+  }
+
+  /** Starts answering requests and sweeping expired leases. */
+  public void start() {
+    bus.subscribe(this::onMessage);
+    sweeper = scheduler.every(config.sweepInterval(), this::expireLeases);
+    log.info("job manager {} serving {} from the {} source ({} dispatch, lease {})", bus.self(), config.service(),
+        source.name(), config.dispatch(), config.leaseTime());
+  }
+
+  /** Takes back expired leases now; also runs every sweep interval. */
+  public void expireLeases() {
+    try {
+      source.expireLeases();
+    } catch (JobSourceException e) {
+      log.warn("cannot expire leases: {}", e.getMessage());
+    }
+  }
+
+  private void onMessage(Incoming in) {
+    Message m = in.message();
+    Optional<Reply> reply =
+        switch (m.verb()) {
+          case WANT_GET_JOB -> authorized(in, (WantGetJob) m, this::onWantGetJob);
+          case GET_JOB -> authorized(in, (GetJob) m, this::onGetJob);
+          case HEARTBEAT -> authorized(in, (Heartbeat) m, this::onHeartbeat);
+          case JOB_DONE -> authorized(in, (JobDone) m, this::onJobDone);
+          case KILL -> Optional.of(onKill((Kill) m));
+          case DRAIN -> Optional.of(onDrain((Drain) m));
+          case WANT_STORE_JOB_OUTPUT_DIR ->
+              Optional.of(error(m, ErrorCode.UNSUPPORTED, "storage requests go to the storage adapter"));
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ACK, ERROR -> Optional.empty();
+        };
+    reply.ifPresent(r -> answer(in.from(), r));
+  }
+
+  @FunctionalInterface
+  private interface Handler<R extends AgentRequest> {
+    Optional<Reply> handle(R request) throws JobSourceException;
+  }
+
+  private <R extends AgentRequest> Optional<Reply> authorized(Incoming in, R request, Handler<R> handler) {
+    if (!in.from().local().equals(request.agentId())) {
+      log.warn("refused {} from {} claiming to be agent {}", request.verb(), in.from(), request.agentId());
+      return Optional.of(error(request, ErrorCode.FORBIDDEN,
+          "sender " + in.from().bare() + " may not act for agent " + request.agentId()));
+    }
+    try {
+      return handler.handle(request);
+    } catch (JobSourceException e) {
+      if (e.code().retryable()) {
+        log.warn("{} {} from {} failed: {}", request.verb(), request.id(), in.from(), e.getMessage());
+      } else {
+        log.info("{} {} from {} refused: {}", request.verb(), request.id(), in.from(), e.getMessage());
+      }
+      return Optional.of(error(request, e.code(), e.getMessage()));
+    }
+  }
+
+  private Optional<Reply> onWantGetJob(WantGetJob want) throws JobSourceException {
+    if (isDrained(want.agentId())) {
+      return Optional.of(draining(want, want.agentId()));
+    }
+    if (config.dispatch() == JobManagerConfig.Dispatch.DIRECT) {
+      return Optional.of(claim(want, want.agentId(), want.resources()));
+    }
+    // Silence when there is no work: another job manager of the service may have some, and an explicit
+    // "no" would reach the agent first and hide its "yes".
+    if (!source.hasWorkFor(want.resources())) {
+      return Optional.empty();
+    }
+    return Optional.of(new HaveGetJob(MessageIds.next(), now(), want.id(), source.name()));
+  }
+
+  private Optional<Reply> onGetJob(GetJob get) throws JobSourceException {
+    if (isDrained(get.agentId())) {
+      return Optional.of(draining(get, get.agentId()));
+    }
+    return Optional.of(claim(get, get.agentId(), get.resources()));
+  }
+
+  private Reply claim(Request request, String agentId, org.cernvm.copilot.protocol.Resources resources)
+      throws JobSourceException {
+    return source
+        .claim(agentId, resources, config.leaseTime())
+        .<Reply>map(c -> new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease()))
+        .orElseGet(() -> error(request, ErrorCode.NO_JOB, "no job fits the offered resources"));
+  }
+
+  private Optional<Reply> onHeartbeat(Heartbeat hb) throws JobSourceException {
+    Optional<String> killReason = source.heartbeat(hb, config.leaseTime());
+    List<Command> commands = new java.util.ArrayList<>();
+    killReason.ifPresent(r -> commands.add(new Kill(MessageIds.next(), now(), hb.jobId(), r)));
+    Drain drain = drains.get(hb.agentId());
+    if (drain != null && isDrained(hb.agentId())) {
+      commands.add(drain);
+    }
+    return Optional.of(new Ack(MessageIds.next(), now(), hb.id(), commands));
+  }
+
+  private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
+    source.finish(done);
+    return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
+  }
+
+  private Reply onKill(Kill kill) {
+    try {
+      source.kill(kill.jobId(), kill.reason());
+      log.info("kill of {} requested: {}", kill.jobId(), kill.reason());
+      return new Ack(MessageIds.next(), now(), kill.id(), List.of());
+    } catch (JobSourceException e) {
+      return error(kill, e.code(), e.getMessage());
+    }
+  }
+
+  private Reply onDrain(Drain drain) {
+    drains.put(drain.agentId(), drain);
+    log.info("drain of agent {} requested: {}", drain.agentId(), drain.reason());
+    return new Ack(MessageIds.next(), now(), drain.id(), List.of());
+  }
+
+  private boolean isDrained(String agentId) {
+    Drain d = drains.get(agentId);
+    if (d == null) {
+      return false;
+    }
+    if (d.sentAt().plus(config.drainMemory()).isBefore(now())) {
+      drains.remove(agentId, d);
+      return false;
+    }
+    return true;
+  }
+
+  private ErrorReply draining(Request request, String agentId) {
+    return error(request, ErrorCode.DRAINING, "agent " + agentId + " is draining: " + drains.get(agentId).reason());
+  }
+
+  private ErrorReply error(Message request, ErrorCode code, String text) {
+    return new ErrorReply(MessageIds.next(), now(), request.id(), code, code.retryable(), text);
+  }
+
+  private void answer(Address to, Reply reply) {
+    try {
+      bus.send(to, reply);
+    } catch (BusException e) {
+      log.warn("could not answer {} with {}: {}", to, reply.verb(), e.getMessage());
+    }
+  }
+
+  private Instant now() {
+    return scheduler.clock().instant();
+  }
+
+  @Override
+  public void close() {
+    if (sweeper != null) {
+      sweeper.cancel();
+    }
+  }
+}

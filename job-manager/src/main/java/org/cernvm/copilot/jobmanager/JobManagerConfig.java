@@ -1,0 +1,67 @@
+package org.cernvm.copilot.jobmanager;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.config.Settings;
+
+/**
+ * A job manager's configuration.
+ *
+ * @param service the bare address every job manager of the service logs in under, e.g.
+ *     {@code jobmanager@copilot.local}; agents send their requests there
+ * @param dispatch whether to answer {@code want_getJob} with {@code have_getJob} (several job managers) or
+ *     directly with {@code runJob} (a single one, one round trip less)
+ * @param leaseTime how long a lease lasts without a heartbeat; agents heartbeat every third of it
+ * @param sweepInterval how often expired leases are looked for
+ * @param drainMemory how long a {@code drain} for an agent is remembered
+ * @param queueDir the generic queue's directory
+ * @param maxAttempts how often a generic job may be leased before an expired lease fails it
+ */
+public record JobManagerConfig(
+    String service,
+    Dispatch dispatch,
+    Duration leaseTime,
+    Duration sweepInterval,
+    Duration drainMemory,
+    Path queueDir,
+    int maxAttempts) {
+
+  /** How {@code want_getJob} is answered. */
+  public enum Dispatch {
+    /** {@code have_getJob}, then {@code getJob}/{@code runJob}: several job managers share agents. */
+    HANDSHAKE,
+    /** {@code runJob} at once: for a job manager that is the only one. */
+    DIRECT
+  }
+
+  public JobManagerConfig {
+    if (service == null || !service.contains("@") || service.contains("/")) {
+      throw new ConfigException("job-manager.service must be a bare XMPP address like jobmanager@copilot.local: "
+          + service);
+    }
+    if (leaseTime.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("job-manager.lease must be at least 1s: " + leaseTime);
+    }
+    if (maxAttempts < 1) {
+      throw new ConfigException("job-manager.max-attempts must be at least 1");
+    }
+  }
+
+  /**
+   * Reads the {@code job-manager.*} keys: {@code service}, {@code dispatch} ({@code handshake} or
+   * {@code direct}), {@code lease}, {@code sweep-interval}, {@code drain-memory}, {@code queue-dir},
+   * {@code max-attempts}.
+   */
+  public static JobManagerConfig from(Settings s, String domain) {
+    Duration lease = s.duration("job-manager.lease", Duration.ofSeconds(60));
+    return new JobManagerConfig(
+        s.string("job-manager.service", "jobmanager@" + domain),
+        s.choice("job-manager.dispatch", Dispatch.class, Dispatch.HANDSHAKE),
+        lease,
+        s.duration("job-manager.sweep-interval", lease.dividedBy(4)),
+        s.duration("job-manager.drain-memory", Duration.ofHours(24)),
+        s.path("job-manager.queue-dir", Path.of(System.getProperty("user.home"), ".copilot", "queue")),
+        s.integer("job-manager.max-attempts", 3, 1));
+  }
+}

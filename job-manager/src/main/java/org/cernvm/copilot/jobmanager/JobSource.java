@@ -1,0 +1,77 @@
+package org.cernvm.copilot.jobmanager;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.Resources;
+
+/**
+ * Where a job manager's jobs come from: the generic queue, PanDA or AliEn. The job manager speaks the
+ * CoPilot protocol; the source keeps the state of each job and its lease, so that any job-manager
+ * replica can continue a job another one started.
+ *
+ * <p>Implementations must be thread-safe: the job manager calls them from several threads at once.
+ */
+public interface JobSource {
+  /** Short name of the source, e.g. {@code generic}. */
+  String name();
+
+  /** Whether a job for these resources is likely available now; a cheap look that claims nothing. */
+  boolean hasWorkFor(Resources resources) throws JobSourceException;
+
+  /**
+   * Leases one job that fits {@code resources} to {@code agentId} for {@code leaseTime}.
+   *
+   * @return the job and its lease, or empty when none fits
+   */
+  Optional<Claim> claim(String agentId, Resources resources, Duration leaseTime) throws JobSourceException;
+
+  /**
+   * Records a heartbeat and extends the lease by {@code leaseTime}.
+   *
+   * @return the reason when the job is to be killed, else empty
+   * @throws LeaseFencedException if the heartbeat's lease is not the job's current lease
+   */
+  Optional<String> heartbeat(Heartbeat heartbeat, Duration leaseTime) throws JobSourceException;
+
+  /**
+   * Records that a job ended. Reporting the same end under the same lease again changes nothing.
+   *
+   * @throws LeaseFencedException if the report's lease is not the lease under which the job ran last
+   */
+  void finish(JobDone done) throws JobSourceException;
+
+  /** Hands a leased job back so that it runs again elsewhere. */
+  void release(String jobId, LeaseRef lease, String reason) throws JobSourceException;
+
+  /**
+   * Ends a job: a waiting job is cancelled at once, a leased one is killed through its next heartbeat.
+   *
+   * @throws UnknownJobException if there is no such job
+   */
+  void kill(String jobId, String reason) throws JobSourceException;
+
+  /**
+   * Takes back every lease whose deadline has passed: the job is queued again under a new epoch, or
+   * fails when it has been leased too often.
+   *
+   * @return how many leases expired
+   */
+  int expireLeases() throws JobSourceException;
+
+  /**
+   * The built-in generic queue kept in {@code directory}, shared by every job manager on the host that
+   * opens the same directory.
+   *
+   * @param maxAttempts how often a job may be leased before an expired lease fails it
+   * @throws UpstreamUnavailableException if the directory cannot be created or read
+   */
+  static GenericQueue generic(Path directory, Clock clock, int maxAttempts) throws UpstreamUnavailableException {
+    return GenericQueue.open(directory, clock, maxAttempts);
+  }
+}

@@ -1,0 +1,58 @@
+package org.cernvm.copilot.protocol;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Argument checks shared by the message records; they turn a bad field into a clear message. */
+final class Checks {
+  private Checks() {}
+
+  static <T> T present(T value, String field) {
+    return Objects.requireNonNull(value, () -> "missing field '" + field + "'");
+  }
+
+  static String text(String value, String field) {
+    present(value, field);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("field '" + field + "' must not be blank");
+    }
+    return value;
+  }
+
+  static <T> List<T> list(List<T> value, String field) {
+    return List.copyOf(present(value, field));
+  }
+
+  static <K, V> Map<K, V> map(Map<K, V> value, String field) {
+    return Map.copyOf(present(value, field));
+  }
+
+  static long notNegative(long value, String field) {
+    if (value < 0) {
+      throw new IllegalArgumentException("field '" + field + "' must not be negative: " + value);
+    }
+    return value;
+  }
+
+  static double notNegative(double value, String field) {
+    if (value < 0 || Double.isNaN(value)) {
+      throw new IllegalArgumentException("field '" + field + "' must not be negative: " + value);
+    }
+    return value;
+  }
+
+  static long positive(long value, String field) {
+    if (value <= 0) {
+      throw new IllegalArgumentException("field '" + field + "' must be positive: " + value);
+    }
+    return value;
+  }
+
+  static int positive(int value, String field) {
+    if (value <= 0) {
+      throw new IllegalArgumentException("field '" + field + "' must be positive: " + value);
+    }
+    return value;
+  }
+}

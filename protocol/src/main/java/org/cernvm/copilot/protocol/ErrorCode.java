@@ -1,0 +1,42 @@
+package org.cernvm.copilot.protocol;
+
+/** The typed reason carried by an {@link ErrorReply}; each has a default retryability. */
+public enum ErrorCode {
+  /** The body was not valid JSON. */
+  MALFORMED(false),
+  /** The {@code verb} property names no known verb. */
+  UNKNOWN_VERB(false),
+  /** A required field was absent or null. */
+  MISSING_FIELD(false),
+  /** A field had the wrong type or an invalid value. */
+  INVALID_FIELD(false),
+  /** The body exceeded the size limit. */
+  TOO_LARGE(false),
+  /** The receiver does not handle this verb. */
+  UNSUPPORTED(false),
+  /** No job matches the offered resources now; ask again later. */
+  NO_JOB(true),
+  /** The lease quoted is not the job's current lease: the job was leased again or has ended. */
+  FENCED(false),
+  /** The job is unknown to the receiver. */
+  UNKNOWN_JOB(false),
+  /** The agent has been told to drain and is handed no more work. */
+  DRAINING(false),
+  /** The sender may not do this. */
+  FORBIDDEN(false),
+  /** The upstream system did not answer in time or failed; try again. */
+  UPSTREAM_UNAVAILABLE(true),
+  /** The receiver failed unexpectedly; try again. */
+  INTERNAL(true);
+
+  private final boolean retryable;
+
+  ErrorCode(boolean retryable) {
+    this.retryable = retryable;
+  }
+
+  /** Whether a request answered with this code may succeed when sent again. */
+  public boolean retryable() {
+    return retryable;
+  }
+}

@@ -1,0 +1,43 @@
+package org.cernvm.copilot.protocol;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code jobDone}: an agent reports that a leased job has ended.
+ *
+ * @param id message id
+ * @param sentAt send time
+ * @param agentId the agent
+ * @param jobId the job
+ * @param lease the lease held
+ * @param outcome how it ended
+ * @param exitCode the payload's exit code ({@code -1} when it never ran)
+ * @param diagnostic a short human-readable reason when the outcome is not {@link Outcome#SUCCEEDED}
+ * @param usage resources used
+ * @param outputs the output files found, with size and checksums
+ */
+public record JobDone(
+    String id,
+    Instant sentAt,
+    String agentId,
+    String jobId,
+    LeaseRef lease,
+    Outcome outcome,
+    int exitCode,
+    String diagnostic,
+    Usage usage,
+    List<OutputFile> outputs)
+    implements AgentRequest {
+  public JobDone {
+    Checks.text(id, "id");
+    Checks.present(sentAt, "sentAt");
+    Checks.text(agentId, "agentId");
+    Checks.text(jobId, "jobId");
+    Checks.present(lease, "lease");
+    Checks.present(outcome, "outcome");
+    Checks.present(diagnostic, "diagnostic");
+    Checks.present(usage, "usage");
+    outputs = Checks.list(outputs, "outputs");
+  }
+}

@@ -1,0 +1,48 @@
+package org.cernvm.copilot.protocol;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job as the agent runs it.
+ *
+ * @param jobId the job's id, unique within its source
+ * @param source the job source that issued it ({@code generic}, {@code panda}, {@code alien})
+ * @param experiment the experiment the job belongs to
+ * @param command the executable
+ * @param args its arguments
+ * @param env extra environment variables
+ * @param inputs files staged into the working directory before the payload starts
+ * @param outputs names of the files the payload must leave in its working directory
+ * @param ttl wall-clock limit; the agent kills the payload when it is exceeded
+ * @param cores cores the payload may use
+ */
+public record JobSpec(
+    String jobId,
+    String source,
+    String experiment,
+    String command,
+    List<String> args,
+    Map<String, String> env,
+    List<InputFile> inputs,
+    List<String> outputs,
+    Duration ttl,
+    int cores) {
+  public JobSpec {
+    Checks.text(jobId, "jobId");
+    Checks.text(source, "source");
+    Checks.text(experiment, "experiment");
+    Checks.text(command, "command");
+    args = Checks.list(args, "args");
+    env = Checks.map(env, "env");
+    inputs = Checks.list(inputs, "inputs");
+    outputs = Checks.list(outputs, "outputs");
+    outputs.forEach(o -> FileNames.check(o, "outputs"));
+    Checks.present(ttl, "ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("field 'ttl' must be positive: " + ttl);
+    }
+    Checks.positive(cores, "cores");
+  }
+}

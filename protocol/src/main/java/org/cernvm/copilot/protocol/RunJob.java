@@ -1,0 +1,22 @@
+package org.cernvm.copilot.protocol;
+
+import java.time.Instant;
+
+/**
+ * {@code runJob}: the job handed to an agent, with the lease under which it runs.
+ *
+ * @param id message id
+ * @param sentAt send time
+ * @param replyTo the {@link GetJob} (or, in direct dispatch, {@link WantGetJob}) answered
+ * @param job what to run
+ * @param lease the lease the agent must quote in every later update
+ */
+public record RunJob(String id, Instant sentAt, String replyTo, JobSpec job, Lease lease) implements Reply {
+  public RunJob {
+    Checks.text(id, "id");
+    Checks.present(sentAt, "sentAt");
+    Checks.text(replyTo, "replyTo");
+    Checks.present(job, "job");
+    Checks.present(lease, "lease");
+  }
+}

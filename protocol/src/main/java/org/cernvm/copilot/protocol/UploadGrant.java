@@ -1,0 +1,28 @@
+package org.cernvm.copilot.protocol;
+
+import java.time.Instant;
+
+/**
+ * Permission to upload one output file of one job over HTTP(S).
+ *
+ * @param file the file name
+ * @param url where to upload it
+ * @param maxBytes the largest body accepted
+ * @param expiresAt when the grant stops being accepted
+ * @param token the storage adapter's signed token that the upload presents
+ */
+public record UploadGrant(String file, String url, long maxBytes, Instant expiresAt, String token) {
+  public UploadGrant {
+    FileNames.check(file, "file");
+    Checks.text(url, "url");
+    Checks.notNegative(maxBytes, "maxBytes");
+    Checks.present(expiresAt, "expiresAt");
+    Checks.text(token, "token");
+  }
+
+  @Override
+  public String toString() {
+    return "UploadGrant[file=" + file + ", url=" + url + ", maxBytes=" + maxBytes + ", expiresAt=" + expiresAt
+        + ", token=<redacted>]";
+  }
+}

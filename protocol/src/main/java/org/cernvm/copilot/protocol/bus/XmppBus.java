@@ -1,0 +1,337 @@
+package org.cernvm.copilot.protocol.bus;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.SocketFactory;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.cernvm.copilot.protocol.time.Scheduler;
+import org.jivesoftware.smack.ConnectionConfiguration;
+import org.jivesoftware.smack.ConnectionListener;
+import org.jivesoftware.smack.SmackException;
+import org.jivesoftware.smack.XMPPException;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.iqregister.AccountManager;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Localpart;
+import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Bus} over XMPP with Smack 4.4.
+ *
+ * <p>Every CoPilot message travels as the JSON body of a {@code <message type='normal'>} stanza whose
+ * stanza id is the message id, so that a bounce from the server fails the matching request at once.
+ * Messages rather than IQs are used because an IQ to a bare address is answered by the server itself,
+ * whereas a message to a bare address reaches every online resource of the account: that is how several
+ * job managers logged in under one account share the service address.
+ *
+ * <p>Connection: STARTTLS as {@link XmppSettings#security()} says, TCP_NODELAY, stream management off
+ * (with it, request/response rates drop to tens per second). The bus logs in in the background and
+ * reconnects after any failure with exponential backoff and jitter between {@code reconnectMin} and
+ * {@code reconnectMax}; Smack's own ReconnectionManager is not used because it does not retry a first
+ * connection that fails.
+ */
+public final class XmppBus extends AbstractBus {
+  private static final Logger log = LoggerFactory.getLogger(XmppBus.class);
+
+  private final XmppSettings settings;
+  private final XMPPTCPConnection connection;
+  private final Executor executor;
+  private final Object lock = new Object();
+  private boolean registered;
+  private boolean connecting;
+  private int failures;
+  private volatile boolean closed;
+
+  private XmppBus(XmppSettings settings, Scheduler scheduler, Executor executor) {
+    super(scheduler, executor);
+    this.settings = settings;
+    this.executor = executor;
+    this.connection = new XMPPTCPConnection(configuration(settings));
+    connection.setUseStreamManagement(false);
+    connection.setReplyTimeout(settings.replyTimeout().toMillis());
+    connection.addSyncStanzaListener(stanza -> onMessage((Message) stanza), StanzaTypeFilter.MESSAGE);
+    connection.addConnectionListener(
+        new ConnectionListener() {
+          @Override
+          public void connectionClosedOnError(Exception e) {
+            log.warn("lost XMPP connection of {}: {}", settings.username(), e.toString());
+            failAllPending("XMPP connection lost");
+            reconnectLater();
+          }
+        });
+  }
+
+  static XmppBus open(XmppSettings settings, Scheduler scheduler, Executor executor) {
+    XmppBus bus = new XmppBus(settings, scheduler, executor);
+    bus.connectIn(Duration.ZERO);
+    return bus;
+  }
+
+  @Override
+  public Address self() {
+    var user = connection.getUser();
+    return user != null
+        ? Address.of(user.toString())
+        : Address.of(settings.username() + "@" + settings.domain() + "/" + settings.resource());
+  }
+
+  @Override
+  public boolean isConnected() {
+    return connection.isAuthenticated();
+  }
+
+  /**
+   * Waits until the bus has logged in.
+   *
+   * @throws BusException if it has not within {@code timeout}
+   */
+  public void awaitConnected(Duration timeout) throws BusException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (!connection.isAuthenticated()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || closed) {
+          throw new BusException("not logged in to XMPP server " + settings.host() + ":" + settings.port() + " as "
+              + settings.username() + " within " + timeout.toMillis() + " ms");
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+    }
+  }
+
+  @Override
+  void transmit(Address to, String id, String body) throws BusException {
+    Jid jid;
+    try {
+      jid = JidCreate.from(to.value());
+    } catch (XmppStringprepException e) {
+      throw new IllegalArgumentException("not an XMPP address: " + to, e);
+    }
+    Message stanza = StanzaBuilder.buildMessage(id).to(jid).ofType(Message.Type.normal).setBody(body).build();
+    try {
+      connection.sendStanza(stanza);
+    } catch (SmackException.NotConnectedException e) {
+      throw new BusException("not connected to XMPP server " + settings.host() + ":" + settings.port(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BusException("interrupted while sending to " + to, e);
+    }
+  }
+
+  private void onMessage(Message message) {
+    Address from = message.getFrom() == null ? Address.of(settings.domain()) : Address.of(message.getFrom().toString());
+    if (message.getType() == Message.Type.error) {
+      StanzaError error = message.getError();
+      String condition = error == null ? "unknown error" : error.getCondition().toString();
+      undeliverable(message.getStanzaId() == null ? "" : message.getStanzaId(),
+          "XMPP server could not deliver to " + from + ": " + condition);
+      return;
+    }
+    String body = message.getBody();
+    if (body != null) {
+      receive(from, body);
+    }
+  }
+
+  private void connectIn(Duration delay) {
+    synchronized (lock) {
+      if (connecting || closed) {
+        return;
+      }
+      connecting = true;
+    }
+    scheduler.schedule(delay, () -> executor.execute(this::attempt));
+  }
+
+  private void reconnectLater() {
+    if (!closed) {
+      connectIn(backoff());
+    }
+  }
+
+  private void attempt() {
+    synchronized (lock) {
+      connecting = false;
+      if (closed || connection.isAuthenticated()) {
+        return;
+      }
+    }
+    try {
+      if (!connection.isConnected()) {
+        connection.connect();
+      }
+      registerOnce();
+      connection.login();
+      synchronized (lock) {
+        failures = 0;
+        lock.notifyAll();
+      }
+      log.info("logged in to XMPP server {}:{} as {}", settings.host(), settings.port(), connection.getUser());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (SmackException | XMPPException | IOException | RuntimeException e) {
+      if (connection.isConnected()) {
+        connection.instantShutdown();
+      }
+      Duration delay = backoff();
+      log.warn("cannot log in to XMPP server {}:{} as {}: {}; retrying in {} ms", settings.host(), settings.port(),
+          settings.username(), e.toString(), delay.toMillis());
+      connectIn(delay);
+    }
+  }
+
+  private void registerOnce()
+      throws SmackException.NoResponseException, SmackException.NotConnectedException, InterruptedException,
+          XMPPException.XMPPErrorException, XmppStringprepException {
+    if (!settings.register() || registered) {
+      return;
+    }
+    AccountManager accounts = AccountManager.getInstance(connection);
+    accounts.sensitiveOperationOverInsecureConnection(true);
+    try {
+      accounts.createAccount(Localpart.from(settings.username()), settings.password());
+      log.info("registered XMPP account {}@{}", settings.username(), settings.domain());
+    } catch (XMPPException.XMPPErrorException e) {
+      if (e.getStanzaError().getCondition() != StanzaError.Condition.conflict) {
+        throw e;
+      }
+    }
+    registered = true;
+  }
+
+  private Duration backoff() {
+    int n;
+    synchronized (lock) {
+      n = failures++;
+    }
+    long min = settings.reconnectMin().toMillis();
+    long max = settings.reconnectMax().toMillis();
+    long base = Math.min(max, min << Math.min(n, 20));
+    long jitter = base / 5;
+    long delay = base - jitter + (jitter == 0 ? 0 : ThreadLocalRandom.current().nextLong(2 * jitter + 1));
+    return Duration.ofMillis(Math.max(min, Math.min(max, delay)));
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    failAllPending("bus closed");
+    // Some servers never answer </stream:stream>; do not wait long for it.
+    connection.setReplyTimeout(500);
+    connection.disconnect();
+  }
+
+  private static XMPPTCPConnectionConfiguration configuration(XmppSettings s) {
+    try {
+      var builder =
+          XMPPTCPConnectionConfiguration.builder()
+              .setXmppDomain(s.domain())
+              .setHostAddress(InetAddress.getByName(s.host()))
+              .setPort(s.port())
+              .setUsernameAndPassword(s.username(), s.password())
+              .setResource(s.resource())
+              .setSendPresence(true)
+              .setCompressionEnabled(false)
+              .setConnectTimeout((int) s.replyTimeout().toMillis())
+              .setSocketFactory(new NoDelaySocketFactory())
+              .setSecurityMode(
+                  switch (s.security()) {
+                    case REQUIRED -> ConnectionConfiguration.SecurityMode.required;
+                    case IF_POSSIBLE -> ConnectionConfiguration.SecurityMode.ifpossible;
+                    case DISABLED -> ConnectionConfiguration.SecurityMode.disabled;
+                  });
+      if (s.trustCertificate() != null) {
+        builder.setCustomX509TrustManager(trustManagerFor(s));
+      }
+      if (!s.tlsProtocols().isEmpty()) {
+        builder.setEnabledSSLProtocols(s.tlsProtocols().toArray(String[]::new));
+      }
+      return builder.build();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("bad XMPP settings " + s + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static X509TrustManager trustManagerFor(XmppSettings s) throws IOException {
+    try (InputStream in = Files.newInputStream(s.trustCertificate())) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("trusted-" + i++, c);
+      }
+      if (i == 0) {
+        throw new IOException("no certificate in " + s.trustCertificate());
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(store);
+      for (var tm : factory.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x) {
+          return x;
+        }
+      }
+      throw new IOException("no X.509 trust manager available");
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read trusted certificate " + s.trustCertificate() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens sockets with TCP_NODELAY: CoPilot's small request/response messages must not wait for Nagle. */
+  private static final class NoDelaySocketFactory extends SocketFactory {
+    private final SocketFactory plain = SocketFactory.getDefault();
+
+    @Override
+    public Socket createSocket() throws IOException {
+      return tuned(plain.createSocket());
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return tuned(plain.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      return tuned(plain.createSocket(host, port, localHost, localPort));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return tuned(plain.createSocket(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      return tuned(plain.createSocket(address, port, localAddress, localPort));
+    }
+
+    private static Socket tuned(Socket socket) throws IOException {
+      socket.setTcpNoDelay(true);
+      return socket;
+    }
+  }
+}

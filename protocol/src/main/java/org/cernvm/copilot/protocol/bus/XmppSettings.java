@@ -1,0 +1,117 @@
+package org.cernvm.copilot.protocol.bus;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.cernvm.copilot.protocol.config.Settings;
+
+/**
+ * How to reach and log in to the XMPP server.
+ *
+ * @param host server host name or address
+ * @param port client-to-server port
+ * @param domain the XMPP domain (the part after {@code @} in addresses)
+ * @param username this component's account
+ * @param password its password; never logged
+ * @param resource the resource to bind, e.g. {@code jm-1}
+ * @param security whether TLS is required, used when offered, or off
+ * @param trustCertificate a PEM or DER X.509 certificate to trust for the server, or {@code null} for the
+ *     JDK's trust store
+ * @param tlsProtocols TLS protocol versions to enable, empty for the JDK's defaults
+ * @param register create the account by in-band registration (XEP-0077) if it does not exist
+ * @param replyTimeout how long connection set-up steps wait for the server
+ * @param reconnectMin first delay before reconnecting after a failure
+ * @param reconnectMax longest delay between reconnection attempts
+ */
+public record XmppSettings(
+    String host,
+    int port,
+    String domain,
+    String username,
+    String password,
+    String resource,
+    Security security,
+    Path trustCertificate,
+    List<String> tlsProtocols,
+    boolean register,
+    Duration replyTimeout,
+    Duration reconnectMin,
+    Duration reconnectMax) {
+
+  /** Whether the connection uses TLS. */
+  public enum Security {
+    /** Refuse to log in without TLS. */
+    REQUIRED,
+    /** Use STARTTLS when the server offers it. */
+    IF_POSSIBLE,
+    /** Never use TLS. */
+    DISABLED
+  }
+
+  public XmppSettings {
+    Objects.requireNonNull(host, "host");
+    if (port <= 0 || port > 65535) {
+      throw new IllegalArgumentException("xmpp port out of range: " + port);
+    }
+    Objects.requireNonNull(domain, "domain");
+    Objects.requireNonNull(username, "username");
+    Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(resource, "resource");
+    Objects.requireNonNull(security, "security");
+    tlsProtocols = List.copyOf(tlsProtocols);
+    Objects.requireNonNull(replyTimeout, "replyTimeout");
+    Objects.requireNonNull(reconnectMin, "reconnectMin");
+    Objects.requireNonNull(reconnectMax, "reconnectMax");
+    if (reconnectMax.compareTo(reconnectMin) < 0) {
+      throw new IllegalArgumentException("reconnect-max must not be below reconnect-min");
+    }
+  }
+
+  /**
+   * Reads the {@code xmpp.*} keys: {@code host}, {@code port}, {@code domain}, {@code user},
+   * {@code password}, {@code resource}, {@code security} ({@code required}, {@code if-possible},
+   * {@code disabled}), {@code trust}, {@code tls-protocols}, {@code register}, {@code reply-timeout},
+   * {@code reconnect-min}, {@code reconnect-max}.
+   *
+   * @param defaultUser the account when {@code xmpp.user} is not set
+   * @param defaultResource the resource when {@code xmpp.resource} is not set
+   */
+  public static XmppSettings from(Settings s, String defaultUser, String defaultResource) {
+    String user = s.string("xmpp.user", defaultUser);
+    if (user == null) {
+      user = s.required("xmpp.user");
+    }
+    return new XmppSettings(
+        s.string("xmpp.host", "127.0.0.1"),
+        s.integer("xmpp.port", 5222, 1),
+        s.string("xmpp.domain", "copilot.local"),
+        user,
+        s.required("xmpp.password"),
+        s.string("xmpp.resource", defaultResource),
+        s.choice("xmpp.security", Security.class, Security.IF_POSSIBLE),
+        s.path("xmpp.trust", null),
+        s.list("xmpp.tls-protocols", List.of()),
+        s.bool("xmpp.register", false),
+        s.duration("xmpp.reply-timeout", Duration.ofSeconds(10)),
+        s.duration("xmpp.reconnect-min", Duration.ofMillis(500)),
+        s.duration("xmpp.reconnect-max", Duration.ofSeconds(30)));
+  }
+
+  /** The same settings for another account and resource. */
+  public XmppSettings as(String username, String password, String resource) {
+    return new XmppSettings(host, port, domain, username, password, resource, security, trustCertificate,
+        tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax);
+  }
+
+  /** The bare address of an account on this server's domain. */
+  public Address addressOf(String user) {
+    return Address.of(user + "@" + domain);
+  }
+
+  @Override
+  public String toString() {
+    return "XmppSettings[" + username + "@" + domain + "/" + resource + " via " + host + ":" + port + ", security="
+        + security + ", password=<redacted>]";
+  }
+}

@@ -1,0 +1,1 @@
+package org.cernvm.copilot.protocol;

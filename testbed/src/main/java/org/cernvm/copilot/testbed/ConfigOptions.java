@@ -1,0 +1,23 @@
+package org.cernvm.copilot.testbed;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.cernvm.copilot.protocol.config.Settings;
+import picocli.CommandLine.Option;
+
+/** The options every role command shares: a config file and {@code --set key=value} overrides. */
+final class ConfigOptions {
+  @Option(names = "--config", paramLabel = "FILE", description = "properties file (then COPILOT_* environment, then --set)")
+  Path file;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set a configuration key, e.g. --set xmpp.port=15222")
+  Map<String, String> values = new LinkedHashMap<>();
+
+  /** The layered settings, with {@code defaults} under the command line's own values. */
+  Settings settings(Map<String, String> fromOptions) {
+    Map<String, String> cli = new LinkedHashMap<>(fromOptions);
+    cli.putAll(values);
+    return Settings.layered(file, System.getenv(), cli);
+  }
+}

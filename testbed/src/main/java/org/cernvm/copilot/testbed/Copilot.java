@@ -1,0 +1,49 @@
+package org.cernvm.copilot.testbed;
+
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code copilot} command line: the demo, each role as its own process, and operator commands. */
+@Command(
+    name = "copilot",
+    mixinStandardHelpOptions = true,
+    description = "CoPilot: runs grid jobs on VMs that hold no grid credentials.",
+    subcommands = {
+      DemoCommand.class,
+      JobManagerCommand.class,
+      AgentCommand.class,
+      SubmitCommand.class,
+      StatusCommand.class,
+      OperatorCommands.Kill.class,
+      OperatorCommands.Drain.class
+    })
+public final class Copilot implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Runs the command line and exits with the command's status. */
+  public static void main(String[] args) {
+    // Smack logs through java.util.logging; send it to the same place as everything else.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit status. */
+  public static int run(String... args) {
+    return new CommandLine(new Copilot())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("copilot " + cmd.getCommandName() + ": " + e.getMessage());
+            return 2;
+          }
+          throw e;
+        })
+        .execute(args);
+  }
+}

@@ -1,0 +1,58 @@
+package org.cernvm.copilot.testbed;
+
+import ch.qos.logback.classic.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code copilot demo}: the whole system on one machine with no server to install. */
+@Command(name = "demo", description = "Runs an embedded XMPP server, a job manager, N agents and M real jobs; "
+    + "ends with 'demo: M passed, 0 failed'.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--agents", defaultValue = "4", description = "number of agents (default ${DEFAULT-VALUE})")
+  int agents;
+
+  @Option(names = "--jobs", defaultValue = "20", description = "number of jobs (default ${DEFAULT-VALUE})")
+  int jobs;
+
+  @Option(names = "--timeout", defaultValue = "5m", description = "give up after this long (default ${DEFAULT-VALUE})")
+  String timeout;
+
+  @Option(names = "--dispatch", defaultValue = "handshake", description = "handshake or direct (default ${DEFAULT-VALUE})")
+  String dispatch;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "where the queue and job directories go (default: a new temp dir)")
+  Path workDir;
+
+  @Option(names = "--verbose", description = "show INFO logs of every component")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (agents < 1 || jobs < 1) {
+      throw new ConfigException("--agents and --jobs must be at least 1");
+    }
+    Duration limit = Settings.parseDuration(timeout);
+    if (limit == null) {
+      throw new ConfigException("--timeout must be a duration like 5m, got '" + timeout + "'");
+    }
+    JobManagerConfig.Dispatch mode =
+        Settings.of(java.util.Map.of("dispatch", dispatch)).choice("dispatch", JobManagerConfig.Dispatch.class, null);
+    if (!verbose && LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root
+        && System.getenv("COPILOT_LOG_LEVEL") == null) {
+      root.setLevel(Level.WARN);
+    }
+    Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
+    Demo.Result result = new Demo(agents, jobs, limit, mode, dir, System.out).run();
+    System.out.println("demo: " + result.passed() + " passed, " + result.failed() + " failed");
+    return result.failed() == 0 ? 0 : 1;
+  }
+}
