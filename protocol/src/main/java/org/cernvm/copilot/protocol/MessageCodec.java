@@ -89,11 +89,16 @@ public final class MessageCodec {
     if (tree == null || !tree.isObject()) {
       throw new ProtocolException(ErrorCode.MALFORMED, null, "body is not a JSON object");
     }
+    // The id is quoted in an error answer; replies are never answered, so that two peers cannot bounce
+    // errors back and forth.
     JsonNode idNode = tree.get("id");
-    String id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
+    String id = idNode != null && idNode.isTextual() && !isReplyVerb(tree.get("verb")) ? idNode.asText() : null;
     try {
       return reader.readValue(tree);
     } catch (InvalidTypeIdException e) {
+      if (!e.getPath().isEmpty()) {
+        throw new ProtocolException(ErrorCode.INVALID_FIELD, id, describe(e, "verb '" + e.getTypeId() + "' not allowed here"));
+      }
       if (e.getTypeId() == null) {
         throw new ProtocolException(ErrorCode.MISSING_FIELD, id, "missing field 'verb'");
       }
@@ -106,10 +111,10 @@ public final class MessageCodec {
     } catch (MismatchedInputException e) {
       String detail = e.getOriginalMessage();
       ErrorCode code =
-          detail != null && detail.startsWith("Missing required creator property")
+          detail != null && (detail.startsWith("Missing creator property") || detail.startsWith("Missing required creator property"))
               ? ErrorCode.MISSING_FIELD
               : ErrorCode.INVALID_FIELD;
-      throw new ProtocolException(code, id, describe(e, detail));
+      throw new ProtocolException(code, id, describe(e, code == ErrorCode.MISSING_FIELD ? "missing" : detail));
     } catch (JsonProcessingException e) {
       throw new ProtocolException(ErrorCode.INVALID_FIELD, id, e.getOriginalMessage());
     } catch (java.io.IOException e) {
@@ -123,6 +128,18 @@ public final class MessageCodec {
             .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
             .collect(Collectors.joining("."));
     return path.isEmpty() ? detail : "field '" + path + "': " + detail;
+  }
+
+  private static boolean isReplyVerb(JsonNode verb) {
+    if (verb == null || !verb.isTextual()) {
+      return false;
+    }
+    for (Verb v : Verb.values()) {
+      if (v.wireName().equals(verb.asText())) {
+        return Reply.class.isAssignableFrom(v.type());
+      }
+    }
+    return false;
   }
 
   private static boolean tooLarge(String body) {

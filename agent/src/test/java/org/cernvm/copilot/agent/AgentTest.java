@@ -1,0 +1,170 @@
+package org.cernvm.copilot.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobStatus;
+import org.cernvm.copilot.jobmanager.generic.NewJob;
+import org.cernvm.copilot.jobmanager.generic.QueuedJob;
+import org.cernvm.copilot.protocol.Checksums;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.time.Scheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent running real payload processes against a real job manager over the in-memory bus. */
+class AgentTest {
+  @TempDir Path dir;
+  private ScheduledExecutorService timers;
+  private ExecutorService workers;
+  private Scheduler scheduler;
+  private InMemoryNetwork net;
+  private GenericQueue queue;
+  private JobManager jobManager;
+  private InMemoryNetwork.Endpoint agentBus;
+  private Agent agent;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    timers = Executors.newSingleThreadScheduledExecutor();
+    workers = Executors.newCachedThreadPool();
+    scheduler = Scheduler.system(timers);
+    net = new InMemoryNetwork(scheduler, workers);
+    queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
+    JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of(
+        "job-manager.service", "jobmanager@test", "job-manager.lease", "3s", "job-manager.sweep-interval", "500ms")),
+        "test");
+    jobManager = new JobManager(config, net.connect("jobmanager@test/jm-1"), queue, scheduler);
+    jobManager.start();
+  }
+
+  private void startAgent(int cores) {
+    agentBus = net.connect("agent-1@test/vm");
+    AgentConfig config = AgentConfig.from(Settings.of(Map.of(
+        "agent.cores", Integer.toString(cores),
+        "agent.work-dir", dir.resolve("work").toString(),
+        "agent.idle-backoff-min", "100ms",
+        "agent.idle-backoff-max", "300ms",
+        "agent.request-timeout", "1s",
+        "agent.kill-grace", "1s",
+        "agent.sample-interval", "100ms")), "agent-1", "test");
+    agent = new Agent(config, agentBus, scheduler, workers);
+    agent.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (agent != null) {
+      agent.close();
+    }
+    jobManager.close();
+    workers.shutdownNow();
+    timers.shutdownNow();
+  }
+
+  private QueuedJob awaitEnd(String id) throws Exception {
+    await().atMost(Duration.ofSeconds(30)).until(() -> queue.get(id).orElseThrow().status().isTerminal());
+    return queue.get(id).orElseThrow();
+  }
+
+  private Path workDirOf(QueuedJob job) {
+    return dir.resolve("work").resolve(job.agentId()).resolve(job.jobId() + "." + job.epoch());
+  }
+
+  @Test
+  void runsRealProcessesAndReportsOutputsWithChecksums() throws Exception {
+    startAgent(2);
+    String a = queue.submit(NewJob.of("sh", "-c", "echo $COPILOT_JOB_ID > out.txt; head -c 100000 /dev/zero >> out.txt")
+        .withOutputs("out.txt"));
+    String b = queue.submit(NewJob.of("sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo $i > out.txt")
+        .withOutputs("out.txt"));
+    for (String id : List.of(a, b)) {
+      QueuedJob job = awaitEnd(id);
+      assertThat(job.status()).isEqualTo(JobStatus.DONE);
+      assertThat(job.exitCode()).isZero();
+      Path out = workDirOf(job).resolve("out.txt");
+      assertThat(job.outputs()).containsExactly(Checksums.of(out));
+      assertThat(Files.readString(workDirOf(job).resolve("stdout.txt"))).isEmpty();
+    }
+    assertThat(Files.readString(workDirOf(queue.get(a).orElseThrow()).resolve("out.txt"))).startsWith(a);
+    assertThat(queue.get(b).orElseThrow().usage().cpuSeconds()).isGreaterThan(0.05);
+  }
+
+  @Test
+  void aNonZeroExitOrAMissingOutputFailsTheJob() throws Exception {
+    startAgent(1);
+    String bad = queue.submit(NewJob.of("sh", "-c", "echo oops >&2; exit 3"));
+    String missing = queue.submit(NewJob.of("true").withOutputs("result.root"));
+    QueuedJob b = awaitEnd(bad);
+    assertThat(b.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(b.exitCode()).isEqualTo(3);
+    assertThat(b.diagnostic()).contains("exited with code 3");
+    assertThat(Files.readString(workDirOf(b).resolve("stderr.txt"))).contains("oops");
+    QueuedJob m = awaitEnd(missing);
+    assertThat(m.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(m.diagnostic()).contains("missing outputs: [result.root]");
+  }
+
+  @Test
+  void theTtlKillsTheWholeProcessTree() throws Exception {
+    startAgent(1);
+    String id = queue.submit(NewJob.of("sh", "-c", "sleep 60 & sleep 61 & wait").withTtl(Duration.ofSeconds(2)));
+    QueuedJob job = awaitEnd(id);
+    assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(job.outcome()).isEqualTo(Outcome.TTL_EXCEEDED);
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.allProcesses()
+        .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 6[01].*")));
+  }
+
+  @Test
+  void aKillCommandArrivesWithTheNextHeartbeat() throws Exception {
+    startAgent(1);
+    String id = queue.submit(NewJob.of("sleep", "120"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
+    queue.kill(id, "operator says no");
+    QueuedJob job = awaitEnd(id);
+    assertThat(job.status()).isEqualTo(JobStatus.KILLED);
+    assertThat(job.diagnostic()).contains("operator says no");
+  }
+
+  @Test
+  void payloadsKeepRunningAcrossADisconnectAndTheJobCompletesOnce() throws Exception {
+    startAgent(1);
+    String id = queue.submit(NewJob.of("sh", "-c", "sleep 3; echo ran >> " + dir.resolve("ran.log")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
+    agentBus.setConnected(false);
+    Thread.sleep(2000);
+    agentBus.setConnected(true);
+    QueuedJob job = awaitEnd(id);
+    assertThat(job.status()).isEqualTo(JobStatus.DONE);
+    assertThat(job.epoch()).isEqualTo(1);
+    assertThat(Files.readAllLines(dir.resolve("ran.log"))).containsExactly("ran");
+  }
+
+  @Test
+  void drainLetsTheRunningJobFinishAndThenStops() throws Exception {
+    startAgent(1);
+    String id = queue.submit(NewJob.of("sleep", "1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
+    agent.drain("test");
+    String next = queue.submit(NewJob.of("true"));
+    assertThat(agent.drained().get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("test");
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+    assertThat(queue.get(next).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+  }
+}

@@ -1,0 +1,199 @@
+package org.cernvm.copilot.jobmanager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobStatus;
+import org.cernvm.copilot.jobmanager.generic.NewJob;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.Drain;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.GetJob;
+import org.cernvm.copilot.protocol.HaveGetJob;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.Kill;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.Usage;
+import org.cernvm.copilot.protocol.WantGetJob;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
+import org.cernvm.copilot.protocol.bus.RequestTimeoutException;
+import org.cernvm.copilot.protocol.bus.Response;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The want/have/get/run handshake, leases, fencing, kill and drain over the in-memory bus on a fake clock. */
+class JobManagerTest {
+  static final Resources SLOT = new Resources(1, 2048, 10_000, Duration.ofHours(24), "x86_64-linux", List.of());
+  static final Address SERVICE = Address.of("jobmanager@test");
+
+  @TempDir Path dir;
+  private final ManualScheduler time = new ManualScheduler();
+  private final InMemoryNetwork net = new InMemoryNetwork(time, Runnable::run);
+  private GenericQueue queue;
+  private InMemoryNetwork.Endpoint agent;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    queue = GenericQueue.open(dir, time.clock(), 3);
+    agent = net.connect("agent-1@test/vm");
+  }
+
+  private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) {
+    var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
+        Duration.ofHours(1), dir, 3);
+    var jm = new JobManager(config, net.connect(SERVICE.value() + "/" + resource), queue, time);
+    jm.start();
+    return jm;
+  }
+
+  private Response call(Address to, Request r) throws Exception {
+    CompletableFuture<Response> f = agent.request(to, r, Duration.ofSeconds(3));
+    time.advance(Duration.ofSeconds(3));
+    return f.get();
+  }
+
+  private Instant now() {
+    return time.clock().instant();
+  }
+
+  private RunJob claim() throws Exception {
+    Response have = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT));
+    assertThat(have.reply()).isInstanceOf(HaveGetJob.class);
+    Response run = call(have.from(), new GetJob(MessageIds.next(), now(), "agent-1", SLOT));
+    assertThat(run.reply()).isInstanceOf(RunJob.class);
+    return (RunJob) run.reply();
+  }
+
+  private Heartbeat heartbeat(RunJob run) {
+    return new Heartbeat(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), JobState.RUNNING,
+        Usage.none());
+  }
+
+  private JobDone done(RunJob run) {
+    return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, 0,
+        "", Usage.none(), List.of());
+  }
+
+  @Test
+  void handshakeHandsOutEachJobOnceAcrossTwoJobManagers() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    jobManager("jm-2", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true"));
+    RunJob run = claim();
+    assertThat(run.job().jobId()).isEqualTo(id);
+    assertThat(run.lease().deadline()).isEqualTo(now().plusSeconds(30).minusSeconds(3));
+
+    // Nothing left: every job manager stays silent and the agent's request times out.
+    CompletableFuture<Response> want =
+        agent.request(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT), Duration.ofSeconds(3));
+    time.advance(Duration.ofSeconds(3));
+    assertThat(want).isCompletedExceptionally();
+    try {
+      want.get();
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(RequestTimeoutException.class);
+    }
+    assertThat(call(SERVICE, done(run)).reply()).isInstanceOf(Ack.class);
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+  }
+
+  @Test
+  void directDispatchAnswersWantGetJobWithRunJobOrNoJob() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.DIRECT);
+    queue.submit(NewJob.of("true"));
+    assertThat(call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply()).isInstanceOf(RunJob.class);
+    Reply none = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
+    assertThat(none).isInstanceOfSatisfying(ErrorReply.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.NO_JOB);
+      assertThat(e.retryable()).isTrue();
+    });
+  }
+
+  @Test
+  void leaseExpiryRequeuesTheJobAndALateJobDoneIsFenced() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true"));
+    RunJob first = claim();
+    assertThat(call(SERVICE, heartbeat(first)).reply()).isInstanceOf(Ack.class);
+
+    // The agent goes silent; the sweeper (every 5 s) takes the lease back once 30 s have passed.
+    time.advance(Duration.ofSeconds(40));
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+
+    RunJob second = claim();
+    assertThat(second.lease().epoch()).isEqualTo(first.lease().epoch() + 1);
+    Reply late = call(SERVICE, done(first)).reply();
+    assertThat(late).isInstanceOfSatisfying(ErrorReply.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.FENCED);
+      assertThat(e.retryable()).isFalse();
+    });
+    assertThat(call(SERVICE, heartbeat(first)).reply()).isInstanceOf(ErrorReply.class);
+    assertThat(call(SERVICE, done(second)).reply()).isInstanceOf(Ack.class);
+    assertThat(queue.get(id).orElseThrow().epoch()).isEqualTo(2);
+  }
+
+  @Test
+  void heartbeatsExtendTheLease() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true"));
+    RunJob run = claim();
+    for (int i = 0; i < 10; i++) {
+      time.advance(Duration.ofSeconds(7));
+      assertThat(call(SERVICE, heartbeat(run)).reply()).isInstanceOf(Ack.class);
+    }
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+  }
+
+  @Test
+  void killAndDrainReachTheAgentInTheHeartbeatReply() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    queue.submit(NewJob.of("sleep", "100"));
+    RunJob run = claim();
+    var operator = net.connect("operator@test/cli");
+    CompletableFuture<Response> k = operator.request(SERVICE, new Kill(MessageIds.next(), now(), run.job().jobId(), "op"),
+        Duration.ofSeconds(1));
+    CompletableFuture<Response> d = operator.request(SERVICE, new Drain(MessageIds.next(), now(), "agent-1", "upgrade"),
+        Duration.ofSeconds(1));
+    assertThat(k.get().reply()).isInstanceOf(Ack.class);
+    assertThat(d.get().reply()).isInstanceOf(Ack.class);
+
+    Reply reply = call(SERVICE, heartbeat(run)).reply();
+    assertThat(reply).isInstanceOfSatisfying(Ack.class, a -> assertThat(a.commands())
+        .hasSize(2)
+        .anySatisfy(c -> assertThat(c).isInstanceOfSatisfying(Kill.class, x -> assertThat(x.jobId()).isEqualTo(run.job().jobId())))
+        .anySatisfy(c -> assertThat(c).isInstanceOf(Drain.class)));
+
+    queue.submit(NewJob.of("true"));
+    Reply want = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
+    assertThat(want).isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DRAINING));
+  }
+
+  @Test
+  void anAgentCannotActForAnother() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    queue.submit(NewJob.of("true"));
+    RunJob run = claim();
+    var intruder = net.connect("agent-2@test/vm");
+    CompletableFuture<Response> f = intruder.request(SERVICE, done(run), Duration.ofSeconds(1));
+    assertThat(f.get().reply()).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+    assertThat(queue.get(run.job().jobId()).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+  }
+}
