@@ -1,1 +1,59 @@
+/**
+ * The CoPilot protocol: one record per verb, the JSON codec, and the wire format.
+ *
+ * <h2>Wire format</h2>
+ *
+ * <p>Every message is one JSON object, UTF-8, at most 256 KiB, carried as the body of an XMPP
+ * {@code <message type='normal'>} stanza whose stanza id equals the message id (see
+ * {@link org.cernvm.copilot.protocol.bus.XmppBus}). The property {@code verb} names the message kind; the
+ * other properties are the record components of that verb, by name. Times ({@code sentAt},
+ * {@code deadline}, {@code expiresAt}) are ISO-8601 instants in UTC ({@code 2026-11-23T10:15:30.123Z});
+ * durations ({@code ttl}, {@code lifetime}, {@code wallTime}) are ISO-8601 durations ({@code PT1H}).
+ * Enumerations are their upper-case names. Every property is required and must have the declared JSON
+ * type (no string-to-number coercion); a property documented as nullable may be {@code null} but must be
+ * present. Unknown properties are ignored so that newer peers can add some.
+ *
+ * <p>Every message has {@code id} (unique; replies quote it) and {@code sentAt}. Replies have
+ * {@code replyTo}.
+ *
+ * <table>
+ *   <caption>Verbs</caption>
+ *   <tr><th>verb</th><th>from → to</th><th>fields besides id, sentAt</th><th>answered by</th></tr>
+ *   <tr><td>{@code want_getJob}</td><td>agent → service address (all job managers)</td>
+ *       <td>{@code agentId}, {@code resources} {cores, memoryMb, diskMb, lifetime, platform, experiments[]}</td>
+ *       <td>{@code have_getJob} from each job manager with work (silence otherwise), or {@code runJob} in
+ *       direct dispatch</td></tr>
+ *   <tr><td>{@code have_getJob}</td><td>job manager → agent</td><td>{@code replyTo}, {@code source}</td><td>—</td></tr>
+ *   <tr><td>{@code getJob}</td><td>agent → the job manager that answered first</td>
+ *       <td>{@code agentId}, {@code resources}</td><td>{@code runJob} or {@code error} NO_JOB</td></tr>
+ *   <tr><td>{@code runJob}</td><td>job manager → agent</td>
+ *       <td>{@code replyTo}, {@code job} {jobId, source, experiment, command, args[], env{}, inputs[{name, source}],
+ *       outputs[], ttl, cores}, {@code lease} {leaseId, epoch, deadline}</td><td>—</td></tr>
+ *   <tr><td>{@code heartbeat}</td><td>agent → job manager, every lease/3</td>
+ *       <td>{@code agentId}, {@code jobId}, {@code lease} {leaseId, epoch}, {@code state}
+ *       (STAGING_IN, RUNNING, STAGING_OUT), {@code usage} {wallTime, cpuSeconds, rssMb, peakRssMb}</td>
+ *       <td>{@code ack} whose {@code commands} may hold {@code kill}/{@code drain}; {@code error} FENCED</td></tr>
+ *   <tr><td>{@code want_storeJobOutputDir}</td><td>agent → storage adapter</td>
+ *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code files} [{name, sizeBytes, adler32, md5}]</td>
+ *       <td>{@code storeJobOutputDir} (storage adapter, issue 3)</td></tr>
+ *   <tr><td>{@code storeJobOutputDir}</td><td>storage adapter → agent</td>
+ *       <td>{@code replyTo}, {@code jobId}, {@code grants} [{file, url, maxBytes, expiresAt, token}]</td><td>—</td></tr>
+ *   <tr><td>{@code jobDone}</td><td>agent → job manager</td>
+ *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code outcome} (SUCCEEDED, FAILED, KILLED,
+ *       TTL_EXCEEDED), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
+ *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current</td></tr>
+ *   <tr><td>{@code ack}</td><td>any → requester</td><td>{@code replyTo}, {@code commands} []</td><td>—</td></tr>
+ *   <tr><td>{@code error}</td><td>any → requester</td>
+ *       <td>{@code replyTo} (nullable), {@code code}, {@code retryable}, {@code message}</td><td>—</td></tr>
+ *   <tr><td>{@code kill}</td><td>operator → service; job manager → agent inside {@code ack}</td>
+ *       <td>{@code jobId}, {@code reason}</td><td>{@code ack} or {@code error} UNKNOWN_JOB</td></tr>
+ *   <tr><td>{@code drain}</td><td>operator → service; job manager → agent inside {@code ack}</td>
+ *       <td>{@code agentId}, {@code reason}</td><td>{@code ack}</td></tr>
+ * </table>
+ *
+ * <p>Error codes are listed in {@link org.cernvm.copilot.protocol.ErrorCode}. A body that cannot be
+ * decoded is answered with {@code error} (MALFORMED, UNKNOWN_VERB, MISSING_FIELD, INVALID_FIELD, TOO_LARGE)
+ * quoting its id when the id could be read and the body was not itself a reply; otherwise it is dropped
+ * with one log line.
+ */
 package org.cernvm.copilot.protocol;

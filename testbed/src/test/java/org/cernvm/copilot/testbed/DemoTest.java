@@ -1,0 +1,40 @@
+package org.cernvm.copilot.testbed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one-command demo on the embedded XMPP server. */
+class DemoTest {
+  @TempDir Path dir;
+
+  @Test
+  void everyJobPassesAndIsVerifiedFromItsOutputFile() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    Demo.Result result =
+        new Demo(3, 8, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir, out).run();
+    assertThat(result).isEqualTo(new Demo.Result(8, 0));
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("demo: 8/8 jobs ended (8 done, 0 failed)");
+  }
+
+  @Test
+  void directDispatchWorksToo() throws Exception {
+    Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.DIRECT, dir,
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    assertThat(result).isEqualTo(new Demo.Result(4, 0));
+  }
+
+  @Test
+  void badOptionsGetAClearErrorAndExitCode2() {
+    assertThat(Copilot.run("demo", "--agents", "0")).isEqualTo(2);
+    assertThat(Copilot.run("demo", "--dispatch", "sideways")).isEqualTo(2);
+  }
+}
