@@ -1,6 +1,11 @@
 package org.cernvm.copilot.testbed;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.jobmanager.JobSource;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cernvm.copilot.protocol.config.Settings;
@@ -13,6 +18,13 @@ final class ConfigOptions {
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set a configuration key, e.g. --set xmpp.port=15222")
   Map<String, String> values = new LinkedHashMap<>();
+
+  /** Opens the generic queue named by {@code queueDir}, or by {@code job-manager.queue-dir}. */
+  GenericQueue openQueue(Path queueDir) throws UpstreamUnavailableException {
+    Settings s = settings(queueDir == null ? Map.of() : Map.of("job-manager.queue-dir", queueDir.toString()));
+    JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
+    return JobSource.generic(cfg.queueDir(), Clock.systemUTC(), cfg.maxAttempts());
+  }
 
   /** The layered settings, with {@code defaults} under the command line's own values. */
   Settings settings(Map<String, String> fromOptions) {

@@ -1,18 +1,14 @@
 package org.cernvm.copilot.testbed;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
-import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,9 +26,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Settings s = config.settings(queueDir == null ? Map.of() : Map.of("job-manager.queue-dir", queueDir.toString()));
-    JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
-    GenericQueue queue = JobSource.generic(cfg.queueDir(), Clock.systemUTC(), cfg.maxAttempts());
+    GenericQueue queue = config.openQueue(queueDir);
     if (jobId != null) {
       Optional<QueuedJob> job = queue.get(jobId);
       if (job.isEmpty()) {

@@ -1,15 +1,12 @@
 package org.cernvm.copilot.testbed;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.InputFile;
@@ -48,15 +45,13 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Settings s = config.settings(queueDir == null ? Map.of() : Map.of("job-manager.queue-dir", queueDir.toString()));
-    JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     Duration limit = Settings.parseDuration(ttl);
     if (limit == null || limit.isZero() || limit.isNegative()) {
       throw new ConfigException("--ttl must be a positive duration like 30m, got '" + ttl + "'");
     }
     List<InputFile> in = inputs.entrySet().stream().map(e -> new InputFile(e.getKey(), e.getValue())).toList();
     NewJob job = new NewJob(command.get(0), command.subList(1, command.size()), env, in, outputs, limit, cores);
-    GenericQueue queue = JobSource.generic(cfg.queueDir(), Clock.systemUTC(), cfg.maxAttempts());
+    GenericQueue queue = config.openQueue(queueDir);
     System.out.println(queue.submit(job));
     return 0;
   }

@@ -124,19 +124,11 @@ public final class Settings {
 
   /** An integer value at least {@code min}. */
   public int integer(String key, int fallback, int min) {
-    String v = raw(key);
-    if (v == null) {
-      return fallback;
+    long n = longValue(key, fallback, min);
+    if (n > Integer.MAX_VALUE) {
+      throw new ConfigException(key + " is too large: " + n + " (from " + origin(key) + ")");
     }
-    try {
-      int n = Integer.parseInt(v);
-      if (n < min) {
-        throw new ConfigException(key + " must be at least " + min + ", got " + n + " (from " + origin(key) + ")");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + " must be an integer, got '" + v + "' (from " + origin(key) + ")");
-    }
+    return (int) n;
   }
 
   /** A long value at least {@code min}. */
