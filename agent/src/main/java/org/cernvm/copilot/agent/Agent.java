@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The CoPilot agent: it offers each free slot to the job-manager service, runs the jobs it is given as
  * real processes, heartbeats at a third of the lease, obeys {@code kill} and {@code drain}, and reports
- * each job's end until a job manager acknowledges it.
+ * each job's end until a job manager acknowledges it. A successful job's outputs are first uploaded to the
+ * storage adapter ({@link StageOut}); its end is reported once they are registered upstream.
  *
  * <p>Disconnects: payloads keep running while the XMPP connection is down; heartbeats and reports fail
  * and are retried, going to the service address rather than the job manager that granted the lease, so
@@ -57,6 +58,7 @@ public final class Agent implements AutoCloseable {
   private final Scheduler scheduler;
   private final Executor executor;
   private final HttpClient http;
+  private final Uploader uploader;
   private final Address service;
   private final Instant startedAt;
   private final Map<String, JobRun> running = new ConcurrentHashMap<>();
@@ -73,6 +75,7 @@ public final class Agent implements AutoCloseable {
     this.scheduler = scheduler;
     this.executor = executor;
     this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+    this.uploader = new Uploader(config.requestTimeout(), config.uploadTimeout());
     this.service = Address.of(config.service());
     this.startedAt = scheduler.clock().instant();
   }
@@ -214,6 +217,7 @@ public final class Agent implements AutoCloseable {
   private final class JobRun {
     private final Slot slot;
     private final RunJob run;
+    private final Address jobManager;
     private final JobSpec spec;
     private final Payload payload;
     private final Duration heartbeatPeriod;
@@ -232,6 +236,7 @@ public final class Agent implements AutoCloseable {
       this.run = run;
       this.spec = run.job();
       this.target = jobManager;
+      this.jobManager = jobManager;
       this.payload = new Payload(spec,
           config.workDir().resolve(config.agentId()).resolve(spec.jobId() + "." + run.lease().epoch()), scheduler);
       Duration lease = Duration.between(now(), run.lease().deadline());
@@ -322,7 +327,29 @@ public final class Agent implements AutoCloseable {
         outcome = Outcome.FAILED;
         diagnostic = "cannot read outputs: " + e.getMessage();
       }
-      report(outcome, exitCode, diagnostic, outputs);
+      if (outcome == Outcome.SUCCEEDED && !outputs.isEmpty()) {
+        stageOut(exitCode, outputs);
+      } else {
+        report(outcome, exitCode, diagnostic, outputs);
+      }
+    }
+
+    private void stageOut(int exitCode, List<OutputFile> outputs) {
+      new StageOut(config, bus, uploader, scheduler, executor, spec, run.lease().ref(), jobManager.bare().value(),
+          payload.directory(), outputs, () -> leaseLost || closed)
+          .start()
+          .whenComplete((ok, err) -> {
+            if (leaseLost) {
+              abandon("its lease was taken back during stage-out");
+            } else if (closed) {
+              abandon("the agent stopped during stage-out");
+            } else if (err != null) {
+              String why = err instanceof StageOut.StageOutException ? err.getMessage() : err.toString();
+              report(Outcome.FAILED, exitCode, "stage-out failed: " + why, outputs);
+            } else {
+              report(Outcome.SUCCEEDED, exitCode, "", outputs);
+            }
+          });
     }
 
     private void finish(Outcome outcome, int exitCode, String diagnostic) {
@@ -412,6 +439,7 @@ public final class Agent implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    uploader.close();
     for (JobRun job : running.values()) {
       job.heartbeats.cancel();
       job.payload.signal(true);

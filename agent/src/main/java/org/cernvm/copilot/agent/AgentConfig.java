@@ -27,6 +27,11 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param killGrace how long a payload has between SIGTERM and SIGKILL
  * @param sampleInterval how often the payload's CPU and memory are measured
  * @param reportGiveUp how long to keep retrying a {@code jobDone} no job manager acknowledges
+ * @param storage the storage service's bare address, asked for upload grants
+ * @param uploadTimeout how long an upload connection may stay silent, and how long to wait for its answer
+ * @param uploadBackoffMin the first pause before retrying a failed stage-out step
+ * @param uploadBackoffMax the longest pause between stage-out retries
+ * @param stageOutGiveUp how long to keep retrying the stage-out before the job is reported failed
  */
 public record AgentConfig(
     String agentId,
@@ -44,7 +49,12 @@ public record AgentConfig(
     Duration idleBackoffMax,
     Duration killGrace,
     Duration sampleInterval,
-    Duration reportGiveUp) {
+    Duration reportGiveUp,
+    String storage,
+    Duration uploadTimeout,
+    Duration uploadBackoffMin,
+    Duration uploadBackoffMax,
+    Duration stageOutGiveUp) {
 
   public AgentConfig {
     if (slots < 1 || slots > cores) {
@@ -53,6 +63,12 @@ public record AgentConfig(
     experiments = List.copyOf(experiments);
     if (idleBackoffMax.compareTo(idleBackoffMin) < 0) {
       throw new ConfigException("agent.idle-backoff-max must not be below agent.idle-backoff-min");
+    }
+    if (uploadBackoffMax.compareTo(uploadBackoffMin) < 0) {
+      throw new ConfigException("agent.upload-backoff-max must not be below agent.upload-backoff-min");
+    }
+    if (storage == null || !storage.contains("@") || storage.contains("/")) {
+      throw new ConfigException("agent.storage must be a bare XMPP address like storage@copilot.local: " + storage);
     }
   }
 
@@ -65,7 +81,9 @@ public record AgentConfig(
    * Reads the {@code agent.*} keys: {@code id} (default: the XMPP user), {@code job-manager}, {@code cores},
    * {@code memory-mb}, {@code disk-mb}, {@code slots}, {@code lifetime}, {@code platform},
    * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
-   * {@code idle-backoff-max}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up}.
+   * {@code idle-backoff-max}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
+   * {@code storage}, {@code upload-timeout}, {@code upload-backoff-min}, {@code upload-backoff-max},
+   * {@code stage-out-give-up}.
    */
   public static AgentConfig from(Settings s, String xmppUser, String domain) {
     Runtime rt = Runtime.getRuntime();
@@ -87,7 +105,12 @@ public record AgentConfig(
         s.duration("agent.idle-backoff-max", Duration.ofSeconds(30)),
         s.duration("agent.kill-grace", Duration.ofSeconds(10)),
         s.duration("agent.sample-interval", Duration.ofSeconds(1)),
-        s.duration("agent.report-give-up", Duration.ofHours(1)));
+        s.duration("agent.report-give-up", Duration.ofHours(1)),
+        s.string("agent.storage", "storage@" + domain),
+        s.duration("agent.upload-timeout", Duration.ofMinutes(2)),
+        s.duration("agent.upload-backoff-min", Duration.ofSeconds(1)),
+        s.duration("agent.upload-backoff-max", Duration.ofSeconds(30)),
+        s.duration("agent.stage-out-give-up", Duration.ofMinutes(30)));
   }
 
   private static String defaultPlatform() {

@@ -18,6 +18,7 @@ import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.RunJob;
@@ -86,6 +87,7 @@ public final class JobManager implements AutoCloseable {
           case JOB_DONE -> authorized(in, (JobDone) m, this::onJobDone);
           case KILL -> Optional.of(onKill((Kill) m));
           case DRAIN -> Optional.of(onDrain((Drain) m));
+          case REGISTER_OUTPUTS -> Optional.of(onRegisterOutputs(in, (RegisterOutputs) m));
           case WANT_STORE_JOB_OUTPUT_DIR ->
               Optional.of(error(m, ErrorCode.UNSUPPORTED, "storage requests go to the storage adapter"));
           case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ACK, ERROR -> Optional.empty();
@@ -160,6 +162,21 @@ public final class JobManager implements AutoCloseable {
   private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
     source.finish(done);
     return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
+  }
+
+  private Reply onRegisterOutputs(Incoming in, RegisterOutputs request) {
+    if (!config.storage().contains(in.from().bare().value())) {
+      log.warn("refused registerOutputs for {} from {}: not a configured storage adapter", request.jobId(), in.from());
+      return error(request, ErrorCode.FORBIDDEN, "sender " + in.from().bare() + " is not a storage adapter of "
+          + config.service());
+    }
+    try {
+      source.registerOutputs(request);
+      return new Ack(MessageIds.next(), now(), request.id(), List.of());
+    } catch (JobSourceException e) {
+      log.info("registerOutputs for {} refused: {}", request.jobId(), e.getMessage());
+      return error(request, e.code(), e.getMessage());
+    }
   }
 
   private Reply onKill(Kill kill) {

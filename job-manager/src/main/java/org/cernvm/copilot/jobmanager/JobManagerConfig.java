@@ -2,6 +2,7 @@ package org.cernvm.copilot.jobmanager;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 
@@ -17,6 +18,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param drainMemory how long a {@code drain} for an agent is remembered
  * @param queueDir the generic queue's directory
  * @param maxAttempts how often a generic job may be leased before an expired lease fails it
+ * @param storage the bare addresses of the storage adapters allowed to register outputs
  */
 public record JobManagerConfig(
     String service,
@@ -25,7 +27,8 @@ public record JobManagerConfig(
     Duration sweepInterval,
     Duration drainMemory,
     Path queueDir,
-    int maxAttempts) {
+    int maxAttempts,
+    List<String> storage) {
 
   /** How {@code want_getJob} is answered. */
   public enum Dispatch {
@@ -46,12 +49,18 @@ public record JobManagerConfig(
     if (maxAttempts < 1) {
       throw new ConfigException("job-manager.max-attempts must be at least 1");
     }
+    storage = List.copyOf(storage);
+    for (String a : storage) {
+      if (!a.contains("@") || a.contains("/")) {
+        throw new ConfigException("job-manager.storage must list bare XMPP addresses: " + a);
+      }
+    }
   }
 
   /**
    * Reads the {@code job-manager.*} keys: {@code service}, {@code dispatch} ({@code handshake} or
    * {@code direct}), {@code lease}, {@code sweep-interval}, {@code drain-memory}, {@code queue-dir},
-   * {@code max-attempts}.
+   * {@code max-attempts}, {@code storage} (comma-separated).
    */
   public static JobManagerConfig from(Settings s, String domain) {
     Duration lease = s.duration("job-manager.lease", Duration.ofSeconds(60));
@@ -62,6 +71,7 @@ public record JobManagerConfig(
         s.duration("job-manager.sweep-interval", lease.dividedBy(4)),
         s.duration("job-manager.drain-memory", Duration.ofHours(24)),
         s.path("job-manager.queue-dir", Path.of(System.getProperty("user.home"), ".copilot", "queue")),
-        s.integer("job-manager.max-attempts", 3, 1));
+        s.integer("job-manager.max-attempts", 3, 1),
+        s.list("job-manager.storage", List.of("storage@" + domain)));
   }
 }

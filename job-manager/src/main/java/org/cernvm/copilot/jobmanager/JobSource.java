@@ -8,6 +8,7 @@ import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 
 /**
@@ -40,11 +41,21 @@ public interface JobSource {
   Optional<String> heartbeat(Heartbeat heartbeat, Duration leaseTime) throws JobSourceException;
 
   /**
-   * Records that a job ended. Reporting the same end under the same lease again changes nothing.
+   * Records that a job ended. Reporting the same end under the same lease again changes nothing. A
+   * successful job is accepted only once its outputs are registered (see {@link RegisteredOutputs}).
    *
    * @throws LeaseFencedException if the report's lease is not the lease under which the job ran last
+   * @throws OutputsNotRegisteredException if the job succeeded but its outputs are not registered yet
    */
   void finish(JobDone done) throws JobSourceException;
+
+  /**
+   * Registers a job's stored outputs upstream (the generic queue records them; PanDA and AliEn register
+   * them in their catalogues). Registering the same files under the same lease again changes nothing.
+   *
+   * @throws LeaseFencedException if the request's lease is not the job's current lease
+   */
+  void registerOutputs(RegisterOutputs request) throws JobSourceException;
 
   /** Hands a leased job back so that it runs again elsewhere. */
   void release(String jobId, LeaseRef lease, String reason) throws JobSourceException;

@@ -23,6 +23,9 @@ import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.RegisterOutputs;
+import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.Resources;
@@ -57,7 +60,7 @@ class JobManagerTest {
 
   private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofHours(1), dir, 3);
+        Duration.ofHours(1), dir, 3, List.of("storage@test"));
     var jm = new JobManager(config, net.connect(SERVICE.value() + "/" + resource), queue, time);
     jm.start();
     return jm;
@@ -112,6 +115,64 @@ class JobManagerTest {
     }
     assertThat(call(SERVICE, done(run)).reply()).isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+  }
+
+  private RegisterOutputs register(RunJob run, List<StoredFile> files) {
+    return new RegisterOutputs(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), files);
+  }
+
+  @Test
+  void issue3_successfulJobDoneIsAcceptedOnlyOnceTheStorageAdapterRegisteredItsOutputs() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true").withOutputs("out.txt"));
+    RunJob run = claim();
+    OutputFile out = new OutputFile("out.txt", 3, "024d0127", "0cc175b9c0f1b6a831c399e269772661");
+    JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", id, run.lease().ref(), Outcome.SUCCEEDED, 0, "",
+        Usage.none(), List.of(out));
+
+    assertThat(call(SERVICE, done).reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.OUTPUTS_NOT_REGISTERED);
+      assertThat(e.retryable()).isTrue();
+      assertThat(e.message()).contains("out.txt");
+    });
+
+    List<StoredFile> stored = List.of(new StoredFile(out, "file:///se/generic/" + id + "/1/out.txt"));
+    InMemoryNetwork.Endpoint storage = net.connect("storage@test/sa-1");
+    CompletableFuture<Response> reg = storage.request(SERVICE, register(run, stored), Duration.ofSeconds(3));
+    assertThat(reg.get().reply()).isInstanceOf(Ack.class);
+    long version = queue.get(id).orElseThrow().version();
+    // The same registration again changes nothing.
+    assertThat(storage.request(SERVICE, register(run, stored), Duration.ofSeconds(3)).get().reply())
+        .isInstanceOf(Ack.class);
+    assertThat(queue.get(id).orElseThrow().version()).isEqualTo(version);
+
+    assertThat(call(SERVICE, done).reply()).isInstanceOf(Ack.class);
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+    assertThat(queue.get(id).orElseThrow().stored()).isEqualTo(stored);
+    // Registration repeated after the end changes nothing either.
+    assertThat(storage.request(SERVICE, register(run, stored), Duration.ofSeconds(3)).get().reply())
+        .isInstanceOf(Ack.class);
+  }
+
+  @Test
+  void issue3_onlyConfiguredStorageAdaptersRegisterAndOnlyUnderTheCurrentLease() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true").withOutputs("out.txt"));
+    RunJob first = claim();
+    List<StoredFile> stored = List.of(new StoredFile(
+        new OutputFile("out.txt", 3, "024d0127", "0cc175b9c0f1b6a831c399e269772661"), "file:///se/out.txt"));
+
+    assertThat(call(SERVICE, register(first, stored)).reply()).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+    assertThat(queue.get(id).orElseThrow().stored()).isEmpty();
+
+    time.advance(Duration.ofSeconds(40));
+    RunJob second = claim();
+    InMemoryNetwork.Endpoint storage = net.connect("storage@test/sa-1");
+    assertThat(storage.request(SERVICE, register(first, stored), Duration.ofSeconds(3)).get().reply())
+        .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
+    assertThat(storage.request(SERVICE, register(second, stored), Duration.ofSeconds(3)).get().reply())
+        .isInstanceOf(Ack.class);
   }
 
   @Test

@@ -24,6 +24,8 @@ public enum ErrorCode {
   DRAINING(false),
   /** The sender may not do this. */
   FORBIDDEN(false),
+  /** A job is reported done before the storage adapter has registered all its outputs; store them first. */
+  OUTPUTS_NOT_REGISTERED(true),
   /** The upstream system did not answer in time or failed; try again. */
   UPSTREAM_UNAVAILABLE(true),
   /** The receiver failed unexpectedly; try again. */

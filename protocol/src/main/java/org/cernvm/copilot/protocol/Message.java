@@ -20,6 +20,7 @@ import java.time.Instant;
   @JsonSubTypes.Type(value = WantStoreJobOutputDir.class, name = "want_storeJobOutputDir"),
   @JsonSubTypes.Type(value = StoreJobOutputDir.class, name = "storeJobOutputDir"),
   @JsonSubTypes.Type(value = JobDone.class, name = "jobDone"),
+  @JsonSubTypes.Type(value = RegisterOutputs.class, name = "registerOutputs"),
   @JsonSubTypes.Type(value = Ack.class, name = "ack"),
   @JsonSubTypes.Type(value = ErrorReply.class, name = "error"),
   @JsonSubTypes.Type(value = Kill.class, name = "kill"),

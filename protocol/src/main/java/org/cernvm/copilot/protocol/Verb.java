@@ -13,6 +13,7 @@ public enum Verb {
   WANT_STORE_JOB_OUTPUT_DIR("want_storeJobOutputDir", WantStoreJobOutputDir.class),
   STORE_JOB_OUTPUT_DIR("storeJobOutputDir", StoreJobOutputDir.class),
   JOB_DONE("jobDone", JobDone.class),
+  REGISTER_OUTPUTS("registerOutputs", RegisterOutputs.class),
   ACK("ack", Ack.class),
   ERROR("error", ErrorReply.class),
   KILL("kill", Kill.class),

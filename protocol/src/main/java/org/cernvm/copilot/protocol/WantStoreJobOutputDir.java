@@ -11,17 +11,29 @@ import java.util.List;
  * @param sentAt send time
  * @param agentId the agent
  * @param jobId the job
+ * @param source the job's source ({@link JobSpec#source()}); with the job id it names the job uniquely
+ * @param jobManager the bare address of the job-manager service that leased the job; the storage adapter
+ *     asks it to register the outputs, and only if it is one it is configured to serve
  * @param lease the lease held
- * @param files the files to upload, with size and checksums
+ * @param files every output file of the job, with size and checksums
  */
 public record WantStoreJobOutputDir(
-    String id, Instant sentAt, String agentId, String jobId, LeaseRef lease, List<OutputFile> files)
+    String id,
+    Instant sentAt,
+    String agentId,
+    String jobId,
+    String source,
+    String jobManager,
+    LeaseRef lease,
+    List<OutputFile> files)
     implements StorageRequest {
   public WantStoreJobOutputDir {
     Checks.text(id, "id");
     Checks.present(sentAt, "sentAt");
     Checks.text(agentId, "agentId");
     Checks.text(jobId, "jobId");
+    Checks.text(source, "source");
+    Checks.text(jobManager, "jobManager");
     Checks.present(lease, "lease");
     files = Checks.list(files, "files");
   }

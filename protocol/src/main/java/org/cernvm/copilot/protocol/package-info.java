@@ -33,15 +33,21 @@
  *       <td>{@code agentId}, {@code jobId}, {@code lease} {leaseId, epoch}, {@code state}
  *       (STAGING_IN, RUNNING, STAGING_OUT), {@code usage} {wallTime, cpuSeconds, rssMb, peakRssMb}</td>
  *       <td>{@code ack} whose {@code commands} may hold {@code kill}/{@code drain}; {@code error} FENCED</td></tr>
- *   <tr><td>{@code want_storeJobOutputDir}</td><td>agent → storage adapter</td>
- *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code files} [{name, sizeBytes, adler32, md5}]</td>
- *       <td>{@code storeJobOutputDir} (storage adapter, issue 3)</td></tr>
+ *   <tr><td>{@code want_storeJobOutputDir}</td><td>agent → storage service address</td>
+ *       <td>{@code agentId}, {@code jobId}, {@code source}, {@code jobManager} (bare service address),
+ *       {@code lease}, {@code files} [{name, sizeBytes, adler32, md5}] (every output of the job)</td>
+ *       <td>{@code storeJobOutputDir}, or {@code error} (FORBIDDEN job manager, TOO_LARGE, INVALID_FIELD)</td></tr>
  *   <tr><td>{@code storeJobOutputDir}</td><td>storage adapter → agent</td>
  *       <td>{@code replyTo}, {@code jobId}, {@code grants} [{file, url, maxBytes, expiresAt, token}]</td><td>—</td></tr>
  *   <tr><td>{@code jobDone}</td><td>agent → job manager</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code outcome} (SUCCEEDED, FAILED, KILLED,
  *       TTL_EXCEEDED), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
- *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current</td></tr>
+ *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current, or
+ *       OUTPUTS_NOT_REGISTERED (retryable) when a successful job's outputs are not yet registered</td></tr>
+ *   <tr><td>{@code registerOutputs}</td><td>storage adapter → job-manager service</td>
+ *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code files} [{file {name, sizeBytes, adler32, md5},
+ *       location}]</td><td>{@code ack}, or {@code error} FENCED, FORBIDDEN (sender is not a configured storage
+ *       adapter), UPSTREAM_UNAVAILABLE</td></tr>
  *   <tr><td>{@code ack}</td><td>any → requester</td><td>{@code replyTo}, {@code commands} []</td><td>—</td></tr>
  *   <tr><td>{@code error}</td><td>any → requester</td>
  *       <td>{@code replyTo} (nullable), {@code code}, {@code retryable}, {@code message}</td><td>—</td></tr>
@@ -50,6 +56,10 @@
  *   <tr><td>{@code drain}</td><td>operator → service; job manager → agent inside {@code ack}</td>
  *       <td>{@code agentId}, {@code reason}</td><td>{@code ack}</td></tr>
  * </table>
+ *
+ * <p>Output files never travel over XMPP: the storage adapter's grants name an HTTP(S) URL and a signed
+ * token, and the upload endpoint answers with an {@link org.cernvm.copilot.protocol.UploadReceipt}, whose
+ * documentation describes the endpoint.
  *
  * <p>Error codes are listed in {@link org.cernvm.copilot.protocol.ErrorCode}. A body that cannot be
  * decoded is answered with {@code error} (MALFORMED, UNKNOWN_VERB, MISSING_FIELD, INVALID_FIELD, TOO_LARGE)

@@ -25,13 +25,16 @@ final class SampleMessages {
         new GetJob("m3", T, "agent-1", RES),
         new RunJob("m4", T, "m3", spec, new Lease("lease-1", 2, T.plusSeconds(60))),
         new Heartbeat("m5", T, "agent-1", "g000001", LEASE, JobState.RUNNING, usage),
-        new WantStoreJobOutputDir("m6", T, "agent-1", "g000001", LEASE, List.of(OUT)),
+        new WantStoreJobOutputDir("m6", T, "agent-1", "g000001", "generic", "jobmanager@copilot.local", LEASE,
+            List.of(OUT)),
         new StoreJobOutputDir("m7", T, "m6", "g000001",
             List.of(new UploadGrant("EVNT.pool.root", "https://se/upload/1", 2000, T.plusSeconds(600), "tok"))),
         new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, 0, "", usage, List.of(OUT)),
         new Ack("m9", T, "m5", List.of(new Kill("m10", T, "g000001", "operator"), new Drain("m11", T, "agent-1", "x"))),
         new ErrorReply("m12", T, "m3", ErrorCode.NO_JOB, true, "nothing fits"),
         new Kill("m13", T, "g000001", "operator"),
-        new Drain("m14", T, "agent-1", "maintenance"));
+        new Drain("m14", T, "agent-1", "maintenance"),
+        new RegisterOutputs("m15", T, "agent-1", "g000001", LEASE,
+            List.of(new StoredFile(OUT, "file:///srv/copilot/generic/g000001/2/EVNT.pool.root"))));
   }
 }

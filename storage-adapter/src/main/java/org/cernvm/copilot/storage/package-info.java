@@ -1,6 +1,11 @@
 /**
- * The storage adapter: upload grants, verified HTTP uploads, storage backends and output
- * registration upstream. It is built by issue 3; until then outputs stay in the agent's job directory
- * and are described (size, adler32, md5) in jobDone.
+ * The storage adapter: it answers {@code want_storeJobOutputDir} with signed upload grants, serves the
+ * HTTP upload endpoint, verifies each upload (size, adler32, md5) while streaming it into a
+ * {@link org.cernvm.copilot.storage.StorageBackend}, and, once every output of a job is stored, asks the
+ * job's job-manager service to register them upstream ({@code registerOutputs}).
+ *
+ * <p>It keeps no state of its own: a grant carries everything needed to check an upload, and whether a
+ * job's outputs are complete is read from the backend, where a file appears only once verified. Replicas
+ * that share the grant key and the backend are interchangeable.
  */
 package org.cernvm.copilot.storage;

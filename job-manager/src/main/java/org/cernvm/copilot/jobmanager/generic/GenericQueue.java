@@ -32,6 +32,7 @@ import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.RegisteredOutputs;
 import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -41,6 +42,7 @@ import org.cernvm.copilot.protocol.Lease;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,10 +184,28 @@ public final class GenericQueue implements JobSource {
           if (!job.holds(done.lease())) {
             throw fenced(job, done.lease());
           }
+          RegisteredOutputs.check(done, job.spec().outputs(), job.stored());
           QueuedJob ended = job.ended(done, clock.instant());
           store(ended);
           log.info("{} ended {} on {} (epoch {}, exit {})", job.jobId(), ended.status(), done.agentId(),
               job.epoch(), done.exitCode());
+          return null;
+        });
+  }
+
+  @Override
+  public void registerOutputs(RegisterOutputs request) throws JobSourceException {
+    lockedChecked(
+        () -> {
+          QueuedJob job = find(request.jobId()).orElseThrow(() -> new UnknownJobException(request.jobId()));
+          if (job.stored().equals(request.files()) && (job.holds(request.lease()) || job.endedUnder(request.lease()))) {
+            return null;
+          }
+          if (!job.holds(request.lease())) {
+            throw fenced(job, request.lease());
+          }
+          store(job.withStored(request.files(), clock.instant()));
+          log.info("{}: {} output(s) registered (epoch {})", job.jobId(), request.files().size(), job.epoch());
           return null;
         });
   }

@@ -8,6 +8,7 @@ import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Usage;
 
 /**
@@ -28,6 +29,7 @@ import org.cernvm.copilot.protocol.Usage;
  * @param diagnostic why it failed, empty otherwise
  * @param usage resources used, as last reported
  * @param outputs output files reported at the end
+ * @param stored output files the storage adapter registered under the current lease
  * @param history one line per change, oldest first
  */
 public record QueuedJob(
@@ -46,17 +48,19 @@ public record QueuedJob(
     String diagnostic,
     Usage usage,
     List<OutputFile> outputs,
+    List<StoredFile> stored,
     List<String> history) {
   private static final int MAX_HISTORY = 100;
 
   public QueuedJob {
     outputs = List.copyOf(outputs);
+    stored = List.copyOf(stored);
     history = List.copyOf(history);
   }
 
   static QueuedJob queued(JobSpec spec, Instant now) {
     return new QueuedJob(spec, 1, JobStatus.QUEUED, 0, null, null, null, null, now, now, null, -1, "", Usage.none(),
-        List.of(), List.of(now + " submitted"));
+        List.of(), List.of(), List.of(now + " submitted"));
   }
 
   /** The job's id. */
@@ -76,29 +80,35 @@ public record QueuedJob(
 
   QueuedJob leased(String newLeaseId, String agent, Instant deadline, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.LEASED, epoch + 1, newLeaseId, agent, deadline, killReason,
-        submittedAt, now, null, -1, "", Usage.none(), List.of(),
+        submittedAt, now, null, -1, "", Usage.none(), List.of(), List.of(),
         note(now, "leased to " + agent + " (epoch " + (epoch + 1) + ")"));
   }
 
   QueuedJob extended(Instant deadline, Usage latest, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, deadline, killReason, submittedAt, now,
-        outcome, exitCode, diagnostic, latest, outputs, history);
+        outcome, exitCode, diagnostic, latest, outputs, stored, history);
   }
 
   QueuedJob requeued(String why, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.QUEUED, epoch, leaseId, agentId, null, killReason, submittedAt,
-        now, null, -1, "", Usage.none(), List.of(), note(now, "queued again: " + why));
+        now, null, -1, "", Usage.none(), List.of(), List.of(), note(now, "queued again: " + why));
   }
 
   QueuedJob killRequested(String reason, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, reason, submittedAt, now,
-        outcome, exitCode, diagnostic, usage, outputs, note(now, "kill requested: " + reason));
+        outcome, exitCode, diagnostic, usage, outputs, stored, note(now, "kill requested: " + reason));
+  }
+
+  QueuedJob withStored(List<StoredFile> files, Instant now) {
+    return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, killReason, submittedAt, now,
+        outcome, exitCode, diagnostic, usage, outputs, files,
+        note(now, "outputs registered: " + files.stream().map(f -> f.file().name()).toList()));
   }
 
   QueuedJob ended(JobStatus end, Outcome how, int code, String why, Usage used, List<OutputFile> files, Instant now) {
     String line = end + (why.isEmpty() ? "" : ": " + why) + (agentId == null ? "" : " (" + agentId + ", epoch " + epoch + ")");
     return new QueuedJob(spec, version + 1, end, epoch, leaseId, agentId, null, killReason, submittedAt, now, how, code,
-        why, used, files, note(now, line));
+        why, used, files, stored, note(now, line));
   }
 
   QueuedJob ended(JobDone done, Instant now) {

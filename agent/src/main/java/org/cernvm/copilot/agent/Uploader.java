@@ -1,0 +1,78 @@
+package org.cernvm.copilot.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.FileEntity;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.util.Timeout;
+import org.cernvm.copilot.protocol.UploadGrant;
+import org.cernvm.copilot.protocol.UploadReceipt;
+
+/**
+ * The agent's HTTP side of stage-out, on Apache HttpClient 5: it streams a file from disk to an upload
+ * grant's URL, and asks for registration. It does not retry by itself; {@link StageOut} decides.
+ */
+final class Uploader implements AutoCloseable {
+  /** An answer of the upload endpoint. */
+  record Answer(int status, UploadReceipt receipt) {}
+
+  private final CloseableHttpClient http;
+
+  Uploader(Duration connectTimeout, Duration ioTimeout) {
+    Timeout io = Timeout.of(ioTimeout);
+    http = HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setDefaultConnectionConfig(ConnectionConfig.custom()
+                .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build())
+            .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).build())
+        .disableAutomaticRetries()
+        .disableRedirectHandling()
+        .build();
+  }
+
+  /** Streams {@code file} to the grant's URL with {@code PUT}. */
+  Answer put(UploadGrant grant, Path file) throws IOException {
+    return execute(grant, ClassicRequestBuilder.put(grant.url())
+        .setEntity(new FileEntity(file.toFile(), ContentType.APPLICATION_OCTET_STREAM)));
+  }
+
+  /** Asks with {@code POST} for the job's outputs to be registered. */
+  Answer register(UploadGrant grant) throws IOException {
+    return execute(grant, ClassicRequestBuilder.post(grant.url()));
+  }
+
+  private Answer execute(UploadGrant grant, ClassicRequestBuilder builder) throws IOException {
+    ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + grant.token()).build();
+    return http.execute(request, response -> {
+      String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
+      UploadReceipt receipt;
+      try {
+        receipt = UploadReceipt.fromJson(body);
+      } catch (IllegalArgumentException e) {
+        String text = body.length() > 200 ? body.substring(0, 200) + "…" : body;
+        receipt = new UploadReceipt(grant.file(), false, false, null, response.getReasonPhrase() + " " + text.strip());
+      }
+      return new Answer(response.getCode(), receipt);
+    });
+  }
+
+  @Override
+  public void close() {
+    try {
+      http.close();
+    } catch (IOException e) {
+      // Closing idle connections cannot fail in a way worth reporting.
+    }
+  }
+}

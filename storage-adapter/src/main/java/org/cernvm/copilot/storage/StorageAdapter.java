@@ -1,0 +1,375 @@
+package org.cernvm.copilot.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FileNames;
+import org.cernvm.copilot.protocol.Message;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.RegisterOutputs;
+import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.StoreJobOutputDir;
+import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.UploadGrant;
+import org.cernvm.copilot.protocol.UploadReceipt;
+import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.BusException;
+import org.cernvm.copilot.protocol.bus.Incoming;
+import org.cernvm.copilot.protocol.bus.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage adapter: grants uploads over the bus, receives them over HTTP, verifies and stores them,
+ * and asks the job-manager service to register a job's outputs once all are stored.
+ */
+public final class StorageAdapter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StorageAdapter.class);
+
+  /** What the storage adapter has done since it started. */
+  public record Stats(long verified, long rejected, long registrations) {}
+
+  /** An answer of the upload endpoint: an HTTP status and its body. */
+  record Answer(int status, UploadReceipt receipt) {}
+
+  private final StorageConfig config;
+  private final Bus bus;
+  private final StorageBackend backend;
+  private final Clock clock;
+  private final Grants grants;
+  private final UploadServer server;
+  private final URI publicUrl;
+  private final AtomicLong verified = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong registrations = new AtomicLong();
+
+  private StorageAdapter(StorageConfig config, Bus bus, StorageBackend backend, Clock clock, Grants grants)
+      throws IOException {
+    this.config = config;
+    this.bus = bus;
+    this.backend = backend;
+    this.clock = clock;
+    this.grants = grants;
+    this.server = UploadServer.start(config, this);
+    this.publicUrl = config.publicUrl() != null ? config.publicUrl()
+        : URI.create("http://" + config.bindHost() + ":" + server.port());
+  }
+
+  /**
+   * Starts a storage adapter: loads (or creates) the grant key, opens the upload endpoint and answers
+   * grant requests on {@code bus}. The caller keeps ownership of {@code bus} and {@code backend}.
+   *
+   * @throws IOException if the key cannot be read or the endpoint cannot listen
+   */
+  public static StorageAdapter start(StorageConfig config, Bus bus, StorageBackend backend, Clock clock)
+      throws IOException {
+    StorageAdapter adapter =
+        new StorageAdapter(config, bus, backend, clock, Grants.load(config.grantKeyFile(), clock));
+    bus.subscribe(adapter::onMessage);
+    log.info("storage adapter {} serving {} for {}: uploads at {}, {} backend", bus.self(), config.service(),
+        config.jobManagers(), adapter.publicUrl, backend);
+    return adapter;
+  }
+
+  /** The base URL of the upload endpoint. */
+  public URI uploadUrl() {
+    return publicUrl;
+  }
+
+  /** The backend outputs are written to. */
+  public StorageBackend backend() {
+    return backend;
+  }
+
+  /** Counts of verified and rejected uploads and of acknowledged registrations. */
+  public Stats stats() {
+    return new Stats(verified.get(), rejected.get(), registrations.get());
+  }
+
+  private void onMessage(Incoming in) {
+    Message m = in.message();
+    Reply reply =
+        switch (m.verb()) {
+          case WANT_STORE_JOB_OUTPUT_DIR -> grant(in.from(), (WantStoreJobOutputDir) m);
+          case WANT_GET_JOB, GET_JOB, HEARTBEAT, JOB_DONE, REGISTER_OUTPUTS, KILL, DRAIN ->
+              error(m, ErrorCode.UNSUPPORTED, m.verb() + " goes to the job-manager service, not the storage adapter");
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ACK, ERROR -> null;
+        };
+    if (reply != null) {
+      try {
+        bus.send(in.from(), reply);
+      } catch (BusException e) {
+        log.warn("could not answer {} with {}: {}", in.from(), reply.verb(), e.getMessage());
+      }
+    }
+  }
+
+  private Reply grant(Address from, WantStoreJobOutputDir want) {
+    if (!from.local().equals(want.agentId())) {
+      return refuse(want, ErrorCode.FORBIDDEN, "sender " + from.bare() + " may not act for agent " + want.agentId());
+    }
+    if (!config.jobManagers().contains(want.jobManager())) {
+      return refuse(want, ErrorCode.FORBIDDEN, "this storage service does not store outputs for " + want.jobManager());
+    }
+    if (want.files().isEmpty()) {
+      return refuse(want, ErrorCode.INVALID_FIELD, "no files to store");
+    }
+    if (new HashSet<>(want.files().stream().map(OutputFile::name).toList()).size() != want.files().size()) {
+      return refuse(want, ErrorCode.INVALID_FIELD, "a file name appears twice");
+    }
+    try {
+      FileNames.check(want.source(), "source");
+      FileNames.check(want.jobId(), "jobId");
+    } catch (IllegalArgumentException e) {
+      return refuse(want, ErrorCode.INVALID_FIELD, e.getMessage());
+    }
+    for (OutputFile f : want.files()) {
+      if (f.sizeBytes() > config.maxFileSize()) {
+        return refuse(want, ErrorCode.TOO_LARGE, f.name() + " has " + f.sizeBytes() + " bytes; the limit is "
+            + config.maxFileSize());
+      }
+    }
+    Instant expires = clock.instant().plus(config.grantTtl());
+    List<UploadGrant> list = new ArrayList<>();
+    for (OutputFile f : want.files()) {
+      GrantClaims claims = new GrantClaims(want.agentId(), want.source(), want.jobId(), want.lease(),
+          want.jobManager(), f.name(), want.files(), expires);
+      String url = publicUrl + UploadReceipt.PATH_PREFIX + Keys.encode(claims.key());
+      list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires, grants.sign(claims)));
+    }
+    log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), want.jobId(), want.lease().epoch(),
+        want.agentId());
+    return new StoreJobOutputDir(MessageIds.next(), clock.instant(), want.id(), want.jobId(), list);
+  }
+
+  private ErrorReply refuse(Message request, ErrorCode code, String text) {
+    log.info("refused {} {}: {}", request.verb(), request.id(), text);
+    return error(request, code, text);
+  }
+
+  private ErrorReply error(Message request, ErrorCode code, String text) {
+    return new ErrorReply(MessageIds.next(), clock.instant(), request.id(), code, code.retryable(), text);
+  }
+
+  /** The file named by an upload path {@code /v1/outputs/SOURCE/JOB/EPOCH/FILE}. */
+  private record Target(String source, String jobId, long epoch, String file) {
+    static Target parse(String rawPath) {
+      if (!rawPath.startsWith(UploadReceipt.PATH_PREFIX)) {
+        throw new IllegalArgumentException("not an upload path: " + rawPath);
+      }
+      String[] parts = rawPath.substring(UploadReceipt.PATH_PREFIX.length()).split("/", -1);
+      if (parts.length != 4) {
+        throw new IllegalArgumentException("an upload path is " + UploadReceipt.PATH_PREFIX
+            + "SOURCE/JOB/EPOCH/FILE: " + rawPath);
+      }
+      String[] d = new String[4];
+      for (int i = 0; i < 4; i++) {
+        d[i] = FileNames.check(URLDecoder.decode(parts[i], StandardCharsets.UTF_8), "path segment");
+      }
+      long epoch;
+      try {
+        epoch = Long.parseLong(d[2]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("the epoch in an upload path is a number: " + d[2]);
+      }
+      return new Target(d[0], d[1], epoch, d[3]);
+    }
+  }
+
+  private GrantClaims authorize(Target t, String authorization) throws GrantException {
+    if (authorization == null || !authorization.startsWith("Bearer ")) {
+      throw new GrantException(401, "an upload needs the header 'Authorization: Bearer <grant token>'");
+    }
+    GrantClaims c = grants.verify(authorization.substring("Bearer ".length()).trim());
+    if (!c.source().equals(t.source()) || !c.jobId().equals(t.jobId()) || c.lease().epoch() != t.epoch()
+        || !c.file().equals(t.file())) {
+      throw new GrantException(403, "the grant is for " + c.file() + " of job " + c.jobId() + " (epoch "
+          + c.lease().epoch() + "), not for " + t.file() + " of job " + t.jobId() + " (epoch " + t.epoch() + ")");
+    }
+    return c;
+  }
+
+  private Answer reject(int status, String file, String why) {
+    rejected.incrementAndGet();
+    log.warn("upload of {} rejected ({}): {}", file, status, why);
+    return new Answer(status, new UploadReceipt(file, false, false, null, why));
+  }
+
+  /** Handles {@code PUT}: checks the grant, streams the body to the backend, verifies it, commits it. */
+  Answer upload(String rawPath, String authorization, long contentLength, InputStream body) {
+    Target t;
+    GrantClaims c;
+    try {
+      t = Target.parse(rawPath);
+      c = authorize(t, authorization);
+    } catch (IllegalArgumentException e) {
+      return reject(400, rawPath, e.getMessage());
+    } catch (GrantException e) {
+      return reject(e.status(), rawPath, e.getMessage());
+    }
+    OutputFile expected = c.expected();
+    if (contentLength > expected.sizeBytes()) {
+      return reject(413, t.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
+          + expected.sizeBytes());
+    }
+    VerifyingInputStream in = new VerifyingInputStream(body, expected.sizeBytes());
+    StorageBackend.PendingWrite write;
+    try {
+      write = backend.write(c.key(), in, expected.sizeBytes());
+    } catch (IOException | RuntimeException e) {
+      if (in.tooLarge()) {
+        return reject(413, t.file(), "the body exceeds the grant's maximum of " + expected.sizeBytes() + " bytes");
+      }
+      if (in.clientFailure() != null) {
+        return reject(400, t.file(), "the body was truncated after " + in.count() + " of " + expected.sizeBytes()
+            + " bytes: " + in.clientFailure().getMessage());
+      }
+      log.warn("storing {} of {} failed: {}", t.file(), t.jobId(), e.toString());
+      return new Answer(503, new UploadReceipt(t.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+    }
+    OutputFile received = in.received(t.file());
+    if (!received.equals(expected)) {
+      write.abort();
+      return reject(422, t.file(), mismatch(expected, received));
+    }
+    try {
+      write.commit();
+    } catch (IOException e) {
+      write.abort();
+      log.warn("committing {} of {} failed: {}", t.file(), t.jobId(), e.toString());
+      return new Answer(503, new UploadReceipt(t.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+    }
+    verified.incrementAndGet();
+    String location = backend.location(c.key());
+    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", t.file(), t.jobId(), t.epoch(),
+        received.sizeBytes(), received.adler32(), received.md5());
+    Registration r = registerIfComplete(c);
+    int status =
+        switch (r.state()) {
+          case REGISTERED, WAITING -> 201;
+          case FAILED -> 503;
+          case REFUSED -> 409;
+        };
+    return new Answer(status, new UploadReceipt(t.file(), true, r.state() == Registration.State.REGISTERED, location,
+        "stored and verified; " + r.message()));
+  }
+
+  private static String mismatch(OutputFile expected, OutputFile received) {
+    List<String> diffs = new ArrayList<>();
+    if (received.sizeBytes() != expected.sizeBytes()) {
+      diffs.add("size: declared " + expected.sizeBytes() + ", received " + received.sizeBytes());
+    }
+    if (!received.adler32().equals(expected.adler32())) {
+      diffs.add("adler32: declared " + expected.adler32() + ", received " + received.adler32());
+    }
+    if (!received.md5().equals(expected.md5())) {
+      diffs.add("md5: declared " + expected.md5() + ", received " + received.md5());
+    }
+    return "verification failed, upload again (" + String.join("; ", diffs) + ")";
+  }
+
+  /** Handles {@code POST}: registers the job's outputs if all are stored. */
+  Answer register(String rawPath, String authorization) {
+    GrantClaims c;
+    try {
+      c = authorize(Target.parse(rawPath), authorization);
+    } catch (IllegalArgumentException e) {
+      return reject(400, rawPath, e.getMessage());
+    } catch (GrantException e) {
+      return reject(e.status(), rawPath, e.getMessage());
+    }
+    Registration r = registerIfComplete(c);
+    int status =
+        switch (r.state()) {
+          case REGISTERED -> 200;
+          case WAITING, REFUSED -> 409;
+          case FAILED -> 503;
+        };
+    boolean stored = r.state() != Registration.State.WAITING;
+    return new Answer(status, new UploadReceipt(c.file(), stored, r.state() == Registration.State.REGISTERED,
+        stored ? backend.location(c.key()) : null, r.message()));
+  }
+
+  /** Where the registration of a job's outputs stands after an attempt. */
+  private record Registration(State state, String message) {
+    enum State {
+      /** Every output is stored and the job manager acknowledged them. */
+      REGISTERED,
+      /** Some outputs are not stored yet. */
+      WAITING,
+      /** The backend or the job manager could not be reached, or asked to try again. */
+      FAILED,
+      /** The job manager refused for good, e.g. because the lease is no longer current. */
+      REFUSED
+    }
+  }
+
+  private Registration registerIfComplete(GrantClaims c) {
+    List<StoredFile> stored = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    try {
+      for (OutputFile f : c.files()) {
+        OptionalLong size = backend.size(c.key(f.name()));
+        if (size.isPresent() && size.getAsLong() == f.sizeBytes()) {
+          stored.add(new StoredFile(f, backend.location(c.key(f.name()))));
+        } else {
+          missing.add(f.name());
+        }
+      }
+    } catch (IOException e) {
+      return new Registration(Registration.State.FAILED, "the storage backend failed: " + e.getMessage());
+    }
+    if (!missing.isEmpty()) {
+      return new Registration(Registration.State.WAITING, "waiting for " + missing);
+    }
+    RegisterOutputs request = new RegisterOutputs(MessageIds.next(), clock.instant(), c.agentId(), c.jobId(), c.lease(),
+        stored);
+    String to = c.jobManager();
+    try {
+      Response resp = bus.call(Address.of(to), request, config.registerTimeout());
+      if (resp.reply() instanceof Ack) {
+        registrations.incrementAndGet();
+        log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), c.jobId(), c.lease().epoch(),
+            resp.from());
+        return new Registration(Registration.State.REGISTERED,
+            "all " + stored.size() + " output(s) of " + c.jobId() + " registered");
+      }
+      String why = to + " answered registration with " + resp.reply().verb();
+      boolean retry = true;
+      if (resp.reply() instanceof ErrorReply e) {
+        why = to + " refused registration: " + e.code() + ": " + e.message();
+        retry = e.retryable();
+      }
+      log.warn("registration of {} (epoch {}): {}", c.jobId(), c.lease().epoch(), why);
+      return new Registration(retry ? Registration.State.FAILED : Registration.State.REFUSED, why);
+    } catch (BusException e) {
+      log.warn("registration of {} (epoch {}) with {} failed: {}", c.jobId(), c.lease().epoch(), to, e.getMessage());
+      return new Registration(Registration.State.FAILED,
+          "registration with " + to + " failed: " + e.getMessage() + "; POST to the upload URL to retry");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Registration(Registration.State.FAILED, "interrupted while registering");
+    }
+  }
+
+  /** Stops the upload endpoint. */
+  @Override
+  public void close() {
+    server.close();
+  }
+}
