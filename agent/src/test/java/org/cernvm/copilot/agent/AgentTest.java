@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -22,6 +23,9 @@ import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +42,8 @@ class AgentTest {
   private JobManager jobManager;
   private InMemoryNetwork.Endpoint agentBus;
   private Agent agent;
+  private InMemoryNetwork.Endpoint storageBus;
+  private StorageAdapter storage;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -51,18 +57,41 @@ class AgentTest {
         "test");
     jobManager = new JobManager(config, net.connect("jobmanager@test/jm-1"), queue, scheduler);
     jobManager.start();
+    startStorage(null, 0);
   }
 
-  private void startAgent(int cores) {
+  private void startStorage(String publicUrl, int port) throws Exception {
+    if (storage != null) {
+      storage.close();
+      storageBus.close();
+    }
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "storage.port", Integer.toString(port),
+        "storage.root", dir.resolve("se").toString(),
+        "storage.grant-key-file", dir.resolve("grant.key").toString()));
+    if (publicUrl != null) {
+      settings.put("storage.public-url", publicUrl);
+    }
+    storageBus = net.connect("storage@test/sa-" + port);
+    storage = StorageAdapter.start(StorageConfig.from(Settings.of(settings), "test"), storageBus,
+        StorageBackend.filesystem(dir.resolve("se")), scheduler.clock());
+  }
+
+  private void startAgent(int cores, String... extra) {
     agentBus = net.connect("agent-1@test/vm");
-    AgentConfig config = AgentConfig.from(Settings.of(Map.of(
+    Map<String, String> settings = new HashMap<>(Map.of(
         "agent.cores", Integer.toString(cores),
         "agent.work-dir", dir.resolve("work").toString(),
         "agent.idle-backoff-min", "100ms",
         "agent.idle-backoff-max", "300ms",
         "agent.request-timeout", "1s",
         "agent.kill-grace", "1s",
-        "agent.sample-interval", "100ms")), "agent-1", "test");
+        "agent.sample-interval", "100ms",
+        "agent.upload-backoff-min", "200ms"));
+    for (int i = 0; i < extra.length; i += 2) {
+      settings.put(extra[i], extra[i + 1]);
+    }
+    AgentConfig config = AgentConfig.from(Settings.of(settings), "agent-1", "test");
     agent = new Agent(config, agentBus, scheduler, workers);
     agent.start();
   }
@@ -73,6 +102,7 @@ class AgentTest {
       agent.close();
     }
     jobManager.close();
+    storage.close();
     workers.shutdownNow();
     timers.shutdownNow();
   }
@@ -99,10 +129,45 @@ class AgentTest {
       assertThat(job.exitCode()).isZero();
       Path out = workDirOf(job).resolve("out.txt");
       assertThat(job.outputs()).containsExactly(Checksums.of(out));
+      Path stored = dir.resolve("se/generic").resolve(id).resolve("1/out.txt");
+      assertThat(job.stored()).singleElement().satisfies(s -> {
+        assertThat(s.file()).isEqualTo(Checksums.of(out));
+        assertThat(s.location()).isEqualTo(stored.toUri().toString());
+      });
+      assertThat(Files.readAllBytes(stored)).isEqualTo(Files.readAllBytes(out));
       assertThat(Files.readString(workDirOf(job).resolve("stdout.txt"))).isEmpty();
     }
     assertThat(Files.readString(workDirOf(queue.get(a).orElseThrow()).resolve("out.txt"))).startsWith(a);
     assertThat(queue.get(b).orElseThrow().usage().cpuSeconds()).isGreaterThan(0.05);
+  }
+
+  @Test
+  void issue3_anUploadBrokenOffMidwayIsRetriedAndCompletes() throws Exception {
+    int port = storage.uploadUrl().getPort();
+    try (FlakyProxy proxy = new FlakyProxy(port, 300_000, 2)) {
+      startStorage("http://127.0.0.1:" + proxy.port(), port);
+      startAgent(1);
+      String id = queue.submit(NewJob.of("sh", "-c", "head -c 2000000 /dev/urandom > big.bin").withOutputs("big.bin"));
+      QueuedJob job = awaitEnd(id);
+      assertThat(job.status()).as(job.diagnostic()).isEqualTo(JobStatus.DONE);
+      Path stored = dir.resolve("se/generic").resolve(id).resolve("1/big.bin");
+      assertThat(Files.readAllBytes(stored)).isEqualTo(Files.readAllBytes(workDirOf(job).resolve("big.bin")));
+      assertThat(proxy.connections()).isGreaterThanOrEqualTo(3);
+      assertThat(storage.stats().verified()).isEqualTo(1);
+      try (var files = Files.walk(dir.resolve("se"))) {
+        assertThat(files.filter(Files::isRegularFile)).containsExactly(stored);
+      }
+    }
+  }
+
+  @Test
+  void issue3_whenNoStorageAnswersTheJobFailsAfterTheStageOutGiveUp() throws Exception {
+    startAgent(1, "agent.storage", "nobody@test", "agent.stage-out-give-up", "2s");
+    String id = queue.submit(NewJob.of("sh", "-c", "echo x > out.txt").withOutputs("out.txt"));
+    QueuedJob job = awaitEnd(id);
+    assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(job.diagnostic()).startsWith("stage-out failed: no upload grants from nobody@test");
+    assertThat(job.stored()).isEmpty();
   }
 
   @Test

@@ -1,0 +1,95 @@
+package org.cernvm.copilot.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy on loopback that breaks its first {@code breaks} connections after forwarding
+ * {@code cutAfter} bytes of the client's request, as a flaky network between a VM and the storage
+ * adapter would; later connections pass untouched.
+ */
+final class FlakyProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final int targetPort;
+  private final long cutAfter;
+  private final AtomicInteger breaksLeft;
+  private final AtomicInteger connections = new AtomicInteger();
+
+  FlakyProxy(int targetPort, long cutAfter, int breaks) throws IOException {
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.targetPort = targetPort;
+    this.cutAfter = cutAfter;
+    this.breaksLeft = new AtomicInteger(breaks);
+    Thread t = new Thread(this::accept, "flaky-proxy");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  /** How many connections clients have opened. */
+  int connections() {
+    return connections.get();
+  }
+
+  private void accept() {
+    while (!server.isClosed()) {
+      try {
+        Socket client = server.accept();
+        connections.incrementAndGet();
+        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        long limit = breaksLeft.getAndDecrement() > 0 ? cutAfter : Long.MAX_VALUE;
+        pump(client, upstream, limit, true);
+        pump(upstream, client, Long.MAX_VALUE, false);
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private static void pump(Socket from, Socket to, long limit, boolean cutBoth) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      long sent = 0;
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          int take = (int) Math.min(n, limit - sent);
+          out.write(buf, 0, take);
+          sent += take;
+          if (sent >= limit) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        // One side went away; closing both below ends the other pump too.
+      } finally {
+        closeQuietly(from);
+        if (cutBoth || limit == Long.MAX_VALUE) {
+          closeQuietly(to);
+        }
+      }
+    }, "flaky-proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // Already closed.
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

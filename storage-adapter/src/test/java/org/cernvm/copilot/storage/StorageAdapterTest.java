@@ -1,0 +1,328 @@
+package org.cernvm.copilot.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
+import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobStatus;
+import org.cernvm.copilot.jobmanager.generic.NewJob;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.StoreJobOutputDir;
+import org.cernvm.copilot.protocol.UploadGrant;
+import org.cernvm.copilot.protocol.UploadReceipt;
+import org.cernvm.copilot.protocol.Usage;
+import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.protocol.time.Scheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The storage adapter over a real HTTP endpoint, with a real job manager and generic queue behind the
+ * in-memory bus: grants, verified uploads, registration, and every bad input the issue lists.
+ */
+class StorageAdapterTest {
+  static final Resources SLOT = new Resources(1, 2048, 10_000, Duration.ofHours(24), "x86_64-linux", List.of());
+  static final Address STORAGE = Address.of("storage@test");
+
+  @TempDir Path dir;
+  private final ManualScheduler grantClock = new ManualScheduler();
+  private ScheduledExecutorService timers;
+  private ExecutorService workers;
+  private InMemoryNetwork net;
+  private GenericQueue queue;
+  private JobManager jobManager;
+  private StorageAdapter adapter;
+  private InMemoryNetwork.Endpoint agent;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Path root;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    timers = Executors.newSingleThreadScheduledExecutor();
+    workers = Executors.newCachedThreadPool();
+    Scheduler scheduler = Scheduler.system(timers);
+    net = new InMemoryNetwork(scheduler, workers);
+    queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
+    root = dir.resolve("se");
+    StorageConfig config = StorageConfig.from(Settings.of(Map.of(
+        "storage.service", "storage@test",
+        "storage.job-managers", "jobmanager@test",
+        "storage.port", "0",
+        "storage.root", root.toString(),
+        "storage.grant-key-file", dir.resolve("grant.key").toString(),
+        "storage.grant-ttl", "10m",
+        "storage.max-file-size", "1000000",
+        "storage.register-timeout", "1s")), "test");
+    adapter = StorageAdapter.start(config, net.connect("storage@test/sa-1"), StorageBackend.filesystem(root),
+        grantClock.clock());
+    agent = net.connect("agent-1@test/vm");
+  }
+
+  private void startJobManager() {
+    JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", "jobmanager@test",
+        "job-manager.storage", "storage@test")), "test");
+    jobManager = new JobManager(config, net.connect("jobmanager@test/jm-1"), queue, Scheduler.system(timers));
+    jobManager.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    adapter.close();
+    if (jobManager != null) {
+      jobManager.close();
+    }
+    workers.shutdownNow();
+    timers.shutdownNow();
+  }
+
+  /** A job with outputs a.txt and b.dat, leased to agent-1, and their content on the agent's disk. */
+  private record Job(Claim claim, Path a, Path b, List<OutputFile> outputs) {}
+
+  private Job leasedJob() throws Exception {
+    queue.submit(NewJob.of("true").withOutputs("a.txt", "b.dat"));
+    Claim claim = queue.claim("agent-1", SLOT, Duration.ofMinutes(5)).orElseThrow();
+    Path work = Files.createDirectories(dir.resolve("work").resolve(claim.job().jobId()));
+    Path a = Files.writeString(work.resolve("a.txt"), "Wikipedia");
+    byte[] bytes = new byte[200_000];
+    new java.util.Random(7).nextBytes(bytes);
+    Path b = Files.write(work.resolve("b.dat"), bytes);
+    return new Job(claim, a, b, List.of(org.cernvm.copilot.protocol.Checksums.of(a),
+        org.cernvm.copilot.protocol.Checksums.of(b)));
+  }
+
+  private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files) throws Exception {
+    return agent.request(STORAGE, new WantStoreJobOutputDir(MessageIds.next(), grantClock.clock().instant(), agentId,
+        job.claim().job().jobId(), "generic", jobManagerService, job.claim().lease().ref(), files),
+        Duration.ofSeconds(3)).get().reply();
+  }
+
+  private List<UploadGrant> grants(Job job) throws Exception {
+    Reply reply = ask(job, "agent-1", "jobmanager@test", job.outputs());
+    assertThat(reply).isInstanceOf(StoreJobOutputDir.class);
+    return ((StoreJobOutputDir) reply).grants();
+  }
+
+  private HttpResponse<String> put(String url, String token, HttpRequest.BodyPublisher body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).PUT(body);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> put(UploadGrant g, Path file) throws Exception {
+    return put(g.url(), g.token(), HttpRequest.BodyPublishers.ofFile(file));
+  }
+
+  private static UploadReceipt receipt(HttpResponse<String> r) {
+    return UploadReceipt.fromJson(r.body());
+  }
+
+  private long filesUnderRoot() throws IOException {
+    if (!Files.exists(root)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void issue3_uploadsAreVerifiedStoredAndRegisteredOnceAllArrive() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    String id = job.claim().job().jobId();
+    List<UploadGrant> grants = grants(job);
+    assertThat(grants).extracting(UploadGrant::file).containsExactly("a.txt", "b.dat");
+    assertThat(grants.get(1).maxBytes()).isEqualTo(200_000);
+    assertThat(grants.get(0).url()).endsWith("/v1/outputs/generic/" + id + "/1/a.txt");
+
+    HttpResponse<String> first = put(grants.get(0), job.a());
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(receipt(first).stored()).isTrue();
+    assertThat(receipt(first).registered()).isFalse();
+    assertThat(receipt(first).message()).contains("waiting for [b.dat]");
+    assertThat(root.resolve("generic").resolve(id).resolve("1").resolve("a.txt")).hasContent("Wikipedia");
+
+    HttpResponse<String> second = put(grants.get(1), job.b());
+    assertThat(second.statusCode()).isEqualTo(201);
+    assertThat(receipt(second).registered()).isTrue();
+    assertThat(queue.get(id).orElseThrow().stored()).extracting(s -> s.file()).isEqualTo(job.outputs());
+    assertThat(queue.get(id).orElseThrow().stored().get(1).location())
+        .isEqualTo(root.resolve("generic/" + id + "/1/b.dat").toUri().toString());
+    assertThat(Files.readAllBytes(root.resolve("generic/" + id + "/1/b.dat"))).isEqualTo(Files.readAllBytes(job.b()));
+
+    JobDone done = new JobDone(MessageIds.next(), grantClock.clock().instant(), "agent-1", id, job.claim().lease().ref(),
+        Outcome.SUCCEEDED, 0, "", Usage.none(), job.outputs());
+    assertThat(agent.request(Address.of("jobmanager@test"), done, Duration.ofSeconds(3)).get().reply())
+        .isInstanceOf(Ack.class);
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+
+    // The same upload again changes nothing: same file, same registration, same job record.
+    long version = queue.get(id).orElseThrow().version();
+    assertThat(put(grants.get(1), job.b()).statusCode()).isEqualTo(201);
+    assertThat(queue.get(id).orElseThrow().version()).isEqualTo(version);
+    assertThat(filesUnderRoot()).isEqualTo(2);
+    assertThat(adapter.stats().verified()).isEqualTo(3);
+    assertThat(adapter.stats().rejected()).isZero();
+  }
+
+  @Test
+  void issue3_aChecksumMismatchIsRejectedWithNothingWritten() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    UploadGrant a = grants(job).get(0);
+    HttpResponse<String> r = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofString("Wikipedie"));
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(receipt(r).message()).contains("adler32: declared 11e60398").contains("md5: declared")
+        .contains("upload again");
+    assertThat(filesUnderRoot()).isZero();
+    assertThat(adapter.stats().rejected()).isEqualTo(1);
+    // The agent uploads again and this time the bytes are right.
+    assertThat(put(a, job.a()).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void issue3_oversizeBodiesAreRefusedBeforeOrWhileStreaming() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    UploadGrant a = grants(job).get(0);
+    HttpResponse<String> declared = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofString("Wikipedia, the free"));
+    assertThat(declared.statusCode()).isEqualTo(413);
+    assertThat(receipt(declared).message()).contains("exceeds the grant's maximum of 9");
+
+    // Chunked: no length up front, so the limit stops it mid-stream.
+    HttpResponse<String> chunked = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofInputStream(
+        () -> new java.io.ByteArrayInputStream(new byte[50_000])));
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(filesUnderRoot()).isZero();
+
+    Reply tooLarge = ask(job, "agent-1", "jobmanager@test",
+        List.of(new OutputFile("a.txt", 2_000_000, "00000001", "d41d8cd98f00b204e9800998ecf8427e")));
+    assertThat(tooLarge).isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TOO_LARGE));
+  }
+
+  @Test
+  void issue3_missingForgedExpiredAndForeignGrantsAreRefused() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    List<UploadGrant> grants = grants(job);
+    UploadGrant a = grants.get(0);
+    UploadGrant b = grants.get(1);
+
+    assertThat(put(a.url(), null, HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(401);
+    String forged = a.token().substring(0, a.token().length() - 2) + (a.token().endsWith("AA") ? "BB" : "AA");
+    HttpResponse<String> f = put(a.url(), forged, HttpRequest.BodyPublishers.ofFile(job.a()));
+    assertThat(f.statusCode()).isEqualTo(403);
+    assertThat(receipt(f).message()).contains("signature is not valid");
+
+    // A grant for a.txt does not allow b.dat, nor the same file of another job or epoch.
+    HttpResponse<String> other = put(b.url(), a.token(), HttpRequest.BodyPublishers.ofFile(job.b()));
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(receipt(other).message()).contains("the grant is for a.txt");
+    String otherJob = a.url().replace("/" + job.claim().job().jobId() + "/", "/g999999/");
+    assertThat(put(otherJob, a.token(), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
+    String otherEpoch = a.url().replace("/1/a.txt", "/2/a.txt");
+    assertThat(put(otherEpoch, a.token(), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
+
+    grantClock.advance(Duration.ofMinutes(11));
+    HttpResponse<String> expired = put(a, job.a());
+    assertThat(expired.statusCode()).isEqualTo(403);
+    assertThat(receipt(expired).message()).contains("expired");
+    assertThat(filesUnderRoot()).isZero();
+
+    // Grants themselves: only for the sender's own agent id, and only for a served job manager.
+    assertThat(ask(job, "agent-2", "jobmanager@test", job.outputs())).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+    assertThat(ask(job, "agent-1", "evil@test", job.outputs())).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.message()).contains("does not store outputs for evil@test"));
+  }
+
+  @Test
+  void issue3_pathTraversalInUploadPathsIsRefused() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    UploadGrant a = grants(job).get(0);
+    String base = adapter.uploadUrl() + UploadReceipt.PATH_PREFIX;
+    for (String path : List.of("generic/" + job.claim().job().jobId() + "/1/..%2F..%2F..%2Fescaped",
+        "generic/..%2F..%2Fescaped/1/a.txt", "generic/x/1/a.txt/extra", "generic/x/one/a.txt")) {
+      HttpResponse<String> r = put(base + path, a.token(), HttpRequest.BodyPublishers.ofFile(job.a()));
+      assertThat(r.statusCode()).as(path).isEqualTo(400);
+    }
+    assertThat(filesUnderRoot()).isZero();
+    assertThat(Files.exists(dir.resolve("escaped"))).isFalse();
+  }
+
+  @Test
+  void issue3_aTruncatedBodyLeavesNothingHalfWritten() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    UploadGrant b = grants(job).get(1);
+    URI url = URI.create(b.url());
+    try (Socket s = new Socket(url.getHost(), url.getPort())) {
+      OutputStream out = s.getOutputStream();
+      out.write(("PUT " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nAuthorization: Bearer "
+          + b.token() + "\r\nContent-Length: 200000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(Files.readAllBytes(job.b()), 0, 120_000);
+      out.flush();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> adapter.stats().rejected() == 1);
+    assertThat(filesUnderRoot()).isZero();
+    assertThat(put(b, job.b()).statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void issue3_aRegistrationThatFailsIsRetriedWithPost() throws Exception {
+    Job job = leasedJob();
+    List<UploadGrant> grants = grants(job);
+    assertThat(put(grants.get(0), job.a()).statusCode()).isEqualTo(201);
+    // No job manager is up: the last upload is stored but cannot be registered.
+    HttpResponse<String> last = put(grants.get(1), job.b());
+    assertThat(last.statusCode()).isEqualTo(503);
+    assertThat(receipt(last).stored()).isTrue();
+    assertThat(receipt(last).registered()).isFalse();
+
+    startJobManager();
+    HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(grants.get(0).url()))
+        .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + grants.get(0).token()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(200);
+    assertThat(receipt(post).registered()).isTrue();
+    assertThat(queue.get(job.claim().job().jobId()).orElseThrow().stored()).hasSize(2);
+  }
+}
