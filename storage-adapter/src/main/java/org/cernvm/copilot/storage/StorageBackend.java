@@ -49,6 +49,14 @@ public interface StorageBackend extends AutoCloseable {
     void abort();
   }
 
+  /** The backend that {@code config} names. */
+  static StorageBackend from(StorageConfig config) throws IOException {
+    return switch (config.backend()) {
+      case FILESYSTEM -> filesystem(config.fsRoot());
+      case WEBDAV -> webdav(config.webdavUrl(), config.backendTimeout());
+    };
+  }
+
   /** A backend that keeps objects as files under {@code root}: temp file, fsync, rename. */
   static StorageBackend filesystem(Path root) throws IOException {
     return new FilesystemBackend(root);

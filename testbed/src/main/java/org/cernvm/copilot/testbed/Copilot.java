@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       JobManagerCommand.class,
       AgentCommand.class,
+      StorageAdapterCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       OperatorCommands.Kill.class,

@@ -2,6 +2,7 @@ package org.cernvm.copilot.testbed;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,23 +25,28 @@ import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 
 /**
- * The one-command demo: an embedded XMPP server, one job manager, N agents each with its own XMPP
- * account, and M generic jobs. Each job is a real process that sums the integers 1..n with {@code seq}
- * and {@code awk} into {@code sum.txt}; a job passes when it ended DONE and its output file, re-read from
- * the agent's working directory, holds the right sum and matches the size and adler32 the agent reported.
+ * The one-command demo: an embedded XMPP server, one job manager, a storage adapter with the filesystem
+ * backend, N agents each with its own XMPP account, and M generic jobs. Each job is a real process that
+ * sums the integers 1..n with {@code seq} and {@code awk} into {@code sum.txt}, which the agent uploads to
+ * the storage adapter; a job passes when it ended DONE and its registered output, re-read from the
+ * storage backend, holds the right sum and matches the size, adler32 and md5 the agent reported.
  */
 final class Demo {
   private static final String DOMAIN = "copilot.local";
   private static final String SUM_SCRIPT = "seq 1 \"$1\" | awk '{ s += $1 } END { print s }' > sum.txt";
 
   /** How the demo ended. */
-  record Result(int passed, int failed) {}
+  record Result(int passed, int failed, StorageAdapter.Stats storage) {}
 
   private final int agents;
   private final int jobs;
@@ -85,6 +91,20 @@ final class Demo {
       jobManager.start();
       stack.add(jobManager);
 
+      String saPassword = password();
+      server.addUser("storage", saPassword);
+      XmppBus saBus = Bus.xmpp(server.clientSettings("storage", saPassword, "sa-1"), services.scheduler, services.workers);
+      stack.add(saBus);
+      saBus.awaitConnected(Duration.ofSeconds(30));
+      StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of(
+          "storage.port", "0",
+          "storage.root", workDir.resolve("storage").toString(),
+          "storage.grant-key-file", workDir.resolve("storage-grant.key").toString())), DOMAIN);
+      StorageBackend backend = StorageBackend.from(saConfig);
+      stack.add(backend);
+      StorageAdapter storage = StorageAdapter.start(saConfig, saBus, backend, services.scheduler.clock());
+      stack.add(storage);
+
       for (int a = 1; a <= agents; a++) {
         String user = "agent-" + a;
         String pw = password();
@@ -123,7 +143,7 @@ final class Demo {
         }
         Thread.sleep(500);
       }
-      return verify(queue, expected);
+      return verify(queue, expected, storage);
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();
@@ -131,7 +151,7 @@ final class Demo {
     }
   }
 
-  private Result verify(GenericQueue queue, Map<String, Long> expected) throws Exception {
+  private Result verify(GenericQueue queue, Map<String, Long> expected, StorageAdapter storage) throws Exception {
     int passed = 0;
     for (QueuedJob job : queue.list()) {
       String problem = problem(job, expected.get(job.jobId()));
@@ -141,25 +161,29 @@ final class Demo {
         out.println("demo: " + job.jobId() + " FAILED: " + problem);
       }
     }
-    return new Result(passed, jobs - passed);
+    return new Result(passed, jobs - passed, storage.stats());
   }
 
   private String problem(QueuedJob job, long expectedSum) throws IOException {
     if (job.status() != JobStatus.DONE) {
       return "ended " + job.status() + (job.diagnostic().isEmpty() ? "" : ": " + job.diagnostic());
     }
-    Path file = workDir.resolve("agents").resolve(job.agentId()).resolve(job.jobId() + "." + job.epoch()).resolve("sum.txt");
+    StoredFile stored = job.stored().stream().filter(f -> f.file().name().equals("sum.txt")).findFirst().orElse(null);
+    if (stored == null) {
+      return "sum.txt was not registered";
+    }
+    Path file = Path.of(URI.create(stored.location()));
     if (!Files.isRegularFile(file)) {
-      return "output " + file + " is missing";
+      return "stored output " + file + " is missing";
     }
     String content = Files.readString(file, StandardCharsets.US_ASCII).trim();
     if (!content.equals(Long.toString(expectedSum))) {
       return "sum.txt holds " + content + ", expected " + expectedSum;
     }
     OutputFile actual = Checksums.of(file);
-    OutputFile reported = job.outputs().stream().filter(o -> o.name().equals("sum.txt")).findFirst().orElse(null);
-    if (reported == null || reported.sizeBytes() != actual.sizeBytes() || !reported.adler32().equals(actual.adler32())) {
-      return "reported output " + reported + " does not match the file " + actual;
+    if (!stored.file().equals(actual) || !job.outputs().contains(actual)) {
+      return "the stored file " + actual + " does not match what was reported " + job.outputs() + " and registered "
+          + stored.file();
     }
     return null;
   }

@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code copilot demo}: the whole system on one machine with no server to install. */
-@Command(name = "demo", description = "Runs an embedded XMPP server, a job manager, N agents and M real jobs; "
-    + "ends with 'demo: M passed, 0 failed'.")
+@Command(name = "demo", description = "Runs an embedded XMPP server, a job manager, a storage adapter, N agents "
+    + "and M real jobs whose outputs are uploaded and verified; ends with 'demo: M passed, 0 failed' and "
+    + "'storage: M files verified, 0 rejected'.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--agents", defaultValue = "4", description = "number of agents (default ${DEFAULT-VALUE})")
   int agents;
@@ -53,6 +54,8 @@ final class DemoCommand implements Callable<Integer> {
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
     Demo.Result result = new Demo(agents, jobs, limit, mode, dir, System.out).run();
     System.out.println("demo: " + result.passed() + " passed, " + result.failed() + " failed");
+    System.out.println("storage: " + result.storage().verified() + " files verified, " + result.storage().rejected()
+        + " rejected");
     return result.failed() == 0 ? 0 : 1;
   }
 }

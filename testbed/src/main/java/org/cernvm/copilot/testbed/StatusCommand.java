@@ -64,6 +64,7 @@ final class StatusCommand implements Callable<Integer> {
         j.usage().wallTime());
     j.outputs().forEach(o -> System.out.println("output:    " + o.name() + " " + o.sizeBytes() + " bytes adler32 "
         + o.adler32() + " md5 " + o.md5()));
+    j.stored().forEach(f -> System.out.println("stored:    " + f.file().name() + " at " + f.location()));
     System.out.println("history:");
     j.history().forEach(h -> System.out.println("  " + h));
   }

@@ -1,0 +1,46 @@
+package org.cernvm.copilot.testbed;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code copilot storage-adapter}: one storage adapter over XMPP with its upload endpoint, until stopped. */
+@Command(name = "storage-adapter", description = "Runs a storage adapter (upload grants, HTTP upload endpoint, "
+    + "verification, filesystem or WebDAV backend, output registration) until stopped (SIGTERM).")
+final class StorageAdapterCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Override
+  public Integer call() throws Exception {
+    Settings s = config.settings(Map.of());
+    StorageConfig cfg = StorageConfig.from(s, s.string("xmpp.domain", "copilot.local"));
+    XmppSettings xmpp = XmppSettings.from(s, Address.of(cfg.service()).local(), "sa-" + ProcessHandle.current().pid());
+    s.rejectUnknownKeys();
+    try (Services services = new Services("storage", 4);
+        StorageBackend backend = StorageBackend.from(cfg)) {
+      XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
+      StorageAdapter adapter = StorageAdapter.start(cfg, bus, backend, services.scheduler.clock());
+      System.out.println("storage adapter " + cfg.service() + ": uploads at " + adapter.uploadUrl() + ", " + backend);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        adapter.close();
+        bus.close();
+        StorageAdapter.Stats st = adapter.stats();
+        System.out.println("storage: " + st.verified() + " files verified, " + st.rejected() + " rejected");
+        stopped.countDown();
+      }, "storage-shutdown"));
+      stopped.await();
+    }
+    return 0;
+  }
+}
