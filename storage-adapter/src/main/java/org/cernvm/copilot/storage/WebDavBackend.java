@@ -24,7 +24,8 @@ import org.cernvm.copilot.protocol.MessageIds;
 
 /**
  * The {@code webdav} backend: a WebDAV server (nginx's dav module, Apache mod_dav, dCache, EOS) reached
- * with Apache HttpClient 5. Collections are created with {@code MKCOL}, each object is {@code PUT} to a
+ * with Apache HttpClient 5. Collections, the base one included, are created with {@code MKCOL} as needed
+ * (its parent must exist); each object is {@code PUT} to a
  * temporary name in its collection and {@code MOVE}d onto its key once verified.
  */
 final class WebDavBackend implements StorageBackend {
@@ -73,6 +74,7 @@ final class WebDavBackend implements StorageBackend {
   @Override
   public PendingWrite write(String key, InputStream content, long length) throws IOException {
     var segments = Keys.segments(key);
+    mkcol("");
     StringBuilder collection = new StringBuilder();
     for (String s : segments.subList(0, segments.size() - 1)) {
       collection.append(collection.length() == 0 ? "" : "/").append(s);
@@ -120,10 +122,11 @@ final class WebDavBackend implements StorageBackend {
     if (knownCollections.contains(collection)) {
       return;
     }
-    Answer a = execute(ClassicRequestBuilder.create("MKCOL").setUri(url(collection) + "/").build());
+    String uri = collection.isEmpty() ? base + "/" : url(collection) + "/";
+    Answer a = execute(ClassicRequestBuilder.create("MKCOL").setUri(uri).build());
     // 405: the collection exists already.
     if (a.code() != 201 && a.code() != 405) {
-      throw refused("MKCOL " + url(collection) + "/", a);
+      throw refused("MKCOL " + uri, a);
     }
     knownCollections.add(collection);
   }

@@ -40,12 +40,18 @@ import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 2 against a real Prosody: two job managers and three agents share generic jobs. */
+/**
+ * Issue 2 against a real Prosody: two job managers and three agents share generic jobs, whose outputs go
+ * through a storage adapter (issue 3).
+ */
 class GenericJobsOverProsodyIT {
   @TempDir Path dir;
   private final Prosody prosody = new Prosody();
@@ -61,6 +67,16 @@ class GenericJobsOverProsodyIT {
     workers = Executors.newCachedThreadPool();
     scheduler = Scheduler.system(timers);
     queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
+    StorageConfig config = StorageConfig.from(Settings.of(Map.of("storage.service", storage(),
+        "storage.job-managers", service(), "storage.port", "0", "storage.root", dir.resolve("se").toString(),
+        "storage.grant-key-file", dir.resolve("grant.key").toString())), Prosody.DOMAIN);
+    StorageBackend backend = StorageBackend.from(config);
+    closeables.add(backend);
+    closeables.add(StorageAdapter.start(config, connect("storage", "sa-1"), backend, scheduler.clock()));
+  }
+
+  private String storage() {
+    return prosody.user("storage") + "@" + Prosody.DOMAIN;
   }
 
   @AfterEach
@@ -85,14 +101,15 @@ class GenericJobsOverProsodyIT {
 
   private void startJobManager(String resource) throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", service(),
-        "job-manager.lease", "6s", "job-manager.sweep-interval", "1s")), Prosody.DOMAIN);
+        "job-manager.storage", storage(), "job-manager.lease", "6s", "job-manager.sweep-interval", "1s")),
+        Prosody.DOMAIN);
     JobManager jm = new JobManager(config, connect("jobmanager", resource), queue, scheduler);
     jm.start();
     closeables.add(jm);
   }
 
   private Map<String, String> agentSettings() {
-    return Map.of("agent.job-manager", service(), "agent.cores", "1",
+    return Map.of("agent.job-manager", service(), "agent.storage", storage(), "agent.cores", "1",
         "agent.work-dir", dir.resolve("work").toString(), "agent.idle-backoff-min", "100ms",
         "agent.idle-backoff-max", "500ms", "agent.request-timeout", "2s", "agent.kill-grace", "1s");
   }
@@ -129,6 +146,7 @@ class GenericJobsOverProsodyIT {
     for (QueuedJob job : queue.list()) {
       assertThat(job.epoch()).isEqualTo(1);
       assertThat(job.outputs()).hasSize(1);
+      assertThat(job.stored()).extracting(f -> f.file()).isEqualTo(job.outputs());
     }
     assertThat(queue.list().stream().map(QueuedJob::agentId).distinct()).hasSizeGreaterThan(1);
   }
