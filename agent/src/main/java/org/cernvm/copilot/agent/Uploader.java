@@ -35,7 +35,8 @@ final class Uploader implements AutoCloseable {
             .setDefaultConnectionConfig(ConnectionConfig.custom()
                 .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build())
             .build())
-        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).build())
+        // Expect: 100-continue lets the storage adapter refuse a bad grant before the body is sent.
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).setExpectContinueEnabled(true).build())
         .disableAutomaticRetries()
         .disableRedirectHandling()
         .build();

@@ -1,6 +1,9 @@
 package org.cernvm.copilot.storage;
 
-/** An upload grant was refused: missing, malformed, forged, expired or for another file. */
+/**
+ * An upload was refused before its body was read: a bad path, or a missing, malformed, forged, expired or
+ * foreign grant.
+ */
 final class GrantException extends Exception {
   private final int status;
 
@@ -9,7 +12,7 @@ final class GrantException extends Exception {
     this.status = status;
   }
 
-  /** The HTTP status to answer with: 401 when there is no usable grant, 403 when it does not allow this. */
+  /** The HTTP status to answer: 400 for a bad path, 401 when there is no usable grant, 403 when it forbids this. */
   int status() {
     return status;
   }

@@ -191,7 +191,14 @@ public final class StorageAdapter implements AutoCloseable {
     }
   }
 
-  private GrantClaims authorize(Target t, String authorization) throws GrantException {
+  /** The claims of a grant that allows this upload path; a bad path is a 400, a bad grant a 401 or 403. */
+  private GrantClaims authorize(String rawPath, String authorization) throws GrantException {
+    Target t;
+    try {
+      t = Target.parse(rawPath);
+    } catch (IllegalArgumentException e) {
+      throw new GrantException(400, e.getMessage());
+    }
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       throw new GrantException(401, "an upload needs the header 'Authorization: Bearer <grant token>'");
     }
@@ -212,19 +219,15 @@ public final class StorageAdapter implements AutoCloseable {
 
   /** Handles {@code PUT}: checks the grant, streams the body to the backend, verifies it, commits it. */
   Answer upload(String rawPath, String authorization, long contentLength, InputStream body) {
-    Target t;
     GrantClaims c;
     try {
-      t = Target.parse(rawPath);
-      c = authorize(t, authorization);
-    } catch (IllegalArgumentException e) {
-      return reject(400, rawPath, e.getMessage());
+      c = authorize(rawPath, authorization);
     } catch (GrantException e) {
       return reject(e.status(), rawPath, e.getMessage());
     }
     OutputFile expected = c.expected();
     if (contentLength > expected.sizeBytes()) {
-      return reject(413, t.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
+      return reject(413, c.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
           + expected.sizeBytes());
     }
     VerifyingInputStream in = new VerifyingInputStream(body, expected.sizeBytes());
@@ -233,30 +236,30 @@ public final class StorageAdapter implements AutoCloseable {
       write = backend.write(c.key(), in, expected.sizeBytes());
     } catch (IOException | RuntimeException e) {
       if (in.tooLarge()) {
-        return reject(413, t.file(), "the body exceeds the grant's maximum of " + expected.sizeBytes() + " bytes");
+        return reject(413, c.file(), "the body exceeds the grant's maximum of " + expected.sizeBytes() + " bytes");
       }
       if (in.clientFailure() != null) {
-        return reject(400, t.file(), "the body was truncated after " + in.count() + " of " + expected.sizeBytes()
+        return reject(400, c.file(), "the body was truncated after " + in.count() + " of " + expected.sizeBytes()
             + " bytes: " + in.clientFailure().getMessage());
       }
-      log.warn("storing {} of {} failed: {}", t.file(), t.jobId(), e.toString());
-      return new Answer(503, new UploadReceipt(t.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+      log.warn("storing {} of {} failed: {}", c.file(), c.jobId(), e.toString());
+      return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
     }
-    OutputFile received = in.received(t.file());
+    OutputFile received = in.received(c.file());
     if (!received.equals(expected)) {
       write.abort();
-      return reject(422, t.file(), mismatch(expected, received));
+      return reject(422, c.file(), mismatch(expected, received));
     }
     try {
       write.commit();
     } catch (IOException e) {
       write.abort();
-      log.warn("committing {} of {} failed: {}", t.file(), t.jobId(), e.toString());
-      return new Answer(503, new UploadReceipt(t.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+      log.warn("committing {} of {} failed: {}", c.file(), c.jobId(), e.toString());
+      return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
     }
     verified.incrementAndGet();
     String location = backend.location(c.key());
-    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", t.file(), t.jobId(), t.epoch(),
+    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", c.file(), c.jobId(), c.lease().epoch(),
         received.sizeBytes(), received.adler32(), received.md5());
     Registration r = registerIfComplete(c);
     int status =
@@ -265,7 +268,7 @@ public final class StorageAdapter implements AutoCloseable {
           case FAILED -> 503;
           case REFUSED -> 409;
         };
-    return new Answer(status, new UploadReceipt(t.file(), true, r.state() == Registration.State.REGISTERED, location,
+    return new Answer(status, new UploadReceipt(c.file(), true, r.state() == Registration.State.REGISTERED, location,
         "stored and verified; " + r.message()));
   }
 
@@ -287,9 +290,7 @@ public final class StorageAdapter implements AutoCloseable {
   Answer register(String rawPath, String authorization) {
     GrantClaims c;
     try {
-      c = authorize(Target.parse(rawPath), authorization);
-    } catch (IllegalArgumentException e) {
-      return reject(400, rawPath, e.getMessage());
+      c = authorize(rawPath, authorization);
     } catch (GrantException e) {
       return reject(e.status(), rawPath, e.getMessage());
     }

@@ -1,6 +1,7 @@
 package org.cernvm.copilot.storage;
 
 import java.io.IOException;
+import java.io.InputStream;
 import org.cernvm.copilot.protocol.UploadReceipt;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -18,6 +19,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * idle timeout ends uploads whose client has gone silent.
  */
 final class UploadServer implements AutoCloseable {
+  private static final long DRAIN_LIMIT = 16L << 20;
   private final Server server;
   private final ServerConnector connector;
 
@@ -67,11 +69,35 @@ final class UploadServer implements AutoCloseable {
     String path = request.getHttpURI().getPath();
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     return switch (request.getMethod()) {
-      case "PUT" -> adapter.upload(path, auth, request.getLength(), Content.Source.asInputStream(request));
+      case "PUT" -> {
+        InputStream body = Content.Source.asInputStream(request);
+        StorageAdapter.Answer answer = adapter.upload(path, auth, request.getLength(), body);
+        if (answer.status() >= 400 && !request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+          drain(body);
+        }
+        yield answer;
+      }
       case "POST" -> adapter.register(path, auth);
       default -> new StorageAdapter.Answer(405, new UploadReceipt(path, false, false, null,
           "the upload endpoint takes PUT (upload) and POST (register), not " + request.getMethod()));
     };
+  }
+
+  /**
+   * Reads and discards what is left of a refused body, up to a limit. A client that sends its whole body
+   * before reading the answer (no {@code Expect: 100-continue}) would otherwise see the connection reset
+   * instead of the refusal.
+   */
+  private static void drain(InputStream body) {
+    try {
+      long left = DRAIN_LIMIT;
+      byte[] buf = new byte[8192];
+      for (int n; left > 0 && (n = body.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      // The client has gone; there is nobody left to answer.
+    }
   }
 
   int port() {

@@ -10,16 +10,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
@@ -35,38 +31,23 @@ import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.WantGetJob;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
-import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 2 against a real Prosody: two job managers and three agents share generic jobs, whose outputs go
  * through a storage adapter (issue 3).
  */
-class GenericJobsOverProsodyIT {
-  @TempDir Path dir;
-  private final Prosody prosody = new Prosody();
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-  private ScheduledExecutorService timers;
-  private ExecutorService workers;
-  private Scheduler scheduler;
-  private GenericQueue queue;
+class GenericJobsOverProsodyIT extends OverProsody {
 
   @BeforeEach
   void setUp() throws Exception {
-    timers = Executors.newScheduledThreadPool(1);
-    workers = Executors.newCachedThreadPool();
-    scheduler = Scheduler.system(timers);
-    queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
     StorageConfig config = StorageConfig.from(Settings.of(Map.of("storage.service", storage(),
         "storage.job-managers", service(), "storage.port", "0", "storage.root", dir.resolve("se").toString(),
         "storage.grant-key-file", dir.resolve("grant.key").toString())), Prosody.DOMAIN);
@@ -79,24 +60,8 @@ class GenericJobsOverProsodyIT {
     return prosody.user("storage") + "@" + Prosody.DOMAIN;
   }
 
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-    workers.shutdownNow();
-    timers.shutdownNow();
-  }
-
   private String service() {
     return prosody.user("jobmanager") + "@" + Prosody.DOMAIN;
-  }
-
-  private XmppBus connect(String name, String resource) throws Exception {
-    XmppBus bus = Bus.xmpp(prosody.settings(name, resource), scheduler, workers);
-    closeables.add(bus);
-    bus.awaitConnected(Duration.ofSeconds(20));
-    return bus;
   }
 
   private void startJobManager(String resource) throws Exception {

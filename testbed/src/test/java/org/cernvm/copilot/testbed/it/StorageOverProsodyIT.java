@@ -21,9 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import java.util.zip.Adler32;
 import org.cernvm.copilot.agent.Agent;
@@ -31,7 +28,6 @@ import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
@@ -44,63 +40,23 @@ import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
-import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 3 against a real Prosody and a real WebDAV server (nginx, started by {@code scripts/webdav-up}):
  * agents upload their jobs' outputs over HTTP, the storage adapter verifies and stores them in the
  * filesystem or WebDAV backend and has them registered; every stored file is read back and checked.
  */
-class StorageOverProsodyIT {
+class StorageOverProsodyIT extends OverProsody {
   static final URI WEBDAV = URI.create(System.getenv().getOrDefault("COPILOT_TEST_WEBDAV_URL", "http://127.0.0.1:15280/dav"));
   static final Path WEBDAV_DIR = Path.of(System.getenv().getOrDefault("COPILOT_TEST_WEBDAV_DIR", "/tmp/copilot-webdav"),
       "data", "dav");
 
-  @TempDir Path dir;
-  private final Prosody prosody = new Prosody();
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-  private ScheduledExecutorService timers;
-  private ExecutorService workers;
-  private Scheduler scheduler;
-  private GenericQueue queue;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    timers = Executors.newScheduledThreadPool(1);
-    workers = Executors.newCachedThreadPool();
-    scheduler = Scheduler.system(timers);
-    queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-    workers.shutdownNow();
-    timers.shutdownNow();
-  }
-
-  private String address(String name) {
-    return prosody.user(name) + "@" + Prosody.DOMAIN;
-  }
-
-  private XmppBus connect(String name, String resource) throws Exception {
-    XmppBus bus = Bus.xmpp(prosody.settings(name, resource), scheduler, workers);
-    closeables.add(bus);
-    bus.awaitConnected(Duration.ofSeconds(20));
-    return bus;
-  }
 
   private void startJobManager() throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
