@@ -75,7 +75,7 @@ public final class Agent implements AutoCloseable {
     this.scheduler = scheduler;
     this.executor = executor;
     this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
-    this.uploader = new Uploader(config.requestTimeout(), config.uploadTimeout());
+    this.uploader = new Uploader(config.requestTimeout(), config.uploadTimeout(), config.storageTrust());
     this.service = Address.of(config.service());
     this.startedAt = scheduler.clock().instant();
   }

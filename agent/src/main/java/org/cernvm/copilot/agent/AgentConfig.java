@@ -32,6 +32,8 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param uploadBackoffMin the first pause before retrying a failed stage-out step
  * @param uploadBackoffMax the longest pause between stage-out retries
  * @param stageOutGiveUp how long to keep retrying the stage-out before the job is reported failed
+ * @param storageTrust a PEM file with the certificate or CA that HTTPS upload endpoints must present, or
+ *     {@code null} for the JDK's trust store
  */
 public record AgentConfig(
     String agentId,
@@ -54,7 +56,8 @@ public record AgentConfig(
     Duration uploadTimeout,
     Duration uploadBackoffMin,
     Duration uploadBackoffMax,
-    Duration stageOutGiveUp) {
+    Duration stageOutGiveUp,
+    Path storageTrust) {
 
   public AgentConfig {
     if (slots < 1 || slots > cores) {
@@ -83,7 +86,7 @@ public record AgentConfig(
    * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
    * {@code idle-backoff-max}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
    * {@code storage}, {@code upload-timeout}, {@code upload-backoff-min}, {@code upload-backoff-max},
-   * {@code stage-out-give-up}.
+   * {@code stage-out-give-up}, {@code storage-trust}.
    */
   public static AgentConfig from(Settings s, String xmppUser, String domain) {
     Runtime rt = Runtime.getRuntime();
@@ -110,7 +113,8 @@ public record AgentConfig(
         s.duration("agent.upload-timeout", Duration.ofMinutes(2)),
         s.duration("agent.upload-backoff-min", Duration.ofSeconds(1)),
         s.duration("agent.upload-backoff-max", Duration.ofSeconds(30)),
-        s.duration("agent.stage-out-give-up", Duration.ofMinutes(30)));
+        s.duration("agent.stage-out-give-up", Duration.ofMinutes(30)),
+        s.path("agent.storage-trust", null));
   }
 
   private static String defaultPlatform() {

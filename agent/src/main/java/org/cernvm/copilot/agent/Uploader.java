@@ -9,6 +9,7 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
@@ -17,6 +18,8 @@ import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 import org.apache.hc.core5.util.Timeout;
 import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.UploadReceipt;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.tls.Trust;
 
 /**
  * The agent's HTTP side of stage-out, on Apache HttpClient 5: it streams a file from disk to an upload
@@ -28,13 +31,27 @@ final class Uploader implements AutoCloseable {
 
   private final CloseableHttpClient http;
 
-  Uploader(Duration connectTimeout, Duration ioTimeout) {
+  /**
+   * Creates the client.
+   *
+   * @param trust a PEM file with the certificate (or its CA) that HTTPS upload endpoints must present, or
+   *     {@code null} for the JDK's trust store
+   * @throws ConfigException if {@code trust} cannot be read
+   */
+  Uploader(Duration connectTimeout, Duration ioTimeout, Path trust) {
     Timeout io = Timeout.of(ioTimeout);
+    PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
+        .setDefaultConnectionConfig(ConnectionConfig.custom()
+            .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build());
+    if (trust != null) {
+      try {
+        connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(Trust.context(trust)));
+      } catch (IOException e) {
+        throw new ConfigException("agent.storage-trust: " + e.getMessage());
+      }
+    }
     http = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-            .setDefaultConnectionConfig(ConnectionConfig.custom()
-                .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build())
-            .build())
+        .setConnectionManager(connections.build())
         // Expect: 100-continue lets the storage adapter refuse a bad grant before the body is sent.
         .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).setExpectContinueEnabled(true).build())
         .disableAutomaticRetries()

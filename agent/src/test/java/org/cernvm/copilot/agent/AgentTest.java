@@ -1,17 +1,23 @@
 package org.cernvm.copilot.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.SSLHandshakeException;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
@@ -60,7 +66,7 @@ class AgentTest {
     startStorage(null, 0);
   }
 
-  private void startStorage(String publicUrl, int port) throws Exception {
+  private void startStorage(String publicUrl, int port, String... extra) throws Exception {
     if (storage != null) {
       storage.close();
       storageBus.close();
@@ -71,6 +77,9 @@ class AgentTest {
         "storage.grant-key-file", dir.resolve("grant.key").toString()));
     if (publicUrl != null) {
       settings.put("storage.public-url", publicUrl);
+    }
+    for (int i = 0; i < extra.length; i += 2) {
+      settings.put(extra[i], extra[i + 1]);
     }
     storageBus = net.connect("storage@test/sa-" + port);
     storage = StorageAdapter.start(StorageConfig.from(Settings.of(settings), "test"), storageBus,
@@ -158,6 +167,39 @@ class AgentTest {
         assertThat(files.filter(Files::isRegularFile)).containsExactly(stored);
       }
     }
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+  }
+
+  @Test
+  void issue3_uploadsGoOverHttpsToAnEndpointWhoseCertificateTheAgentTrusts() throws Exception {
+    Path ks = dir.resolve("storage.p12");
+    Path cert = dir.resolve("storage.pem");
+    keytool("-genkeypair", "-alias", "storage", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool("-exportcert", "-rfc", "-alias", "storage", "-keystore", ks.toString(), "-storepass", "changeit",
+        "-file", cert.toString());
+    startStorage(null, 0, "storage.tls-keystore", ks.toString(), "storage.tls-keystore-password", "changeit");
+    assertThat(storage.uploadUrl().getScheme()).isEqualTo("https");
+
+    // A client that does not trust the certificate is refused at the handshake.
+    HttpClient untrusting = HttpClient.newHttpClient();
+    assertThatThrownBy(() -> untrusting.send(HttpRequest.newBuilder(storage.uploadUrl()).build(),
+            HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(SSLHandshakeException.class);
+
+    startAgent(1, "agent.storage-trust", cert.toString());
+    String id = queue.submit(NewJob.of("sh", "-c", "echo secure > out.txt").withOutputs("out.txt"));
+    QueuedJob job = awaitEnd(id);
+    assertThat(job.status()).as(job.diagnostic()).isEqualTo(JobStatus.DONE);
+    assertThat(dir.resolve("se/generic").resolve(id).resolve("1/out.txt")).hasContent("secure\n");
   }
 
   @Test

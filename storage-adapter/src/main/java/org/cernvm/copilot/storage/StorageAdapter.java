@@ -67,7 +67,7 @@ public final class StorageAdapter implements AutoCloseable {
     this.grants = grants;
     this.server = UploadServer.start(config, this);
     this.publicUrl = config.publicUrl() != null ? config.publicUrl()
-        : URI.create("http://" + config.bindHost() + ":" + server.port());
+        : URI.create(config.scheme() + "://" + config.bindHost() + ":" + server.port());
   }
 
   /**

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 
@@ -15,7 +14,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param jobManagers the job-manager services whose jobs it stores and which it asks to register outputs
  * @param bindHost the address the upload endpoint listens on
  * @param port its port, {@code 0} for any free one
- * @param publicUrl the base URL agents upload to, or {@code null} for {@code http://bindHost:port}
+ * @param publicUrl the base URL agents upload to, or {@code null} for {@code http(s)://bindHost:port}
  * @param backend which storage backend to write to
  * @param fsRoot the {@code filesystem} backend's directory
  * @param webdavUrl the {@code webdav} backend's base collection URL
@@ -26,6 +25,9 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param registerTimeout how long to wait for a job manager to register outputs
  * @param backendTimeout how long the WebDAV backend waits to connect or for an answer
  * @param idleTimeout how long an upload connection may stay silent before it is dropped
+ * @param tlsKeystore a PKCS#12 file with the endpoint's private key and certificate chain; the endpoint
+ *     speaks HTTPS when it is set, plain HTTP otherwise
+ * @param tlsKeystorePassword the keystore's password; never logged
  */
 public record StorageConfig(
     String service,
@@ -41,7 +43,9 @@ public record StorageConfig(
     long maxFileSize,
     Duration registerTimeout,
     Duration backendTimeout,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    Path tlsKeystore,
+    String tlsKeystorePassword) {
 
   /** The kinds of storage backend. */
   public enum Backend {
@@ -71,13 +75,17 @@ public record StorageConfig(
     if (maxFileSize < 1) {
       throw new ConfigException("storage.max-file-size must be positive");
     }
+    if (tlsKeystore != null && tlsKeystorePassword == null) {
+      throw new ConfigException("storage.tls-keystore needs storage.tls-keystore-password");
+    }
   }
 
   /**
    * Reads the {@code storage.*} keys: {@code service}, {@code job-managers}, {@code bind}, {@code port},
    * {@code public-url}, {@code backend} ({@code filesystem} or {@code webdav}), {@code root},
    * {@code webdav-url}, {@code grant-key-file}, {@code grant-ttl}, {@code max-file-size} (bytes),
-   * {@code register-timeout}, {@code backend-timeout}, {@code idle-timeout}.
+   * {@code register-timeout}, {@code backend-timeout}, {@code idle-timeout}, {@code tls-keystore},
+   * {@code tls-keystore-password}.
    */
   public static StorageConfig from(Settings s, String domain) {
     Path home = Path.of(System.getProperty("user.home"), ".copilot");
@@ -95,7 +103,9 @@ public record StorageConfig(
         s.longValue("storage.max-file-size", 50L << 30, 1),
         s.duration("storage.register-timeout", Duration.ofSeconds(10)),
         s.duration("storage.backend-timeout", Duration.ofSeconds(30)),
-        s.duration("storage.idle-timeout", Duration.ofSeconds(60)));
+        s.duration("storage.idle-timeout", Duration.ofSeconds(60)),
+        s.path("storage.tls-keystore", null),
+        s.string("storage.tls-keystore-password", null));
   }
 
   private static URI uri(Settings s, String key) {
@@ -114,8 +124,15 @@ public record StorageConfig(
     }
   }
 
-  /** The backend's name as configured. */
-  public String backendName() {
-    return backend.name().toLowerCase(Locale.ROOT);
+  /** The upload endpoint's scheme. */
+  public String scheme() {
+    return tlsKeystore == null ? "http" : "https";
+  }
+
+  @Override
+  public String toString() {
+    return "StorageConfig[service=" + service + ", jobManagers=" + jobManagers + ", endpoint=" + scheme() + "://"
+        + bindHost + ":" + port + ", backend=" + backend + ", tlsKeystore=" + tlsKeystore
+        + ", tlsKeystorePassword=<redacted>]";
   }
 }

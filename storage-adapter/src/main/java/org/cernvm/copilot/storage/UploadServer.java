@@ -6,11 +6,16 @@ import org.cernvm.copilot.protocol.UploadReceipt;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -33,7 +38,22 @@ final class UploadServer implements AutoCloseable {
     threads.setName("storage-http");
     threads.setDaemon(true);
     Server server = new Server(threads);
-    ServerConnector connector = new ServerConnector(server);
+    ServerConnector connector;
+    if (config.tlsKeystore() != null) {
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStorePath(config.tlsKeystore().toAbsolutePath().toString());
+      tls.setKeyStoreType("PKCS12");
+      tls.setKeyStorePassword(config.tlsKeystorePassword());
+      HttpConfiguration https = new HttpConfiguration();
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      // Agents reach storage adapters by IP address as often as by name; the certificate check is theirs.
+      secure.setSniHostCheck(false);
+      https.addCustomizer(secure);
+      connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+          new HttpConnectionFactory(https));
+    } else {
+      connector = new ServerConnector(server);
+    }
     connector.setHost(config.bindHost());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
@@ -59,7 +79,8 @@ final class UploadServer implements AutoCloseable {
       } catch (Exception ignored) {
         // Already failing; the start failure is the one to report.
       }
-      throw new IOException("cannot open the upload endpoint on " + config.bindHost() + ":" + config.port() + ": "
+      throw new IOException("cannot open the upload endpoint on " + config.scheme() + "://" + config.bindHost() + ":"
+          + config.port() + ": "
           + e.getMessage(), e);
     }
     return new UploadServer(server, connector);

@@ -1,22 +1,15 @@
 package org.cernvm.copilot.protocol.bus;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.cernvm.copilot.protocol.tls.Trust;
 import org.jivesoftware.smack.ConnectionConfiguration;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.SmackException;
@@ -264,7 +257,7 @@ public final class XmppBus extends AbstractBus {
                     case DISABLED -> ConnectionConfiguration.SecurityMode.disabled;
                   });
       if (s.trustCertificate() != null) {
-        builder.setCustomX509TrustManager(trustManagerFor(s));
+        builder.setCustomX509TrustManager(Trust.of(s.trustCertificate()));
       }
       if (!s.tlsProtocols().isEmpty()) {
         builder.setEnabledSSLProtocols(s.tlsProtocols().toArray(String[]::new));
@@ -272,30 +265,6 @@ public final class XmppBus extends AbstractBus {
       return builder.build();
     } catch (IOException e) {
       throw new IllegalArgumentException("bad XMPP settings " + s + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static X509TrustManager trustManagerFor(XmppSettings s) throws IOException {
-    try (InputStream in = Files.newInputStream(s.trustCertificate())) {
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-      store.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        store.setCertificateEntry("trusted-" + i++, c);
-      }
-      if (i == 0) {
-        throw new IOException("no certificate in " + s.trustCertificate());
-      }
-      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(store);
-      for (var tm : factory.getTrustManagers()) {
-        if (tm instanceof X509TrustManager x) {
-          return x;
-        }
-      }
-      throw new IOException("no X.509 trust manager available");
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot read trusted certificate " + s.trustCertificate() + ": " + e.getMessage(), e);
     }
   }
 
