@@ -242,8 +242,7 @@ public final class StorageAdapter implements AutoCloseable {
         return reject(400, c.file(), "the body was truncated after " + in.count() + " of " + expected.sizeBytes()
             + " bytes: " + in.clientFailure().getMessage());
       }
-      log.warn("storing {} of {} failed: {}", c.file(), c.jobId(), e.toString());
-      return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+      return backendFailed(c, "storing", e);
     }
     OutputFile received = in.received(c.file());
     if (!received.equals(expected)) {
@@ -254,8 +253,7 @@ public final class StorageAdapter implements AutoCloseable {
       write.commit();
     } catch (IOException e) {
       write.abort();
-      log.warn("committing {} of {} failed: {}", c.file(), c.jobId(), e.toString());
-      return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
+      return backendFailed(c, "committing", e);
     }
     verified.incrementAndGet();
     String location = backend.location(c.key());
@@ -270,6 +268,11 @@ public final class StorageAdapter implements AutoCloseable {
         };
     return new Answer(status, new UploadReceipt(c.file(), true, r.state() == Registration.State.REGISTERED, location,
         "stored and verified; " + r.message()));
+  }
+
+  private static Answer backendFailed(GrantClaims c, String step, Exception e) {
+    log.warn("{} {} of {} failed: {}", step, c.file(), c.jobId(), e.toString());
+    return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
   }
 
   private static String mismatch(OutputFile expected, OutputFile received) {
