@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures that may pass (no answer, connection broken, 5xx) are retried with exponential backoff until
  * {@link AgentConfig#stageOutGiveUp()}; an upload restarts from the first byte. A checksum mismatch is
- * uploaded again up to three times. A refused or expired grant is asked for again once. Anything else
+ * uploaded again, three attempts in all. A refused or expired grant is asked for again once. Anything else
  * ends the stage-out with the storage adapter's explanation.
  */
 final class StageOut {
