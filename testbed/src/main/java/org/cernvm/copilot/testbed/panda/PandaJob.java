@@ -1,0 +1,48 @@
+package org.cernvm.copilot.testbed.panda;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The fake PanDA server's record of one job. Mutable; every access holds the server's lock.
+ */
+final class PandaJob {
+  final long pandaId;
+  final JobDefinition definition;
+  final List<String> history = new ArrayList<>();
+  final Map<String, OutputRecord> outputs = new LinkedHashMap<>();
+  String state;
+  Instant lastUpdate;
+  String node;
+  String command;
+  String pilotErrorCode = "0";
+  String pilotErrorDiag = "";
+  long cpuConsumptionTime;
+
+  /** An output file as the pilot reported it in the final {@code updateJob}. */
+  record OutputRecord(String lfn, String guid, long fsize, String adler32, String surl) {}
+
+  PandaJob(long pandaId, JobDefinition definition, Instant now) {
+    this.pandaId = pandaId;
+    this.definition = definition;
+    move("defined", now, "submitted");
+    move("activated", now, "brokered");
+  }
+
+  void move(String to, Instant now, String why) {
+    state = to;
+    lastUpdate = now;
+    history.add(now + " " + to + (why.isEmpty() ? "" : ": " + why));
+  }
+
+  boolean isFinal() {
+    return state.equals("finished") || state.equals("failed") || state.equals("cancelled");
+  }
+
+  boolean isDispatched() {
+    return List.of("sent", "starting", "running", "transferring", "holding").contains(state);
+  }
+}
