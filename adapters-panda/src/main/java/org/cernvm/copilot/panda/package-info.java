@@ -1,5 +1,6 @@
 /**
- * The PanDA adapter: a JobSource that takes ATLAS jobs from PanDA's job dispatcher. It is built by
- * issue 4.
+ * The PanDA adapter: a {@link org.cernvm.copilot.jobmanager.JobSource} that takes ATLAS jobs from a PanDA
+ * server's job dispatcher ({@code getJob}/{@code updateJob}, as pilots do) on behalf of CoPilot agents.
+ * The PanDA credential stays here; agents never see it.
  */
 package org.cernvm.copilot.panda;

@@ -1,0 +1,149 @@
+package org.cernvm.copilot.panda;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
+import org.apache.hc.core5.util.Timeout;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls the PanDA job dispatcher as pilots do: {@code POST URL/server/panda/METHOD} with form-encoded
+ * parameters, answered {@code key=value&...} with a {@code StatusCode}. Failures that may pass (no answer,
+ * HTTP 5xx, an answer without a StatusCode) are tried again with doubling pauses, each logged; when every
+ * attempt failed, or the credential is refused (StatusCode 50, 60, 70), the call fails with
+ * {@link UpstreamUnavailableException}.
+ */
+final class PandaClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PandaClient.class);
+
+  private final PandaConfig config;
+  private final CloseableHttpClient http;
+
+  PandaClient(PandaConfig config) {
+    this.config = config;
+    Timeout t = Timeout.of(config.timeout());
+    this.http = HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
+            .setMaxConnTotal(32).setMaxConnPerRoute(32).build())
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).build())
+        .disableAutomaticRetries()
+        .build();
+  }
+
+  /** One failed attempt: what went wrong, and whether trying again may help. */
+  private record Failure(String message, boolean retryable) {}
+
+  /**
+   * Calls {@code method} and returns the decoded answer, whose {@code StatusCode} is 0, 20 or 30.
+   *
+   * @throws UpstreamUnavailableException when every attempt failed or the credential was refused
+   */
+  Map<String, String> call(String method, Map<String, String> form) throws UpstreamUnavailableException {
+    Duration pause = config.backoffMin();
+    Failure last = null;
+    for (int attempt = 1; attempt <= config.attempts(); attempt++) {
+      Object result = attempt(method, form);
+      if (result instanceof Map<?, ?> answer) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> ok = (Map<String, String>) answer;
+        return ok;
+      }
+      last = (Failure) result;
+      if (!last.retryable()) {
+        log.error("PanDA {} refused: {}", method, last.message());
+        break;
+      }
+      if (attempt < config.attempts()) {
+        log.warn("PanDA {} attempt {}/{} failed: {}; trying again in {} ms", method, attempt, config.attempts(),
+            last.message(), pause.toMillis());
+        try {
+          Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new UpstreamUnavailableException("interrupted while calling PanDA " + method, e);
+        }
+        pause = pause.multipliedBy(2);
+      }
+    }
+    throw new UpstreamUnavailableException("PanDA " + method + " at " + config.url() + " failed: " + last.message(), null);
+  }
+
+  private Object attempt(String method, Map<String, String> form) {
+    String body = form.entrySet().stream()
+        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+        .collect(Collectors.joining("&"));
+    try {
+      return http.execute(ClassicRequestBuilder.post(config.url() + "/server/panda/" + method)
+          .addHeader("Authorization", "Bearer " + config.token())
+          .setEntity(new StringEntity(body, ContentType.APPLICATION_FORM_URLENCODED))
+          .build(), response -> {
+            String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+            if (response.getCode() != 200) {
+              return new Failure("HTTP " + response.getCode() + " " + response.getReasonPhrase(),
+                  response.getCode() >= 500 || response.getCode() == 429);
+            }
+            Map<String, String> answer = decode(text);
+            String code = answer.get("StatusCode");
+            if (code == null || !code.matches("\\d+")) {
+              return new Failure("answer without a StatusCode: " + abbreviate(text), true);
+            }
+            return switch (Integer.parseInt(code)) {
+              case 0, 20, 30 -> answer;
+              case 10 -> new Failure("StatusCode 10 (timeout)", true);
+              case 50 -> new Failure("StatusCode 50 (invalid token)", false);
+              case 60 -> new Failure("StatusCode 60 (invalid role)", false);
+              case 70 -> new Failure("StatusCode 70 (permission denied)", false);
+              default -> new Failure("StatusCode " + code + " " + answer.getOrDefault("errorDialog", ""), true);
+            };
+          });
+    } catch (IOException e) {
+      return new Failure(e.toString(), true);
+    }
+  }
+
+  static Map<String, String> decode(String text) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String pair : text.trim().split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        m.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return m;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+
+  @Override
+  public void close() {
+    try {
+      http.close();
+    } catch (IOException e) {
+      // Closing idle connections cannot fail in a way worth reporting.
+    }
+  }
+}

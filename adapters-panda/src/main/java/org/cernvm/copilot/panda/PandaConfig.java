@@ -1,0 +1,78 @@
+package org.cernvm.copilot.panda;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.config.Settings;
+
+/**
+ * The PanDA adapter's configuration.
+ *
+ * @param url the PanDA server's base URL; the dispatcher is {@code URL/server/panda/getJob}
+ * @param token the bearer token the adapter presents; never logged
+ * @param siteName the PanDA queue (site) the agents serve
+ * @param computingElement the computing element name reported to PanDA
+ * @param prodSourceLabel which jobs to take: {@code managed} (production) or {@code user}
+ * @param releaseDir where transforms are found, as a release area (CVMFS) would provide them; a job's
+ *     {@code transformation} names a file there
+ * @param ttl the wall-time limit given to each job; only agents with at least this much lifetime get one
+ * @param timeout connect and answer timeout of each call to PanDA
+ * @param attempts how often a call that failed in a way that may pass is tried
+ * @param backoffMin the first pause between attempts, doubled each time
+ * @param updateInterval how often a running job's heartbeat is relayed to PanDA as {@code updateJob}
+ * @param emptyPause how long to stop asking PanDA after it answered "no jobs" (StatusCode 20)
+ */
+public record PandaConfig(
+    URI url,
+    String token,
+    String siteName,
+    String computingElement,
+    String prodSourceLabel,
+    Path releaseDir,
+    Duration ttl,
+    Duration timeout,
+    int attempts,
+    Duration backoffMin,
+    Duration updateInterval,
+    Duration emptyPause) {
+  public PandaConfig {
+    if (url == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+      throw new ConfigException("panda.url must be an http(s) URL: " + url);
+    }
+    if (token == null || token.isBlank()) {
+      throw new ConfigException("panda.token is required");
+    }
+    if (attempts < 1) {
+      throw new ConfigException("panda.attempts must be at least 1");
+    }
+  }
+
+  /**
+   * Reads the {@code panda.*} keys: {@code url}, {@code token}, {@code site}, {@code computing-element},
+   * {@code prod-source-label}, {@code release-dir}, {@code ttl}, {@code timeout}, {@code attempts},
+   * {@code backoff-min}, {@code update-interval}, {@code empty-pause}.
+   */
+  public static PandaConfig from(Settings s) {
+    String url = s.required("panda.url");
+    return new PandaConfig(
+        URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url),
+        s.required("panda.token"),
+        s.string("panda.site", "CERN-COPILOT"),
+        s.string("panda.computing-element", "copilot"),
+        s.string("panda.prod-source-label", "managed"),
+        s.path("panda.release-dir", Path.of("/cvmfs/atlas.cern.ch/repo/sw/transforms")),
+        s.duration("panda.ttl", Duration.ofHours(12)),
+        s.duration("panda.timeout", Duration.ofSeconds(30)),
+        s.integer("panda.attempts", 4, 1),
+        s.duration("panda.backoff-min", Duration.ofMillis(500)),
+        s.duration("panda.update-interval", Duration.ofMinutes(5)),
+        s.duration("panda.empty-pause", Duration.ofSeconds(5)));
+  }
+
+  @Override
+  public String toString() {
+    return "PandaConfig[url=" + url + ", token=<redacted>, siteName=" + siteName + ", prodSourceLabel="
+        + prodSourceLabel + ", releaseDir=" + releaseDir + "]";
+  }
+}
