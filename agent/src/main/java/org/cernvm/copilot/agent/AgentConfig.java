@@ -97,7 +97,7 @@ public record AgentConfig(
         s.string("agent.job-manager", "jobmanager@" + domain),
         cores,
         s.longValue("agent.memory-mb", 2048L * cores, 0),
-        s.longValue("agent.disk-mb", work.toFile().getUsableSpace() / (1024 * 1024), 0),
+        s.longValue("agent.disk-mb", usableMb(work), 0),
         s.integer("agent.slots", cores, 1),
         s.duration("agent.lifetime", Duration.ofHours(24)),
         s.string("agent.platform", defaultPlatform()),
@@ -115,6 +115,15 @@ public record AgentConfig(
         s.duration("agent.upload-backoff-max", Duration.ofSeconds(30)),
         s.duration("agent.stage-out-give-up", Duration.ofMinutes(30)),
         s.path("agent.storage-trust", null));
+  }
+
+  /** Free space where {@code dir} is or will be: measured on its nearest existing ancestor. */
+  private static long usableMb(Path dir) {
+    Path p = dir.toAbsolutePath();
+    while (p != null && !p.toFile().exists()) {
+      p = p.getParent();
+    }
+    return p == null ? 0 : p.toFile().getUsableSpace() / (1024 * 1024);
   }
 
   private static String defaultPlatform() {

@@ -1,31 +1,18 @@
 package org.cernvm.copilot.testbed;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.jobmanager.JobSource;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
-import org.cernvm.copilot.jobmanager.generic.JobStatus;
-import org.cernvm.copilot.jobmanager.generic.NewJob;
-import org.cernvm.copilot.jobmanager.generic.QueuedJob;
-import org.cernvm.copilot.protocol.Checksums;
-import org.cernvm.copilot.protocol.OutputFile;
-import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
@@ -36,17 +23,23 @@ import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 
 /**
  * The one-command demo: an embedded XMPP server, one job manager, a storage adapter with the filesystem
- * backend, N agents each with its own XMPP account, and M generic jobs. Each job is a real process that
- * sums the integers 1..n with {@code seq} and {@code awk} into {@code sum.txt}, which the agent uploads to
- * the storage adapter; a job passes when it ended DONE and its registered output, re-read from the
- * storage backend, holds the right sum and matches the size, adler32 and md5 the agent reported.
+ * backend, N agents each with its own XMPP account, and M jobs of a {@link Workload}: generic jobs from the
+ * built-in queue, or ATLAS evgen jobs from a fake PanDA server through the PanDA adapter. Every job's
+ * outputs go through the storage adapter; the workload then checks each job against what was stored.
  */
 final class Demo {
   private static final String DOMAIN = "copilot.local";
-  private static final String SUM_SCRIPT = "seq 1 \"$1\" | awk '{ s += $1 } END { print s }' > sum.txt";
+
+  /** Which jobs the demo runs. */
+  enum Kind {
+    /** Generic jobs from the built-in queue. */
+    GENERIC,
+    /** ATLAS evgen jobs from a fake PanDA server. */
+    EVGEN
+  }
 
   /** How the demo ended. */
-  record Result(int passed, int failed, StorageAdapter.Stats storage) {}
+  record Result(int passed, int failed, StorageAdapter.Stats storage, String closingLine) {}
 
   private final int agents;
   private final int jobs;
@@ -54,8 +47,15 @@ final class Demo {
   private final JobManagerConfig.Dispatch dispatch;
   private final Path workDir;
   private final PrintStream out;
+  private final Kind kind;
 
   Demo(int agents, int jobs, Duration timeout, JobManagerConfig.Dispatch dispatch, Path workDir, PrintStream out) {
+    this(agents, jobs, timeout, dispatch, workDir, out, Kind.GENERIC);
+  }
+
+  Demo(int agents, int jobs, Duration timeout, JobManagerConfig.Dispatch dispatch, Path workDir, PrintStream out,
+      Kind kind) {
+    this.kind = kind;
     this.agents = agents;
     this.jobs = jobs;
     this.timeout = timeout;
@@ -65,20 +65,16 @@ final class Demo {
   }
 
   Result run() throws Exception {
-    out.printf("demo: %d agents, %d jobs, embedded XMPP server, %s dispatch, work dir %s%n", agents, jobs,
-        dispatch.name().toLowerCase(java.util.Locale.ROOT), workDir);
     List<AutoCloseable> stack = new ArrayList<>();
     try (Services services = new Services("demo", 8)) {
+      Workload workload = kind == Kind.EVGEN
+          ? new EvgenWorkload(workDir, jobs, 1000, services.scheduler.clock())
+          : new GenericWorkload(workDir, jobs, services.scheduler.clock());
+      stack.add(workload);
+      out.printf("demo: %d agents, %s, embedded XMPP server, %s dispatch, work dir %s%n", agents, workload.describe(),
+          dispatch.name().toLowerCase(java.util.Locale.ROOT), workDir);
       EmbeddedXmppServer server = EmbeddedXmppServer.start(DOMAIN, workDir);
       stack.add(server);
-      GenericQueue queue = JobSource.generic(workDir.resolve("queue"), services.scheduler.clock(), 3);
-      Map<String, Long> expected = new LinkedHashMap<>();
-      for (int i = 1; i <= jobs; i++) {
-        long n = 1000L * i;
-        String id = queue.submit(NewJob.of("sh", "-c", SUM_SCRIPT, "sum", Long.toString(n)).withOutputs("sum.txt")
-            .withTtl(Duration.ofMinutes(5)));
-        expected.put(id, n * (n + 1) / 2);
-      }
 
       Settings settings = Settings.of(Map.of("job-manager.lease", "30s", "job-manager.dispatch", dispatch.name()));
       JobManagerConfig jmConfig = JobManagerConfig.from(settings, DOMAIN);
@@ -87,7 +83,7 @@ final class Demo {
       XmppBus jmBus = Bus.xmpp(server.clientSettings("jobmanager", jmPassword, "jm-1"), services.scheduler, services.workers);
       stack.add(jmBus);
       jmBus.awaitConnected(Duration.ofSeconds(30));
-      JobManager jobManager = new JobManager(jmConfig, jmBus, queue, services.scheduler);
+      JobManager jobManager = new JobManager(jmConfig, jmBus, workload.source(), services.scheduler);
       jobManager.start();
       stack.add(jobManager);
 
@@ -125,67 +121,27 @@ final class Demo {
       Instant deadline = Instant.now().plus(timeout);
       String last = "";
       while (true) {
-        Map<JobStatus, Integer> counts = queue.counts();
-        int ended = counts.get(JobStatus.DONE) + counts.get(JobStatus.FAILED) + counts.get(JobStatus.KILLED);
-        String line = String.format("demo: %d/%d jobs ended (%d done, %d failed), %d running, %d queued", ended, jobs,
-            counts.get(JobStatus.DONE), counts.get(JobStatus.FAILED) + counts.get(JobStatus.KILLED),
-            counts.get(JobStatus.LEASED), counts.get(JobStatus.QUEUED));
-        if (!line.equals(last)) {
-          out.println(line);
-          last = line;
+        Workload.Progress progress = workload.progress();
+        if (!progress.line().equals(last)) {
+          out.println(progress.line());
+          last = progress.line();
         }
-        if (ended == jobs) {
+        if (progress.allEnded()) {
           break;
         }
         if (Instant.now().isAfter(deadline)) {
-          out.println("demo: timed out after " + timeout + " with " + (jobs - ended) + " jobs unfinished");
+          out.println("demo: timed out after " + timeout + " with " + progress.unfinished() + " jobs unfinished");
           break;
         }
         Thread.sleep(500);
       }
-      return verify(queue, expected, storage);
+      int passed = workload.verify(out);
+      return new Result(passed, jobs - passed, storage.stats(), workload.closingLine(passed, jobs - passed));
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();
       }
     }
-  }
-
-  private Result verify(GenericQueue queue, Map<String, Long> expected, StorageAdapter storage) throws Exception {
-    int passed = 0;
-    for (QueuedJob job : queue.list()) {
-      String problem = problem(job, expected.get(job.jobId()));
-      if (problem == null) {
-        passed++;
-      } else {
-        out.println("demo: " + job.jobId() + " FAILED: " + problem);
-      }
-    }
-    return new Result(passed, jobs - passed, storage.stats());
-  }
-
-  private String problem(QueuedJob job, long expectedSum) throws IOException {
-    if (job.status() != JobStatus.DONE) {
-      return "ended " + job.status() + (job.diagnostic().isEmpty() ? "" : ": " + job.diagnostic());
-    }
-    StoredFile stored = job.stored().stream().filter(f -> f.file().name().equals("sum.txt")).findFirst().orElse(null);
-    if (stored == null) {
-      return "sum.txt was not registered";
-    }
-    Path file = Path.of(URI.create(stored.location()));
-    if (!Files.isRegularFile(file)) {
-      return "stored output " + file + " is missing";
-    }
-    String content = Files.readString(file, StandardCharsets.US_ASCII).trim();
-    if (!content.equals(Long.toString(expectedSum))) {
-      return "sum.txt holds " + content + ", expected " + expectedSum;
-    }
-    OutputFile actual = Checksums.of(file);
-    if (!stored.file().equals(actual) || !job.outputs().contains(actual)) {
-      return "the stored file " + actual + " does not match what was reported " + job.outputs() + " and registered "
-          + stored.file();
-    }
-    return null;
   }
 
   private static String password() {

@@ -33,6 +33,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--work-dir", paramLabel = "DIR", description = "where the queue and job directories go (default: a new temp dir)")
   Path workDir;
 
+  @Option(names = "--panda", description = "run ATLAS evgen jobs from a fake PanDA server through the PanDA adapter "
+      + "instead of generic jobs; ends with 'evgen: M finished, 0 failed'")
+  boolean panda;
+
   @Option(names = "--verbose", description = "show INFO logs of every component")
   boolean verbose;
 
@@ -52,8 +56,9 @@ final class DemoCommand implements Callable<Integer> {
       root.setLevel(Level.WARN);
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
-    Demo.Result result = new Demo(agents, jobs, limit, mode, dir, System.out).run();
-    System.out.println("demo: " + result.passed() + " passed, " + result.failed() + " failed");
+    Demo.Result result =
+        new Demo(agents, jobs, limit, mode, dir, System.out, panda ? Demo.Kind.EVGEN : Demo.Kind.GENERIC).run();
+    System.out.println(result.closingLine());
     System.out.println("storage: " + result.storage().verified() + " files verified, " + result.storage().rejected()
         + " rejected");
     return result.failed() == 0 ? 0 : 1;

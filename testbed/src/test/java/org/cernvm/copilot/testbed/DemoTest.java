@@ -31,6 +31,16 @@ class DemoTest {
   }
 
   @Test
+  void issue4_evgenJobsFromAFakePandaServerFinishWithTheirEventsStoredAndRecorded() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir,
+        new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.EVGEN).run();
+    assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("evgen: 4 finished, 0 failed");
+    assertThat(result.storage().verified()).isEqualTo(4);
+    assertThat(result.storage().rejected()).isZero();
+  }
+
+  @Test
   void directDispatchWorksToo() throws Exception {
     Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.DIRECT, dir,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();

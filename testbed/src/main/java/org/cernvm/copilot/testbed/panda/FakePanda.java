@@ -147,22 +147,9 @@ public final class FakePanda implements AutoCloseable {
   }
 
   /** A snapshot of every job: PandaID, state, and what was reported. */
-  public synchronized List<Map<String, Object>> list() {
+  public synchronized List<JobView> list() {
     sweep();
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (PandaJob j : jobs.values()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("PandaID", j.pandaId);
-      m.put("state", j.state);
-      m.put("transformation", j.definition.transformation());
-      m.put("node", j.node);
-      m.put("pilotErrorCode", j.pilotErrorCode);
-      m.put("pilotErrorDiag", j.pilotErrorDiag);
-      m.put("outputs", new ArrayList<>(j.outputs.values()));
-      m.put("history", List.copyOf(j.history));
-      out.add(m);
-    }
-    return out;
+    return jobs.values().stream().map(PandaJob::view).toList();
   }
 
   /** Kills a job: a waiting one is cancelled at once, a dispatched one is told {@code tobekilled}. */
@@ -362,7 +349,7 @@ public final class FakePanda implements AutoCloseable {
 
   /** Reads the pilot's PoolFileCatalog XML; every output file of the job must be in it. */
   private static String recordOutputs(PandaJob j, String xml) {
-    Map<String, PandaJob.OutputRecord> found = new LinkedHashMap<>();
+    Map<String, PandaOutput> found = new LinkedHashMap<>();
     try {
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
       f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", false);
@@ -379,14 +366,14 @@ public final class FakePanda implements AutoCloseable {
           Element e = (Element) ms.item(k);
           meta.put(e.getAttribute("att_name"), e.getAttribute("att_value"));
         }
-        found.put(lfn, new PandaJob.OutputRecord(lfn, file.getAttribute("ID"), parseLong(meta.get("fsize"), -1),
+        found.put(lfn, new PandaOutput(lfn, file.getAttribute("ID"), parseLong(meta.get("fsize"), -1),
             meta.getOrDefault("adler32", ""), meta.getOrDefault("surl", "")));
       }
     } catch (Exception e) {
       return "cannot read the output report: " + e.getMessage();
     }
     for (String lfn : j.definition.outFiles()) {
-      PandaJob.OutputRecord r = found.get(lfn);
+      PandaOutput r = found.get(lfn);
       if (r == null || r.fsize() < 0 || !r.adler32().matches("[0-9a-f]{8}") || r.guid().isEmpty()) {
         return "output " + lfn + " is missing from the report or lacks GUID, fsize or adler32";
       }

@@ -13,7 +13,7 @@ final class PandaJob {
   final long pandaId;
   final JobDefinition definition;
   final List<String> history = new ArrayList<>();
-  final Map<String, OutputRecord> outputs = new LinkedHashMap<>();
+  final Map<String, PandaOutput> outputs = new LinkedHashMap<>();
   String state;
   Instant lastUpdate;
   String node;
@@ -21,9 +21,6 @@ final class PandaJob {
   String pilotErrorCode = "0";
   String pilotErrorDiag = "";
   long cpuConsumptionTime;
-
-  /** An output file as the pilot reported it in the final {@code updateJob}. */
-  record OutputRecord(String lfn, String guid, long fsize, String adler32, String surl) {}
 
   PandaJob(long pandaId, JobDefinition definition, Instant now) {
     this.pandaId = pandaId;
@@ -36,6 +33,11 @@ final class PandaJob {
     state = to;
     lastUpdate = now;
     history.add(now + " " + to + (why.isEmpty() ? "" : ": " + why));
+  }
+
+  JobView view() {
+    return new JobView(pandaId, state, definition.transformation(), node, pilotErrorCode, pilotErrorDiag,
+        List.copyOf(outputs.values()), List.copyOf(history));
   }
 
   boolean isFinal() {

@@ -62,8 +62,7 @@ class FakePandaTest {
       + "&node=vm-1&mem=4000&diskSpace=20000&workingGroup=&cpu=4";
 
   private String stateOf(long id) {
-    return panda.list().stream().filter(j -> j.get("PandaID").equals(id)).findFirst().orElseThrow().get("state")
-        .toString();
+    return panda.list().stream().filter(j -> j.pandaId() == id).findFirst().orElseThrow().state();
   }
 
   @Test
@@ -87,7 +86,7 @@ class FakePandaTest {
     assertThat(call("getJob", "forged", GET, false)).containsEntry("StatusCode", "50");
     assertThat(call("getJob", "user-token", GET, false)).containsEntry("StatusCode", "60");
     assertThat(call("updateJob", null, "jobId=1&state=running", false)).containsEntry("StatusCode", "70");
-    assertThat(panda.list().get(0).get("state")).isEqualTo("activated");
+    assertThat(panda.list().get(0).state()).isEqualTo("activated");
   }
 
   private static String finishedXml(String lfn) {
@@ -115,7 +114,11 @@ class FakePandaTest {
     assertThat(call("updateJob", "prod-token", "jobId=" + id + "&state=finished&xml=" + xml, false))
         .containsEntry("StatusCode", "0");
     assertThat(stateOf(id)).isEqualTo("finished");
-    assertThat(panda.list().get(0).get("outputs").toString()).contains("0a1b2c3d");
+    assertThat(panda.list().get(0).outputs()).singleElement().satisfies(o -> {
+      assertThat(o.adler32()).isEqualTo("0a1b2c3d");
+      assertThat(o.fsize()).isEqualTo(1234);
+      assertThat(o.guid()).isEqualTo("0A1B2C3D-0000-4000-8000-000000000001");
+    });
     // The same final report again is accepted; a different one is not.
     assertThat(call("updateJob", "prod-token", "jobId=" + id + "&state=finished&xml=" + xml, false))
         .containsEntry("StatusCode", "0");
@@ -133,7 +136,7 @@ class FakePandaTest {
     call("updateJob", "prod-token", "jobId=" + ids.get(1) + "&state=running", false);
     time.advance(Duration.ofMinutes(15));
     assertThat(stateOf(ids.get(0))).isEqualTo("failed");
-    assertThat(panda.list().get(0).get("pilotErrorDiag")).isEqualTo("lost heartbeat");
+    assertThat(panda.list().get(0).pilotErrorDiag()).isEqualTo("lost heartbeat");
     assertThat(stateOf(ids.get(1))).isEqualTo("running");
 
     assertThat(panda.kill(ids.get(1))).hasValue("running");

@@ -1,0 +1,124 @@
+package org.cernvm.copilot.testbed;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.cernvm.copilot.jobmanager.JobSource;
+import org.cernvm.copilot.panda.PandaConfig;
+import org.cernvm.copilot.panda.PandaJobSource;
+import org.cernvm.copilot.protocol.Checksums;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.testbed.panda.Evgen;
+import org.cernvm.copilot.testbed.panda.FakePanda;
+import org.cernvm.copilot.testbed.panda.JobView;
+import org.cernvm.copilot.testbed.panda.PandaOutput;
+
+/**
+ * The demo's ATLAS evgen jobs: submitted to a fake PanDA server, taken by the PanDA adapter, run by
+ * agents as the stand-in {@code Generate_tf.py}. A job passes when PanDA has it finished with its EVNT
+ * output, and the file, re-read from where PanDA was told it is stored, holds the right number of events
+ * and the size and adler32 PanDA recorded.
+ */
+final class EvgenWorkload implements Workload {
+  private final FakePanda panda;
+  private final PandaJobSource source;
+  private final Evgen evgen;
+  private final int jobs;
+
+  EvgenWorkload(Path workDir, int jobs, int events, Clock clock) throws Exception {
+    this.jobs = jobs;
+    String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    panda = FakePanda.start(clock, Duration.ofMinutes(30), Map.of(token, "production"), token, 0);
+    Path release = Transforms.install(workDir.resolve("release"));
+    evgen = new Evgen(events, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.x", 47000001L);
+    panda.submit(evgen.jobs(jobs));
+    source = PandaJobSource.open(PandaConfig.from(Settings.of(Map.of(
+        "panda.url", panda.url().toString(),
+        "panda.token", token,
+        "panda.release-dir", release.toString(),
+        "panda.update-interval", "10s",
+        "panda.empty-pause", "1s"))), clock);
+  }
+
+  @Override
+  public String describe() {
+    return jobs + " ATLAS evgen jobs (" + evgen.events() + " events each) from a fake PanDA server at " + panda.url();
+  }
+
+  @Override
+  public JobSource source() {
+    return source;
+  }
+
+  @Override
+  public Progress progress() {
+    List<JobView> all = panda.list();
+    long finished = all.stream().filter(j -> j.state().equals("finished")).count();
+    long failed = all.stream().filter(j -> j.isFinal() && !j.state().equals("finished")).count();
+    long waiting = all.stream().filter(j -> j.state().equals("activated")).count();
+    long ended = finished + failed;
+    String line = String.format("evgen: %d/%d PanDA jobs ended (%d finished, %d failed), %d running, %d activated",
+        ended, jobs, finished, failed, jobs - ended - waiting, waiting);
+    return new Progress(line, ended == jobs, (int) (jobs - ended));
+  }
+
+  @Override
+  public int verify(PrintStream out) throws Exception {
+    int passed = 0;
+    for (JobView job : panda.list()) {
+      String problem = problem(job);
+      if (problem == null) {
+        passed++;
+      } else {
+        out.println("evgen: PanDA job " + job.pandaId() + " FAILED: " + problem);
+      }
+    }
+    return passed;
+  }
+
+  private String problem(JobView job) throws IOException {
+    if (!job.state().equals("finished")) {
+      return "ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag();
+    }
+    if (job.outputs().size() != 1) {
+      return "PanDA recorded " + job.outputs().size() + " outputs, expected the EVNT file";
+    }
+    PandaOutput recorded = job.outputs().get(0);
+    Path file = Path.of(URI.create(recorded.surl()));
+    OutputFile actual = Checksums.of(file);
+    if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
+      return "PanDA recorded " + recorded + " but the stored file is " + actual;
+    }
+    long events;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.US_ASCII))) {
+      events = r.lines().filter(l -> l.startsWith("E ")).count();
+    }
+    if (events != evgen.events()) {
+      return file + " holds " + events + " events, expected " + evgen.events();
+    }
+    return null;
+  }
+
+  @Override
+  public String closingLine(int passed, int failed) {
+    return "evgen: " + passed + " finished, " + failed + " failed";
+  }
+
+  @Override
+  public void close() {
+    source.close();
+    panda.close();
+  }
+}

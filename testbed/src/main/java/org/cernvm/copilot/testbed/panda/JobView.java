@@ -1,0 +1,23 @@
+package org.cernvm.copilot.testbed.panda;
+
+import java.util.List;
+
+/**
+ * What the fake PanDA server shows of a job through its admin endpoint.
+ *
+ * @param pandaId the PandaID
+ * @param state the PanDA job state
+ * @param transformation the transform
+ * @param node the node (agent) it was dispatched to, or {@code null}
+ * @param pilotErrorCode the pilot error code of a failed job, {@code 0} otherwise
+ * @param pilotErrorDiag the pilot's diagnostic
+ * @param outputs the outputs reported when it finished
+ * @param history one line per change
+ */
+public record JobView(long pandaId, String state, String transformation, String node, String pilotErrorCode,
+    String pilotErrorDiag, List<PandaOutput> outputs, List<String> history) {
+  /** Whether the job is finished, failed or cancelled. */
+  public boolean isFinal() {
+    return state.equals("finished") || state.equals("failed") || state.equals("cancelled");
+  }
+}
