@@ -14,7 +14,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param siteName the PanDA queue (site) the agents serve
  * @param computingElement the computing element name reported to PanDA
  * @param prodSourceLabel which jobs to take: {@code managed} (production) or {@code user}
- * @param releaseDir where transforms are found, as a release area (CVMFS) would provide them; a job's
+ * @param releaseDir where agents find transforms, as a release area (CVMFS) provides them; a job's
  *     {@code transformation} names a file there
  * @param ttl the wall-time limit given to each job; only agents with at least this much lifetime get one
  * @param timeout connect and answer timeout of each call to PanDA

@@ -167,11 +167,9 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     if (transformation.isBlank() || transformation.contains("/") || transformation.contains("..")) {
       throw new IllegalArgumentException("transformation '" + transformation + "' is not a transform name");
     }
+    // The release area is the agents' (CVMFS on the VM), not this host's: an agent without the transform
+    // fails the job when it cannot start it.
     java.nio.file.Path transform = config.releaseDir().resolve(transformation);
-    if (!java.nio.file.Files.isExecutable(transform)) {
-      throw new IllegalArgumentException("transformation " + transformation + " is not installed in "
-          + config.releaseDir());
-    }
     if (!f.getOrDefault("inFiles", "").isBlank() && !f.get("inFiles").equals("NULL")) {
       throw new IllegalArgumentException("input files (" + f.get("inFiles") + ") cannot be staged in by CoPilot yet");
     }

@@ -8,7 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.JobSource;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.panda.PandaConfig;
+import org.cernvm.copilot.panda.PandaJobSource;
+import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
@@ -18,13 +20,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code copilot job-manager}: one job manager over XMPP, serving the generic queue until stopped. */
-@Command(name = "job-manager", description = "Runs a job manager serving the generic queue until stopped (SIGTERM).")
+/** {@code copilot job-manager}: one job manager over XMPP, serving the generic queue or PanDA until stopped. */
+@Command(name = "job-manager", description = "Runs a job manager serving the generic queue (or, with --source panda, "
+    + "a PanDA queue) until stopped (SIGTERM).")
 final class JobManagerCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
   @Option(names = "--queue-dir", paramLabel = "DIR", description = "the generic queue's directory (job-manager.queue-dir)")
   Path queueDir;
+
+  @Option(names = "--source", defaultValue = "generic", description = "generic or panda (panda.* keys; default ${DEFAULT-VALUE})")
+  String source;
 
   @Override
   public Integer call() throws Exception {
@@ -35,11 +41,17 @@ final class JobManagerCommand implements Callable<Integer> {
     Settings s = config.settings(options);
     JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     XmppSettings xmpp = XmppSettings.from(s, Address.of(cfg.service()).local(), "jm-" + ProcessHandle.current().pid());
+    PandaConfig panda = switch (source) {
+      case "generic" -> null;
+      case "panda" -> PandaConfig.from(s);
+      default -> throw new ConfigException("--source must be generic or panda, got '" + source + "'");
+    };
     s.rejectUnknownKeys();
     try (Services services = new Services("jm", 4)) {
-      GenericQueue queue = JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
+      JobSource jobs = panda != null ? PandaJobSource.open(panda, services.scheduler.clock())
+          : JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
       XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
-      JobManager jobManager = new JobManager(cfg, bus, queue, services.scheduler);
+      JobManager jobManager = new JobManager(cfg, bus, jobs, services.scheduler);
       jobManager.start();
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

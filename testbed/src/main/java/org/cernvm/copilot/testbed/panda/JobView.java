@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed.panda;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /**
@@ -17,6 +18,7 @@ import java.util.List;
 public record JobView(long pandaId, String state, String transformation, String node, String pilotErrorCode,
     String pilotErrorDiag, List<PandaOutput> outputs, List<String> history) {
   /** Whether the job is finished, failed or cancelled. */
+  @JsonIgnore
   public boolean isFinal() {
     return state.equals("finished") || state.equals("failed") || state.equals("cancelled");
   }
