@@ -78,6 +78,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     boolean killedByPanda;
     List<StoredFile> stored = List.of();
     Instant endedAt;
+    boolean reportedByAgent;
 
     Leased(JobSpec spec, Lease lease, String agentId, Map<String, String> fields, Instant now) {
       this.spec = spec;
@@ -269,7 +270,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       throw new UnknownJobException(done.jobId());
     }
     synchronized (l) {
-      if (l.endedAt != null && l.lease.ref().equals(done.lease())) {
+      if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
         return;
       }
       current(done.jobId(), done.lease());
@@ -293,6 +294,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
             answer.getOrDefault("errorDialog", "StatusCode " + answer.get("StatusCode")));
       }
       l.endedAt = clock.instant();
+      l.reportedByAgent = true;
       log.info("PanDA job {} reported {}", done.jobId(), state);
     }
   }

@@ -1,0 +1,179 @@
+package org.cernvm.copilot.testbed.panda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.OutputsNotRegisteredException;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.panda.PandaConfig;
+import org.cernvm.copilot.panda.PandaJobSource;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.RegisterOutputs;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Usage;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The PanDA adapter against the fake PanDA server over real HTTP: translation, relaying, reports, faults. */
+class PandaJobSourceTest {
+  static final Resources SLOT = new Resources(1, 2048, 20_000, Duration.ofHours(24), "x86_64-linux", List.of());
+
+  private final ManualScheduler time = new ManualScheduler();
+  private FakePanda panda;
+  private PandaJobSource source;
+  private final Evgen evgen = new Evgen(100, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.1", 47000001L);
+
+  @BeforeEach
+  void setUp() throws Exception {
+    panda = FakePanda.start(time.clock(), Duration.ofMinutes(30), Map.of("prod", "production"), "admin", 0);
+    source = open("prod", "1ms");
+  }
+
+  private PandaJobSource open(String token, String updateInterval) {
+    return PandaJobSource.open(PandaConfig.from(Settings.of(Map.of("panda.url", panda.url().toString(),
+        "panda.token", token, "panda.release-dir", "/cvmfs/release", "panda.attempts", "3",
+        "panda.backoff-min", "20ms", "panda.timeout", "500ms", "panda.update-interval", updateInterval,
+        "panda.empty-pause", "5s"))), time.clock());
+  }
+
+  @AfterEach
+  void tearDown() {
+    source.close();
+    panda.close();
+  }
+
+  private JobView job(long id) {
+    return panda.list().stream().filter(j -> j.pandaId() == id).findFirst().orElseThrow();
+  }
+
+  private JobDone done(Claim c, Outcome outcome, int exit, String diag, List<OutputFile> outputs) {
+    return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome,
+        exit, diag, Usage.none(), outputs);
+  }
+
+  @Test
+  void issue4_aPandaJobBecomesACoPilotJobAndFinishesWithItsOutputCatalog() throws Exception {
+    long id = panda.submit(List.of(evgen.job(3))).get(0);
+    Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    assertThat(c.job().jobId()).isEqualTo(Long.toString(id));
+    assertThat(c.job().source()).isEqualTo("panda");
+    assertThat(c.job().command()).isEqualTo(Path.of("/cvmfs/release/Generate_tf.py").toString());
+    assertThat(c.job().args()).contains("--randomSeed=3", "--firstEvent=201", "--maxEvents=100",
+        "--outputEVNTFile=EVNT.47000001._000003.pool.root.1");
+    assertThat(c.job().outputs()).containsExactly("EVNT.47000001._000003.pool.root.1");
+    assertThat(c.job().env()).containsEntry("PandaID", Long.toString(id));
+    assertThat(job(id).state()).isEqualTo("starting");
+    assertThat(job(id).node()).isEqualTo("agent-1");
+
+    time.advance(Duration.ofSeconds(1));
+    Heartbeat hb = new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+        c.lease().ref(), JobState.RUNNING, Usage.none());
+    assertThat(source.heartbeat(hb, Duration.ofMinutes(1))).isEmpty();
+    assertThat(job(id).state()).isEqualTo("running");
+
+    OutputFile evnt = new OutputFile("EVNT.47000001._000003.pool.root.1", 4321, "0badcafe", "0123456789abcdef0123456789abcdef");
+    assertThatThrownBy(() -> source.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt))))
+        .isInstanceOf(OutputsNotRegisteredException.class);
+    source.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/x/1/EVNT"))));
+    JobDone ok = done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt));
+    source.finish(ok);
+    source.finish(ok);
+    JobView finished = job(id);
+    assertThat(finished.state()).isEqualTo("finished");
+    assertThat(finished.outputs()).singleElement().satisfies(o -> {
+      assertThat(o.fsize()).isEqualTo(4321);
+      assertThat(o.adler32()).isEqualTo("0badcafe");
+      assertThat(o.surl()).isEqualTo("file:///se/panda/x/1/EVNT");
+      assertThat(o.guid()).matches("[0-9A-F-]{36}");
+    });
+    assertThat(finished.history().stream().filter(h -> h.contains(" finished"))).hasSize(1);
+    assertThatThrownBy(() -> source.heartbeat(hb, Duration.ofMinutes(1))).isInstanceOf(LeaseFencedException.class);
+  }
+
+  @Test
+  void issue4_tobekilledBecomesAKillAndFailuresCarryThePilotErrorCode() throws Exception {
+    List<Long> ids = panda.submit(List.of(evgen.job(1), evgen.job(2)));
+    Claim first = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    Claim second = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    panda.kill(ids.get(0));
+    time.advance(Duration.ofSeconds(1));
+    Heartbeat hb = new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", first.job().jobId(),
+        first.lease().ref(), JobState.RUNNING, Usage.none());
+    assertThat(source.heartbeat(hb, Duration.ofMinutes(1))).hasValue("PanDA: tobekilled");
+    source.finish(done(first, Outcome.KILLED, 143, "killed: PanDA: tobekilled", List.of()));
+    assertThat(job(ids.get(0)).state()).isEqualTo("cancelled");
+
+    source.finish(done(second, Outcome.FAILED, 65, "payload exited with code 65", List.of()));
+    assertThat(job(ids.get(1)).state()).isEqualTo("failed");
+    assertThat(job(ids.get(1)).pilotErrorCode()).isEqualTo("1220");
+    assertThat(job(ids.get(1)).pilotErrorDiag()).isEqualTo("payload exited with code 65");
+  }
+
+  @Test
+  void issue4_transientFaultsAreRetriedAndNoJobsIsNotAnError() throws Exception {
+    long id = panda.submit(List.of(evgen.job(1))).get(0);
+    panda.inject(new FakePanda.Faults(2, 0, 0, 0, 0));
+    assertThat(source.claim("agent-1", SLOT, Duration.ofMinutes(1))).isPresent();
+    assertThat(job(id).state()).isEqualTo("starting");
+
+    panda.submit(List.of(evgen.job(2)));
+    panda.inject(new FakePanda.Faults(0, 1, 0, 2000, 1));
+    assertThat(source.claim("agent-1", SLOT, Duration.ofMinutes(1))).isPresent();
+
+    // StatusCode 20: nothing now, and PanDA is left alone for the empty pause.
+    assertThat(source.claim("agent-1", SLOT, Duration.ofMinutes(1))).isEmpty();
+    assertThat(source.hasWorkFor(SLOT)).isFalse();
+    panda.submit(List.of(evgen.job(3)));
+    time.advance(Duration.ofSeconds(6));
+    assertThat(source.hasWorkFor(SLOT)).isTrue();
+  }
+
+  @Test
+  void issue4_whenPandaStaysDownTheCallFailsRetryablyAndTheReportIsMadeOnceLater() throws Exception {
+    panda.submit(List.of(evgen.job(1)));
+    Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    panda.inject(new FakePanda.Faults(3, 0, 0, 0, 0));
+    JobDone failed = done(c, Outcome.FAILED, 1, "payload exited with code 1", List.of());
+    assertThatThrownBy(() -> source.finish(failed)).isInstanceOf(UpstreamUnavailableException.class)
+        .hasMessageContaining("HTTP 503");
+    assertThat(job(Long.parseLong(c.job().jobId())).state()).isEqualTo("starting");
+    source.finish(failed);
+    source.finish(failed);
+    assertThat(job(Long.parseLong(c.job().jobId())).history().stream().filter(h -> h.contains(" failed"))).hasSize(1);
+  }
+
+  @Test
+  void issue4_refusedCredentialsAreNotRetriedAndAnExpiredLeaseIsReportedFailed() throws Exception {
+    panda.submit(List.of(evgen.job(1), evgen.job(2)));
+    try (PandaJobSource forged = open("forged", "1ms")) {
+      assertThatThrownBy(() -> forged.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+          .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("StatusCode 50 (invalid token)");
+    }
+    Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    time.advance(Duration.ofMinutes(2));
+    assertThat(source.expireLeases()).isEqualTo(1);
+    JobView j = job(Long.parseLong(c.job().jobId()));
+    assertThat(j.state()).isEqualTo("failed");
+    assertThat(j.pilotErrorDiag()).contains("lease of agent agent-1 expired");
+    assertThatThrownBy(() -> source.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of())))
+        .isInstanceOf(LeaseFencedException.class);
+    assertThat(c.lease().ref()).isEqualTo(new LeaseRef(c.lease().leaseId(), 1));
+  }
+}
