@@ -31,13 +31,14 @@ import org.cernvm.copilot.testbed.panda.PandaOutput;
  * output, and the file, re-read from where PanDA was told it is stored, holds the right number of events
  * and the size and adler32 PanDA recorded.
  */
-final class EvgenWorkload implements Workload {
+public final class EvgenWorkload implements Workload {
   private final FakePanda panda;
   private final PandaJobSource source;
   private final Evgen evgen;
   private final int jobs;
 
-  EvgenWorkload(Path workDir, int jobs, int events, Clock clock) throws Exception {
+  /** Starts a fake PanDA server and submits {@code jobs} evgen jobs of {@code events} events each. */
+  public EvgenWorkload(Path workDir, int jobs, int events, Clock clock) throws Exception {
     this.jobs = jobs;
     String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     panda = FakePanda.start(clock, Duration.ofMinutes(30), Map.of(token, "production"), token, 0);

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import org.cernvm.copilot.jobmanager.JobSource;
 
 /** What the demo runs: a set of jobs behind a job source, and how to tell that each one came out right. */
-interface Workload extends AutoCloseable {
+public interface Workload extends AutoCloseable {
   /** Where the demo's progress stands. */
   record Progress(String line, boolean allEnded, int unfinished) {}
 
