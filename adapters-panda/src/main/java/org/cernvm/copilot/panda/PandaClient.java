@@ -13,12 +13,15 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 import org.apache.hc.core5.util.Timeout;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.tls.Trust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +41,19 @@ final class PandaClient implements AutoCloseable {
   PandaClient(PandaConfig config) {
     this.config = config;
     Timeout t = Timeout.of(config.timeout());
+    PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
+        .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
+        .setMaxConnTotal(32).setMaxConnPerRoute(32);
+    if (config.clientKeystore() != null || config.trust() != null) {
+      try {
+        connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(
+            Trust.context(config.clientKeystore(), config.clientKeystorePassword(), config.trust())));
+      } catch (IOException e) {
+        throw new ConfigException("panda.client-keystore / panda.trust: " + e.getMessage());
+      }
+    }
     this.http = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-            .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(t).setSocketTimeout(t).build())
-            .setMaxConnTotal(32).setMaxConnPerRoute(32).build())
+        .setConnectionManager(connections.build())
         .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).build())
         .disableAutomaticRetries()
         .build();
@@ -89,11 +101,13 @@ final class PandaClient implements AutoCloseable {
     String body = form.entrySet().stream()
         .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
         .collect(Collectors.joining("&"));
+    ClassicRequestBuilder request = ClassicRequestBuilder.post(config.url() + "/server/panda/" + method)
+        .setEntity(new StringEntity(body, ContentType.APPLICATION_FORM_URLENCODED));
+    if (config.token() != null) {
+      request.addHeader("Authorization", "Bearer " + config.token());
+    }
     try {
-      return http.execute(ClassicRequestBuilder.post(config.url() + "/server/panda/" + method)
-          .addHeader("Authorization", "Bearer " + config.token())
-          .setEntity(new StringEntity(body, ContentType.APPLICATION_FORM_URLENCODED))
-          .build(), response -> {
+      return http.execute(request.build(), response -> {
             String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
             if (response.getCode() != 200) {
               return new Failure("HTTP " + response.getCode() + " " + response.getReasonPhrase(),

@@ -10,7 +10,8 @@ import org.cernvm.copilot.protocol.config.Settings;
  * The PanDA adapter's configuration.
  *
  * @param url the PanDA server's base URL; the dispatcher is {@code URL/server/panda/getJob}
- * @param token the bearer token the adapter presents; never logged
+ * @param token the bearer token the adapter presents, or {@code null} when it authenticates with a client
+ *     certificate; never logged
  * @param siteName the PanDA queue (site) the agents serve
  * @param computingElement the computing element name reported to PanDA
  * @param prodSourceLabel which jobs to take: {@code managed} (production) or {@code user}
@@ -22,6 +23,11 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param backoffMin the first pause between attempts, doubled each time
  * @param updateInterval how often a running job's heartbeat is relayed to PanDA as {@code updateJob}
  * @param emptyPause how long to stop asking PanDA after it answered "no jobs" (StatusCode 20)
+ * @param clientKeystore a PKCS#12 file with the adapter's key and certificate for client-certificate
+ *     authentication over HTTPS, or {@code null}
+ * @param clientKeystorePassword its password; never logged
+ * @param trust a PEM file with the certificate or CA the PanDA server must present, or {@code null} for the
+ *     JDK's trust store
  */
 public record PandaConfig(
     URI url,
@@ -35,13 +41,19 @@ public record PandaConfig(
     int attempts,
     Duration backoffMin,
     Duration updateInterval,
-    Duration emptyPause) {
+    Duration emptyPause,
+    Path clientKeystore,
+    String clientKeystorePassword,
+    Path trust) {
   public PandaConfig {
     if (url == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
       throw new ConfigException("panda.url must be an http(s) URL: " + url);
     }
-    if (token == null || token.isBlank()) {
-      throw new ConfigException("panda.token is required");
+    if ((token == null || token.isBlank()) && clientKeystore == null) {
+      throw new ConfigException("set panda.token or panda.client-keystore: PanDA needs a credential");
+    }
+    if (clientKeystore != null && clientKeystorePassword == null) {
+      throw new ConfigException("panda.client-keystore needs panda.client-keystore-password");
     }
     if (attempts < 1) {
       throw new ConfigException("panda.attempts must be at least 1");
@@ -51,13 +63,14 @@ public record PandaConfig(
   /**
    * Reads the {@code panda.*} keys: {@code url}, {@code token}, {@code site}, {@code computing-element},
    * {@code prod-source-label}, {@code release-dir}, {@code ttl}, {@code timeout}, {@code attempts},
-   * {@code backoff-min}, {@code update-interval}, {@code empty-pause}.
+   * {@code backoff-min}, {@code update-interval}, {@code empty-pause}, {@code client-keystore},
+   * {@code client-keystore-password}, {@code trust}.
    */
   public static PandaConfig from(Settings s) {
     String url = s.required("panda.url");
     return new PandaConfig(
         URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url),
-        s.required("panda.token"),
+        s.string("panda.token", null),
         s.string("panda.site", "CERN-COPILOT"),
         s.string("panda.computing-element", "copilot"),
         s.string("panda.prod-source-label", "managed"),
@@ -67,12 +80,15 @@ public record PandaConfig(
         s.integer("panda.attempts", 4, 1),
         s.duration("panda.backoff-min", Duration.ofMillis(500)),
         s.duration("panda.update-interval", Duration.ofMinutes(5)),
-        s.duration("panda.empty-pause", Duration.ofSeconds(5)));
+        s.duration("panda.empty-pause", Duration.ofSeconds(5)),
+        s.path("panda.client-keystore", null),
+        s.string("panda.client-keystore-password", null),
+        s.path("panda.trust", null));
   }
 
   @Override
   public String toString() {
-    return "PandaConfig[url=" + url + ", token=<redacted>, siteName=" + siteName + ", prodSourceLabel="
+    return "PandaConfig[url=" + url + ", token=<redacted>, clientKeystore=" + clientKeystore + ", siteName=" + siteName + ", prodSourceLabel="
         + prodSourceLabel + ", releaseDir=" + releaseDir + "]";
   }
 }

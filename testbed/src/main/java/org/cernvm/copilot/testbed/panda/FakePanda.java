@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,13 +22,20 @@ import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.cernvm.copilot.protocol.tls.Trust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Document;
@@ -43,8 +51,9 @@ import org.w3c.dom.NodeList;
  * timeout fails with "lost heartbeat"; a killed running job gets {@code command=tobekilled} in its next
  * update's answer.
  *
- * <p>Credentials: {@code Authorization: Bearer TOKEN} (a token maps to a role); no credential is
- * StatusCode 70, an unknown token 50, a role that may not take the job's {@code prodSourceLabel} 60.
+ * <p>Credentials: {@code Authorization: Bearer TOKEN} (a token maps to a role) or, over HTTPS, a client
+ * certificate whose subject maps to a role; no credential or an unknown certificate is StatusCode 70, an
+ * unknown token 50, a role that may not take the job's {@code prodSourceLabel} 60.
  * Testbed-only admin endpoints under {@code /admin/} (admin token required) submit, list and kill jobs
  * and inject faults (HTTP 5xx, slow answers, malformed answers).
  */
@@ -59,6 +68,16 @@ public final class FakePanda implements AutoCloseable {
   public static final int SC_INVALID_TOKEN = 50;
   public static final int SC_INVALID_ROLE = 60;
   public static final int SC_PERMISSION_DENIED = 70;
+
+  /**
+   * HTTPS with client certificates.
+   *
+   * @param keystore a PKCS#12 file with the server's key and certificate
+   * @param password its password
+   * @param clientCas a PEM file with the certificates (or CAs) clients may present
+   * @param dnRoles the role each client certificate subject (RFC 2253, e.g. {@code CN=adapter}) grants
+   */
+  public record Tls(Path keystore, String password, Path clientCas, Map<String, String> dnRoles) {}
 
   /**
    * Faults to inject into the next dispatcher calls.
@@ -82,8 +101,11 @@ public final class FakePanda implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
 
+  private final Tls tls;
+
   private FakePanda(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles, String adminToken,
-      int port) {
+      int port, Tls tls) throws IOException {
+    this.tls = tls;
     this.clock = clock;
     this.heartbeatTimeout = heartbeatTimeout;
     this.tokenRoles = Map.copyOf(tokenRoles);
@@ -92,7 +114,21 @@ public final class FakePanda implements AutoCloseable {
     threads.setName("fake-panda");
     threads.setDaemon(true);
     server = new Server(threads);
-    connector = new ServerConnector(server);
+    if (tls != null) {
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+      ssl.setKeyStoreType("PKCS12");
+      ssl.setKeyStorePassword(tls.password());
+      ssl.setTrustStore(Trust.store(tls.clientCas()));
+      ssl.setWantClientAuth(true);
+      HttpConfiguration https = new HttpConfiguration();
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false);
+      https.addCustomizer(secure);
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+    } else {
+      connector = new ServerConnector(server);
+    }
     connector.setHost("127.0.0.1");
     connector.setPort(port);
     server.addConnector(connector);
@@ -115,7 +151,13 @@ public final class FakePanda implements AutoCloseable {
    */
   public static FakePanda start(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles,
       String adminToken, int port) throws IOException {
-    FakePanda panda = new FakePanda(clock, heartbeatTimeout, tokenRoles, adminToken, port);
+    return start(clock, heartbeatTimeout, tokenRoles, adminToken, port, null);
+  }
+
+  /** Starts a fake PanDA server as {@link #start(Clock, Duration, Map, String, int)}, over HTTPS when {@code tls} is set. */
+  public static FakePanda start(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles,
+      String adminToken, int port, Tls tls) throws IOException {
+    FakePanda panda = new FakePanda(clock, heartbeatTimeout, tokenRoles, adminToken, port, tls);
     try {
       panda.server.start();
     } catch (Exception e) {
@@ -127,7 +169,7 @@ public final class FakePanda implements AutoCloseable {
 
   /** The base URL, e.g. {@code http://127.0.0.1:25080}; pilots call {@code BASE/server/panda/getJob}. */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + connector.getLocalPort());
   }
 
   /** Adds jobs (defined, then activated at once) and returns their PandaIDs. */
@@ -227,6 +269,11 @@ public final class FakePanda implements AutoCloseable {
   private Object role(Request request) {
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (auth == null || !auth.startsWith("Bearer ")) {
+      if (tls != null && request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl
+          && ssl.peerCertificates() != null && ssl.peerCertificates().length > 0) {
+        String role = tls.dnRoles().get(ssl.peerCertificates()[0].getSubjectX500Principal().getName());
+        return role == null ? (Object) SC_PERMISSION_DENIED : role;
+      }
       return SC_PERMISSION_DENIED;
     }
     String role = tokenRoles.get(auth.substring("Bearer ".length()).trim());

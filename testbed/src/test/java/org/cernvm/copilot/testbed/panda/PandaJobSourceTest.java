@@ -3,6 +3,7 @@ package org.cernvm.copilot.testbed.panda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,7 @@ import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The PanDA adapter against the fake PanDA server over real HTTP: translation, relaying, reports, faults. */
 class PandaJobSourceTest {
@@ -157,6 +159,33 @@ class PandaJobSourceTest {
     source.finish(failed);
     source.finish(failed);
     assertThat(job(Long.parseLong(c.job().jobId())).history().stream().filter(h -> h.contains(" failed"))).hasSize(1);
+  }
+
+  @Test
+  void issue4_aClientCertificateAuthenticatesTheAdapterOverHttps(@TempDir Path certs) throws Exception {
+    Path server = Keytool.pair(certs, "server", "localhost");
+    Path adapter = Keytool.pair(certs, "adapter", "copilot-panda-adapter");
+    Path stranger = Keytool.pair(certs, "stranger", "stranger");
+    Path clients = Files.writeString(certs.resolve("clients.pem"),
+        Files.readString(certs.resolve("adapter.pem")) + Files.readString(certs.resolve("stranger.pem")));
+    try (FakePanda https = FakePanda.start(time.clock(), Duration.ofMinutes(30), Map.of(), "admin", 0,
+        new FakePanda.Tls(server, Keytool.PASSWORD, clients, Map.of("CN=copilot-panda-adapter", "production")))) {
+      https.submit(List.of(evgen.job(1)));
+      assertThat(https.url().getScheme()).isEqualTo("https");
+      try (PandaJobSource withCert = viaCertificate(https, adapter, certs.resolve("server.pem"));
+          PandaJobSource withOther = viaCertificate(https, stranger, certs.resolve("server.pem"))) {
+        assertThatThrownBy(() -> withOther.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+            .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("StatusCode 70");
+        assertThat(withCert.claim("agent-1", SLOT, Duration.ofMinutes(1))).isPresent();
+      }
+      assertThat(https.list().get(0).state()).isEqualTo("starting");
+    }
+  }
+
+  private PandaJobSource viaCertificate(FakePanda server, Path keystore, Path trust) {
+    return PandaJobSource.open(PandaConfig.from(Settings.of(Map.of("panda.url", server.url().toString(),
+        "panda.client-keystore", keystore.toString(), "panda.client-keystore-password", Keytool.PASSWORD,
+        "panda.trust", trust.toString(), "panda.release-dir", "/cvmfs/release", "panda.attempts", "1"))), time.clock());
   }
 
   @Test
