@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +27,7 @@ import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.testing.Keytool;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
@@ -169,24 +169,11 @@ class AgentTest {
     }
   }
 
-  private static void keytool(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor()).as(out).isZero();
-  }
-
   @Test
   void issue3_uploadsGoOverHttpsToAnEndpointWhoseCertificateTheAgentTrusts() throws Exception {
-    Path ks = dir.resolve("storage.p12");
+    Path ks = Keytool.pair(dir, "storage", "localhost");
     Path cert = dir.resolve("storage.pem");
-    keytool("-genkeypair", "-alias", "storage", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
-        "-storepass", "changeit", "-keypass", "changeit");
-    keytool("-exportcert", "-rfc", "-alias", "storage", "-keystore", ks.toString(), "-storepass", "changeit",
-        "-file", cert.toString());
-    startStorage(null, 0, "storage.tls-keystore", ks.toString(), "storage.tls-keystore-password", "changeit");
+    startStorage(null, 0, "storage.tls-keystore", ks.toString(), "storage.tls-keystore-password", Keytool.PASSWORD);
     assertThat(storage.uploadUrl().getScheme()).isEqualTo("https");
 
     // A client that does not trust the certificate is refused at the handshake.
@@ -230,12 +217,12 @@ class AgentTest {
   @Test
   void theTtlKillsTheWholeProcessTree() throws Exception {
     startAgent(1);
-    String id = queue.submit(NewJob.of("sh", "-c", "sleep 60 & sleep 61 & wait").withTtl(Duration.ofSeconds(2)));
+    String id = queue.submit(NewJob.of("sh", "-c", "sleep 6017 & sleep 6018 & wait").withTtl(Duration.ofSeconds(2)));
     QueuedJob job = awaitEnd(id);
     assertThat(job.status()).isEqualTo(JobStatus.FAILED);
     assertThat(job.outcome()).isEqualTo(Outcome.TTL_EXCEEDED);
     await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.allProcesses()
-        .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 6[01].*")));
+        .noneMatch(p -> p.info().commandLine().orElse("").matches(".*sleep 601[78].*")));
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.testing.Keytool;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

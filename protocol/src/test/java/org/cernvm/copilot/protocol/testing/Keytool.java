@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed.panda;
+package org.cernvm.copilot.protocol.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Self-signed test certificates made with the JDK's keytool: a PKCS#12 key store and its certificate as PEM. */
-final class Keytool {
-  static final String PASSWORD = "changeit";
+public final class Keytool {
+  public static final String PASSWORD = "changeit";
 
   private Keytool() {}
 
   /** Creates {@code name.p12} and {@code name.pem} in {@code dir} for subject {@code CN=cn}, valid for 127.0.0.1. */
-  static Path pair(Path dir, String name, String cn) throws Exception {
+  public static Path pair(Path dir, String name, String cn) throws Exception {
     Path ks = dir.resolve(name + ".p12");
     run("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + cn,
         "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
