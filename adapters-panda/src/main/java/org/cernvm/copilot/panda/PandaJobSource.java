@@ -147,7 +147,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     } catch (IllegalArgumentException e) {
       int pilotCode = e.getMessage().startsWith("input") ? STAGEINFAILED : MISSINGINSTALLATION;
       log.warn("PanDA job {} cannot run here: {}; reporting it failed", pandaId, e.getMessage());
-      report(pandaId, answer, failedForm(pilotCode, "CoPilot: " + e.getMessage()));
+      reportFailed(pandaId, agentId, pilotCode, "CoPilot: " + e.getMessage());
       return Optional.empty();
     }
     Lease lease = new Lease(MessageIds.next(), 1, now.plus(leaseTime));
@@ -316,11 +316,11 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
         "pilotErrorDiag", diag.length() > 250 ? diag.substring(0, 250) : diag);
   }
 
-  /** Reports a job failed outside of any lease (it could not be started here). */
-  private void report(String pandaId, Map<String, String> fields, Map<String, String> failed)
+  /** Reports a job failed that no agent will report: it could not be started, was released, or its lease expired. */
+  private void reportFailed(String pandaId, String node, int pilotErrorCode, String diag)
       throws UpstreamUnavailableException {
-    Map<String, String> form = baseForm(pandaId, "copilot", "failed", 1);
-    form.putAll(failed);
+    Map<String, String> form = baseForm(pandaId, node, "failed", 1);
+    form.putAll(failedForm(pilotErrorCode, diag));
     client.call("updateJob", form);
   }
 
@@ -364,7 +364,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
   public void release(String jobId, LeaseRef lease, String reason) throws JobSourceException {
     Leased l = current(jobId, lease);
     synchronized (l) {
-      report(jobId, l.fields, failedForm(GENERALERROR, "released by CoPilot agent " + l.agentId + ": " + reason));
+      reportFailed(jobId, l.agentId, GENERALERROR, "released by CoPilot agent " + l.agentId + ": " + reason);
       l.endedAt = clock.instant();
     }
   }
@@ -394,7 +394,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
           continue;
         }
         if (l.deadline.isBefore(now)) {
-          report(e.getKey(), l.fields, failedForm(GENERALERROR, "CoPilot lease of agent " + l.agentId + " expired"));
+          reportFailed(e.getKey(), l.agentId, GENERALERROR, "CoPilot lease of agent " + l.agentId + " expired");
           l.endedAt = now;
           expired++;
           log.warn("PanDA job {}: lease of {} expired; reported failed", e.getKey(), l.agentId);
