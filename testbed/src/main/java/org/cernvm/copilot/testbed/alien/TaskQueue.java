@@ -232,6 +232,7 @@ public final class TaskQueue {
 
   /** Whether {@code token} is the current token of job {@code queueId}. */
   public synchronized boolean holds(long queueId, String token) {
+    sweep();
     Job job = jobs.get(queueId);
     return job != null && job.token != null && job.token.equals(token);
   }
