@@ -245,7 +245,8 @@ public final class TaskQueue {
           || job.status == JobStatus.RUNNING || job.status == JobStatus.SAVING;
       if (active && job.heartbeat.plus(zombieAfter).isBefore(now)) {
         move(job, JobStatus.ZOMBIE);
-      } else if (job.status == JobStatus.ZOMBIE && job.heartbeat.plus(zombieAfter).plus(expireAfter).isBefore(now)) {
+      }
+      if (job.status == JobStatus.ZOMBIE && job.heartbeat.plus(zombieAfter).plus(expireAfter).isBefore(now)) {
         move(job, JobStatus.EXPIRED);
       }
     }
