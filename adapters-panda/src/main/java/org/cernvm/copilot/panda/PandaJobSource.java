@@ -29,6 +29,7 @@ import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.ShellWords;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -182,7 +183,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     env.put("ATLAS_HOMEPACKAGE", f.getOrDefault("homepackage", ""));
     env.put("ATLAS_SWRELEASE", f.getOrDefault("swRelease", ""));
     int cores = Math.max(1, Integer.parseInt(f.getOrDefault("coreCount", "1").isBlank() ? "1" : f.get("coreCount")));
-    return new JobSpec(f.get("PandaID"), "panda", "ATLAS", transform.toString(), Arguments.split(f.getOrDefault("jobPars", "")),
+    return new JobSpec(f.get("PandaID"), "panda", "ATLAS", transform.toString(), ShellWords.split(f.getOrDefault("jobPars", "")),
         env, List.of(), outputs, config.ttl(), cores);
   }
 

@@ -1,13 +1,21 @@
-package org.cernvm.copilot.panda;
+package org.cernvm.copilot.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Splits PanDA's {@code jobPars}, one shell-like string, into arguments: blanks separate, quotes group. */
-final class Arguments {
-  private Arguments() {}
+/**
+ * Splits a command line kept as one string (PanDA's {@code jobPars}, AliEn's {@code Arguments}) into
+ * arguments: blanks separate, single or double quotes group. No variables, escapes or globs.
+ */
+public final class ShellWords {
+  private ShellWords() {}
 
-  static List<String> split(String line) {
+  /**
+   * The words of {@code line}.
+   *
+   * @throws IllegalArgumentException if a quote is not closed
+   */
+  public static List<String> split(String line) {
     List<String> args = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     boolean inArg = false;
@@ -35,7 +43,7 @@ final class Arguments {
       }
     }
     if (quote != 0) {
-      throw new IllegalArgumentException("jobPars has an unclosed quote: " + line);
+      throw new IllegalArgumentException("unclosed quote in: " + line);
     }
     if (inArg) {
       args.add(cur.toString());
