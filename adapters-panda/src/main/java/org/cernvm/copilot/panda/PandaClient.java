@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -19,6 +18,7 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 import org.apache.hc.core5.util.Timeout;
+import org.cernvm.copilot.jobmanager.Retry;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.tls.Trust;
@@ -59,45 +59,17 @@ final class PandaClient implements AutoCloseable {
         .build();
   }
 
-  /** One failed attempt: what went wrong, and whether trying again may help. */
-  private record Failure(String message, boolean retryable) {}
-
   /**
    * Calls {@code method} and returns the decoded answer, whose {@code StatusCode} is 0, 20 or 30.
    *
    * @throws UpstreamUnavailableException when every attempt failed or the credential was refused
    */
   Map<String, String> call(String method, Map<String, String> form) throws UpstreamUnavailableException {
-    Duration pause = config.backoffMin();
-    Failure last = null;
-    for (int attempt = 1; attempt <= config.attempts(); attempt++) {
-      Object result = attempt(method, form);
-      if (result instanceof Map<?, ?> answer) {
-        @SuppressWarnings("unchecked")
-        Map<String, String> ok = (Map<String, String>) answer;
-        return ok;
-      }
-      last = (Failure) result;
-      if (!last.retryable()) {
-        log.error("PanDA {} refused: {}", method, last.message());
-        break;
-      }
-      if (attempt < config.attempts()) {
-        log.warn("PanDA {} attempt {}/{} failed: {}; trying again in {} ms", method, attempt, config.attempts(),
-            last.message(), pause.toMillis());
-        try {
-          Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new UpstreamUnavailableException("interrupted while calling PanDA " + method, e);
-        }
-        pause = pause.multipliedBy(2);
-      }
-    }
-    throw new UpstreamUnavailableException("PanDA " + method + " at " + config.url() + " failed: " + last.message(), null);
+    return Retry.call("PanDA " + method + " at " + config.url(), config.attempts(), config.backoffMin(), log,
+        () -> attempt(method, form));
   }
 
-  private Object attempt(String method, Map<String, String> form) {
+  private Retry.Attempt<Map<String, String>> attempt(String method, Map<String, String> form) {
     String body = form.entrySet().stream()
         .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
         .collect(Collectors.joining("&"));
@@ -110,25 +82,25 @@ final class PandaClient implements AutoCloseable {
       return http.execute(request.build(), response -> {
             String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
             if (response.getCode() != 200) {
-              return new Failure("HTTP " + response.getCode() + " " + response.getReasonPhrase(),
+              return new Retry.Failed<>("HTTP " + response.getCode() + " " + response.getReasonPhrase(),
                   response.getCode() >= 500 || response.getCode() == 429);
             }
             Map<String, String> answer = decode(text);
             String code = answer.get("StatusCode");
             if (code == null || !code.matches("\\d+")) {
-              return new Failure("answer without a StatusCode: " + abbreviate(text), true);
+              return new Retry.Failed<>("answer without a StatusCode: " + abbreviate(text), true);
             }
             return switch (Integer.parseInt(code)) {
-              case 0, 20, 30 -> answer;
-              case 10 -> new Failure("StatusCode 10 (timeout)", true);
-              case 50 -> new Failure("StatusCode 50 (invalid token)", false);
-              case 60 -> new Failure("StatusCode 60 (invalid role)", false);
-              case 70 -> new Failure("StatusCode 70 (permission denied)", false);
-              default -> new Failure("StatusCode " + code + " " + answer.getOrDefault("errorDialog", ""), true);
+              case 0, 20, 30 -> new Retry.Done<>(answer);
+              case 10 -> new Retry.Failed<>("StatusCode 10 (timeout)", true);
+              case 50 -> new Retry.Failed<>("StatusCode 50 (invalid token)", false);
+              case 60 -> new Retry.Failed<>("StatusCode 60 (invalid role)", false);
+              case 70 -> new Retry.Failed<>("StatusCode 70 (permission denied)", false);
+              default -> new Retry.Failed<>("StatusCode " + code + " " + answer.getOrDefault("errorDialog", ""), true);
             };
           });
     } catch (IOException e) {
-      return new Failure(e.toString(), true);
+      return new Retry.Failed<>(e.toString(), true);
     }
   }
 
