@@ -35,7 +35,9 @@ final class Demo {
     /** Generic jobs from the built-in queue. */
     GENERIC,
     /** ATLAS evgen jobs from a fake PanDA server. */
-    EVGEN
+    EVGEN,
+    /** ALICE production jobs from fake AliEn central services. */
+    ALIEN
   }
 
   /** How the demo ended. */
@@ -67,9 +69,11 @@ final class Demo {
   Result run() throws Exception {
     List<AutoCloseable> stack = new ArrayList<>();
     try (Services services = new Services("demo", 8)) {
-      Workload workload = kind == Kind.EVGEN
-          ? new EvgenWorkload(workDir, jobs, 1000, services.scheduler.clock())
-          : new GenericWorkload(workDir, jobs, services.scheduler.clock());
+      Workload workload = switch (kind) {
+        case EVGEN -> new EvgenWorkload(workDir, jobs, 1000, services.scheduler.clock());
+        case ALIEN -> new AlienWorkload(workDir, jobs, services.scheduler.clock());
+        case GENERIC -> new GenericWorkload(workDir, jobs, services.scheduler.clock());
+      };
       stack.add(workload);
       out.printf("demo: %d agents, %s, embedded XMPP server, %s dispatch, work dir %s%n", agents, workload.describe(),
           dispatch.name().toLowerCase(java.util.Locale.ROOT), workDir);

@@ -37,11 +37,18 @@ final class DemoCommand implements Callable<Integer> {
       + "instead of generic jobs; ends with 'evgen: M finished, 0 failed'")
   boolean panda;
 
+  @Option(names = "--alien", description = "run ALICE production jobs from fake AliEn central services through the "
+      + "AliEn adapter; ends with 'alien: M done, 0 failed'")
+  boolean alien;
+
   @Option(names = "--verbose", description = "show INFO logs of every component")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
+    if (panda && alien) {
+      throw new ConfigException("choose --panda or --alien, not both");
+    }
     if (agents < 1 || jobs < 1) {
       throw new ConfigException("--agents and --jobs must be at least 1");
     }
@@ -57,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
     Demo.Result result =
-        new Demo(agents, jobs, limit, mode, dir, System.out, panda ? Demo.Kind.EVGEN : Demo.Kind.GENERIC).run();
+        new Demo(agents, jobs, limit, mode, dir, System.out,
+            panda ? Demo.Kind.EVGEN : alien ? Demo.Kind.ALIEN : Demo.Kind.GENERIC).run();
     System.out.println(result.closingLine());
     System.out.println("storage: " + result.storage().verified() + " files verified, " + result.storage().rejected()
         + " rejected");

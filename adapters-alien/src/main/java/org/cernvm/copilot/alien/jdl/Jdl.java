@@ -223,32 +223,46 @@ public record Jdl(
     }
   }
 
+  /** Every attribute set, typed tags first in AliEn's order, then the others, by name as printed. */
+  public Map<String, JdlValue> attributes() {
+    Map<String, JdlValue> a = new LinkedHashMap<>();
+    a.put("Executable", text(executable));
+    a.put("Arguments", text(arguments));
+    a.put("Packages", texts(packages));
+    a.put("InputFile", texts(inputFile.stream().map(InputEntry::print).toList()));
+    a.put("InputData", texts(inputData.stream().map(InputEntry::print).toList()));
+    a.put("Output", texts(output.stream().map(OutputEntry::print).toList()));
+    a.put("OutputFile", texts(outputFile.stream().map(OutputEntry::print).toList()));
+    a.put("OutputArchive", texts(outputArchive.stream().map(OutputEntry::print).toList()));
+    a.put("OutputErrorE", texts(outputErrorE.stream().map(OutputEntry::print).toList()));
+    a.put("OutputDir", text(outputDir));
+    a.put("ValidationCommand", text(validationCommand));
+    a.put("Requirements", requirements);
+    a.put("TTL", ttl == null ? null : new JdlValue.Number(BigDecimal.valueOf(ttl)));
+    a.put("Price", price == null ? null : new JdlValue.Number(price));
+    a.put("MemorySize", text(memorySize));
+    a.put("WorkDirectorySize", text(workDirectorySize));
+    a.put("CPUCores", cpuCores == null ? null : new JdlValue.Number(BigDecimal.valueOf(cpuCores)));
+    a.put("Split", text(split));
+    a.put("SplitArguments", text(splitArguments));
+    a.put("JDLVariables", texts(jdlVariables));
+    a.put("User", text(user));
+    a.put("Type", text(type));
+    a.putAll(other);
+    a.values().removeIf(java.util.Objects::isNull);
+    return a;
+  }
+
+  /** The attribute {@code name} (case-insensitive), typed tag or other. */
+  public java.util.Optional<JdlValue> attribute(String name) {
+    return attributes().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+        .map(Map.Entry::getValue).findFirst();
+  }
+
   /** The JDL as text, one attribute per line, typed tags first in AliEn's order, then the others. */
   public String print() {
     StringBuilder b = new StringBuilder();
-    line(b, "Executable", text(executable));
-    line(b, "Arguments", text(arguments));
-    line(b, "Packages", texts(packages));
-    line(b, "InputFile", texts(inputFile.stream().map(InputEntry::print).toList()));
-    line(b, "InputData", texts(inputData.stream().map(InputEntry::print).toList()));
-    line(b, "Output", texts(output.stream().map(OutputEntry::print).toList()));
-    line(b, "OutputFile", texts(outputFile.stream().map(OutputEntry::print).toList()));
-    line(b, "OutputArchive", texts(outputArchive.stream().map(OutputEntry::print).toList()));
-    line(b, "OutputErrorE", texts(outputErrorE.stream().map(OutputEntry::print).toList()));
-    line(b, "OutputDir", text(outputDir));
-    line(b, "ValidationCommand", text(validationCommand));
-    line(b, "Requirements", requirements);
-    line(b, "TTL", ttl == null ? null : new JdlValue.Number(BigDecimal.valueOf(ttl)));
-    line(b, "Price", price == null ? null : new JdlValue.Number(price));
-    line(b, "MemorySize", text(memorySize));
-    line(b, "WorkDirectorySize", text(workDirectorySize));
-    line(b, "CPUCores", cpuCores == null ? null : new JdlValue.Number(BigDecimal.valueOf(cpuCores)));
-    line(b, "Split", text(split));
-    line(b, "SplitArguments", text(splitArguments));
-    line(b, "JDLVariables", texts(jdlVariables));
-    line(b, "User", text(user));
-    line(b, "Type", text(type));
-    other.forEach((k, v) -> line(b, k, v));
+    attributes().forEach((k, v) -> b.append(k).append(" = ").append(v.print()).append(";\n"));
     return b.toString();
   }
 
@@ -258,12 +272,6 @@ public record Jdl(
 
   private static JdlValue texts(List<String> items) {
     return items.isEmpty() ? null : new JdlValue.ListValue(items.stream().<JdlValue>map(JdlValue.Text::new).toList());
-  }
-
-  private static void line(StringBuilder b, String name, JdlValue v) {
-    if (v != null) {
-      b.append(name).append(" = ").append(v.print()).append(";\n");
-    }
   }
 
   /**

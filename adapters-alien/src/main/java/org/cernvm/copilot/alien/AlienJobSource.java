@@ -1,0 +1,415 @@
+package org.cernvm.copilot.alien;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cernvm.copilot.alien.jdl.InputEntry;
+import org.cernvm.copilot.alien.jdl.Jdl;
+import org.cernvm.copilot.alien.jdl.JdlSyntaxException;
+import org.cernvm.copilot.alien.jdl.JdlValue;
+import org.cernvm.copilot.alien.jdl.OutputEntry;
+import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.JobSource;
+import org.cernvm.copilot.jobmanager.JobSourceException;
+import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.RegisteredOutputs;
+import org.cernvm.copilot.jobmanager.UnknownJobException;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.InputFile;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobSpec;
+import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.Lease;
+import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.RegisterOutputs;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.ShellWords;
+import org.cernvm.copilot.protocol.StoredFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ALICE jobs from AliEn, as a {@link JobSource}: it calls {@code getMatchJob} on behalf of an agent (the
+ * slot's lifetime as TTL, its cores and disk, the site's packages), turns the JDL into a CoPilot job, and
+ * keeps the job token to itself. The job runs as a small shell wrapper: the executable (staged from the
+ * catalogue with the input files), then the {@code ValidationCommand} (exit {@value #VALIDATION_FAILED}
+ * when it fails, reported ERROR_V), then the output archives zipped with Python's {@code zipfile}. The
+ * payload sees {@code ALIEN_PROC_ID}, {@code ALIEN_SITE} and {@code ALIEN_JDL_*}, never the token.
+ * Heartbeats go to AliEn as {@code proc} log lines; an answer that the job was killed becomes a kill. The
+ * job moves STARTED → RUNNING → SAVING → DONE (or ERROR_V, ERROR_E); stored outputs are booked in the
+ * catalogue under {@code OutputDir} and committed with their SE location.
+ *
+ * <p>Lease state lives in this process, so one job manager serves an AliEn site; a job whose job manager
+ * disappears becomes ZOMBIE and then EXPIRED in AliEn.
+ */
+public final class AlienJobSource implements JobSource, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AlienJobSource.class);
+  /** The wrapper's exit code when the validation command failed. */
+  public static final int VALIDATION_FAILED = 86;
+  private static final Duration FORGET_ENDED_AFTER = Duration.ofHours(1);
+  private static final String ZIP = "import sys, glob, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', "
+      + "zipfile.ZIP_DEFLATED); [z.write(f) for p in sys.argv[2:] for f in sorted(glob.glob(p))]; z.close()";
+
+  private final AlienConfig config;
+  private final AlienClient client;
+  private final Clock clock;
+  private final Map<String, Leased> leases = new ConcurrentHashMap<>();
+  private volatile Instant emptyUntil = Instant.MIN;
+
+  /** One job handed to an agent; guarded by its own monitor. */
+  private static final class Leased {
+    final long queueId;
+    final String token;
+    final String user;
+    final Jdl jdl;
+    final JobSpec spec;
+    final Lease lease;
+    final String agentId;
+    Instant deadline;
+    Instant lastProc = Instant.MIN;
+    JobStatus reported = JobStatus.STARTED;
+    String killReason;
+    boolean killedByAlien;
+    List<StoredFile> stored = List.of();
+    Instant endedAt;
+    boolean reportedByAgent;
+
+    Leased(long queueId, String token, String user, Jdl jdl, JobSpec spec, Lease lease, String agentId) {
+      this.queueId = queueId;
+      this.token = token;
+      this.user = user;
+      this.jdl = jdl;
+      this.spec = spec;
+      this.lease = lease;
+      this.agentId = agentId;
+      this.deadline = lease.deadline();
+    }
+  }
+
+  private AlienJobSource(AlienConfig config, Clock clock) {
+    this.config = config;
+    this.client = new AlienClient(config);
+    this.clock = clock;
+  }
+
+  /** A source taking jobs from the AliEn central services that {@code config} names. */
+  public static AlienJobSource open(AlienConfig config, Clock clock) {
+    return new AlienJobSource(config, clock);
+  }
+
+  @Override
+  public String name() {
+    return "alien";
+  }
+
+  @Override
+  public boolean hasWorkFor(Resources resources) {
+    return resources.accepts("ALICE") && !clock.instant().isBefore(emptyUntil);
+  }
+
+  @Override
+  public Optional<Claim> claim(String agentId, Resources resources, Duration leaseTime) throws JobSourceException {
+    if (!hasWorkFor(resources)) {
+      return Optional.empty();
+    }
+    Map<String, Object> offer = new LinkedHashMap<>();
+    offer.put("site", config.site());
+    offer.put("ce", config.ce());
+    offer.put("ttl", resources.lifetime().toSeconds());
+    offer.put("cores", resources.cores());
+    offer.put("disk", resources.diskMb() * 1024);
+    offer.put("packages", config.packages());
+    offer.put("node", agentId);
+    JsonNode answer = client.call("/api/getMatchJob", offer);
+    if (answer.path("code").asInt() != 1) {
+      emptyUntil = clock.instant().plus(config.emptyPause());
+      return Optional.empty();
+    }
+    long queueId = answer.path("queueId").asLong();
+    String token = answer.path("token").asText();
+    JobSpec spec;
+    Jdl jdl;
+    try {
+      jdl = Jdl.parse(answer.path("jdl").asText());
+      spec = translate(queueId, jdl);
+    } catch (JdlSyntaxException | IllegalArgumentException e) {
+      log.warn("AliEn job {} cannot run here: {}; reporting it FAILED", queueId, e.getMessage());
+      status(queueId, token, JobStatus.FAILED);
+      return Optional.empty();
+    }
+    Lease lease = new Lease(MessageIds.next(), 1, clock.instant().plus(leaseTime));
+    Leased l = new Leased(queueId, token, answer.path("user").asText(), jdl, spec, lease, agentId);
+    leases.put(spec.jobId(), l);
+    status(queueId, token, JobStatus.STARTED);
+    log.info("AliEn job {} ({}) leased to {}", queueId, jdl.executable(), agentId);
+    return Optional.of(new Claim(spec, lease));
+  }
+
+  /** The CoPilot job for a matched JDL: inputs from the catalogue, the wrapper, outputs, environment. */
+  private JobSpec translate(long queueId, Jdl jdl) throws UpstreamUnavailableException {
+    List<InputFile> inputs = new ArrayList<>();
+    String exe = basename(jdl.executable());
+    inputs.add(stage(jdl.executable()));
+    String validation = null;
+    if (jdl.validationCommand() != null) {
+      validation = basename(jdl.validationCommand());
+      inputs.add(stage(jdl.validationCommand()));
+    }
+    List<InputEntry> wanted = new ArrayList<>(jdl.inputFile());
+    wanted.addAll(jdl.inputData());
+    for (InputEntry e : wanted) {
+      if (!e.noDownload()) {
+        inputs.add(stage(e.lfn()));
+      }
+    }
+    List<String> outputs = new ArrayList<>();
+    StringBuilder zips = new StringBuilder();
+    List<OutputEntry> entries = new ArrayList<>(jdl.output());
+    entries.addAll(jdl.outputFile());
+    entries.addAll(jdl.outputArchive());
+    for (OutputEntry o : entries) {
+      if (o.archive() != null) {
+        String archive = o.archive().endsWith(".zip") ? o.archive() : o.archive() + ".zip";
+        outputs.add(archive);
+        zips.append("python3 -c ").append(quote(ZIP)).append(' ').append(quote(archive));
+        o.files().forEach(f -> zips.append(' ').append(quote(f)));
+        zips.append(" || exit 87\n");
+      } else {
+        for (String f : o.files()) {
+          if (f.contains("*") || f.contains("?")) {
+            throw new IllegalArgumentException("output pattern " + f + " outside an archive is not supported");
+          }
+          outputs.add(f);
+        }
+      }
+    }
+    String script = "chmod +x ./" + quote(exe) + "\n./" + quote(exe) + " \"$@\"\nrc=$?\n[ $rc -eq 0 ] || exit $rc\n"
+        + (validation == null ? "" : "chmod +x ./" + quote(validation) + "\n./" + quote(validation)
+            + " || exit " + VALIDATION_FAILED + "\n")
+        + zips + "exit 0\n";
+    List<String> args = new ArrayList<>(List.of("-c", script, "alien-job"));
+    if (jdl.arguments() != null) {
+      args.addAll(ShellWords.split(jdl.arguments()));
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("ALIEN_PROC_ID", Long.toString(queueId));
+    env.put("ALIEN_SITE", config.site());
+    for (String v : jdl.jdlVariables()) {
+      String value = variable(jdl, v);
+      if (value != null) {
+        env.put("ALIEN_JDL_" + v.toUpperCase(Locale.ROOT), value);
+      }
+    }
+    long ttl = jdl.ttl() == null ? 21600 : jdl.ttl();
+    int cores = jdl.cpuCores() == null ? 1 : jdl.cpuCores();
+    return new JobSpec(Long.toString(queueId), "alien", "ALICE", "/bin/sh", args, env, inputs, outputs,
+        Duration.ofSeconds(ttl), cores);
+  }
+
+  private InputFile stage(String lfn) throws UpstreamUnavailableException {
+    JsonNode entry = client.call("/api/catalogue/find", Map.of("lfn", lfn));
+    if (!entry.has("pfn")) {
+      throw new IllegalArgumentException("input " + lfn + " is not in the catalogue");
+    }
+    return new InputFile(basename(lfn), entry.get("pfn").asText());
+  }
+
+  /** The value of a JDL variable as AliEn exports it: strings as they are, list items joined with {@code ##}. */
+  private static String variable(Jdl jdl, String name) {
+    return jdl.attribute(name).map(v -> {
+      if (v instanceof JdlValue.ListValue list) {
+        return String.join("##", list.items().stream().map(AlienJobSource::plain).toList());
+      }
+      return plain(v);
+    }).orElse(null);
+  }
+
+  private static String plain(JdlValue v) {
+    return v instanceof JdlValue.Text t ? t.value() : v.print();
+  }
+
+  private static String basename(String lfn) {
+    return lfn.substring(lfn.lastIndexOf('/') + 1);
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /** Sends a state change; answers whether AliEn says the job was killed. */
+  private boolean status(long queueId, String token, JobStatus next) throws UpstreamUnavailableException {
+    JsonNode a = client.call("/api/setJobStatus", Map.of("queueId", queueId, "token", token, "status", next.name()));
+    String result = a.path("result").asText();
+    if (!result.equals("OK") && !result.equals("KILLED")) {
+      log.warn("AliEn job {}: change to {} answered {}", queueId, next, result);
+    }
+    return result.equals("KILLED");
+  }
+
+  private Leased current(String jobId, LeaseRef ref) throws JobSourceException {
+    Leased l = leases.get(jobId);
+    if (l == null) {
+      throw new UnknownJobException(jobId);
+    }
+    if (!l.lease.ref().equals(ref) || l.endedAt != null) {
+      throw new LeaseFencedException("lease " + ref + " of AliEn job " + jobId + " is not current");
+    }
+    return l;
+  }
+
+  @Override
+  public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
+    Leased l = current(hb.jobId(), hb.lease());
+    synchronized (l) {
+      Instant now = clock.instant();
+      l.deadline = now.plus(leaseTime);
+      try {
+        JobStatus state = hb.state() == JobState.STAGING_OUT ? JobStatus.SAVING
+            : hb.state() == JobState.RUNNING ? JobStatus.RUNNING : JobStatus.STARTED;
+        if (state.level() > l.reported.level()) {
+          killedByAlien(l, status(l.queueId, l.token, state));
+          l.reported = state;
+        }
+        if (!now.isBefore(l.lastProc.plus(config.procInterval()))) {
+          long wall = hb.usage().wallTime().toSeconds();
+          String proc = wall + " " + wall + " 0 0 " + (long) hb.usage().cpuSeconds() + " " + hb.usage().rssMb() * 1024
+              + " 0 " + l.spec.cores() + " 0 0 0 " + hb.usage().peakRssMb() * 1024 + " 0 1000";
+          JsonNode a = client.call("/api/putJobLog", Map.of("queueId", l.queueId, "token", l.token, "tag", "proc",
+              "message", proc));
+          killedByAlien(l, a.path("result").asText().equals("KILLED"));
+          l.lastProc = now;
+        }
+      } catch (UpstreamUnavailableException e) {
+        log.warn("AliEn job {}: heartbeat not relayed: {}", hb.jobId(), e.getMessage());
+      }
+      return Optional.ofNullable(l.killReason);
+    }
+  }
+
+  private static void killedByAlien(Leased l, boolean killed) {
+    if (killed && l.killReason == null) {
+      l.killReason = "AliEn: job killed";
+      l.killedByAlien = true;
+      log.info("AliEn job {} was killed", l.queueId);
+    }
+  }
+
+  @Override
+  public void registerOutputs(RegisterOutputs request) throws JobSourceException {
+    Leased existing = leases.get(request.jobId());
+    if (existing != null && existing.endedAt != null && existing.lease.ref().equals(request.lease())
+        && existing.stored.equals(request.files())) {
+      return;
+    }
+    Leased l = current(request.jobId(), request.lease());
+    synchronized (l) {
+      String dir = l.jdl.outputDir() != null ? l.jdl.outputDir()
+          : "/alice/cern.ch/user/" + l.user.charAt(0) + "/" + l.user + "/alien-job-" + l.queueId;
+      for (StoredFile f : request.files()) {
+        String lfn = dir + "/" + f.file().name();
+        JsonNode booked = client.call("/api/catalogue/book", Map.of("queueId", l.queueId, "token", l.token, "lfn", lfn,
+            "size", f.file().sizeBytes(), "md5", f.file().md5(), "se", config.se()));
+        if (!booked.has("envelope")) {
+          throw new UpstreamUnavailableException("AliEn refused to book " + lfn + ": " + booked.path("error").asText(), null);
+        }
+        JsonNode committed = client.call("/api/catalogue/commit", Map.of("queueId", l.queueId, "token", l.token,
+            "envelope", booked.get("envelope").asText(), "pfn", f.location()));
+        if (!committed.has("guid")) {
+          throw new UpstreamUnavailableException("AliEn refused to commit " + lfn + ": "
+              + committed.path("error").asText(), null);
+        }
+      }
+      l.stored = List.copyOf(request.files());
+      log.info("AliEn job {}: {} output(s) registered under {}", l.queueId, request.files().size(), dir);
+    }
+  }
+
+  @Override
+  public void finish(JobDone done) throws JobSourceException {
+    Leased l = leases.get(done.jobId());
+    if (l == null) {
+      throw new UnknownJobException(done.jobId());
+    }
+    synchronized (l) {
+      if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
+        return;
+      }
+      current(done.jobId(), done.lease());
+      RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
+      JobStatus end = switch (done.outcome()) {
+        case SUCCEEDED -> JobStatus.DONE;
+        case FAILED -> done.exitCode() == VALIDATION_FAILED ? JobStatus.ERROR_V : JobStatus.ERROR_E;
+        case TTL_EXCEEDED -> JobStatus.ERROR_E;
+        case KILLED -> l.killedByAlien ? JobStatus.KILLED : JobStatus.ERROR_E;
+      };
+      if (end == JobStatus.DONE && l.reported.level() < JobStatus.SAVING.level()) {
+        status(l.queueId, l.token, JobStatus.SAVING);
+      }
+      if (end != JobStatus.KILLED) {
+        status(l.queueId, l.token, end);
+      }
+      l.endedAt = clock.instant();
+      l.reportedByAgent = true;
+      log.info("AliEn job {} ended {}", l.queueId, end);
+    }
+  }
+
+  @Override
+  public void release(String jobId, LeaseRef lease, String reason) throws JobSourceException {
+    Leased l = current(jobId, lease);
+    synchronized (l) {
+      status(l.queueId, l.token, JobStatus.ERROR_E);
+      l.endedAt = clock.instant();
+    }
+  }
+
+  @Override
+  public void kill(String jobId, String reason) throws JobSourceException {
+    Leased l = leases.get(jobId);
+    if (l == null || l.endedAt != null) {
+      throw new UnknownJobException(jobId);
+    }
+    synchronized (l) {
+      l.killReason = reason;
+    }
+  }
+
+  @Override
+  public int expireLeases() throws JobSourceException {
+    Instant now = clock.instant();
+    int expired = 0;
+    for (Map.Entry<String, Leased> e : leases.entrySet()) {
+      Leased l = e.getValue();
+      synchronized (l) {
+        if (l.endedAt != null) {
+          if (l.endedAt.plus(FORGET_ENDED_AFTER).isBefore(now)) {
+            leases.remove(e.getKey(), l);
+          }
+          continue;
+        }
+        if (l.deadline.isBefore(now)) {
+          status(l.queueId, l.token, JobStatus.EXPIRED);
+          l.endedAt = now;
+          expired++;
+          log.warn("AliEn job {}: lease of {} expired; reported EXPIRED", l.queueId, l.agentId);
+        }
+      }
+    }
+    return expired;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
