@@ -37,7 +37,7 @@ import org.cernvm.copilot.testbed.alien.TaskQueue;
  * match the catalogue's size and md5 and hold what the job was asked to compute.
  */
 public final class AlienWorkload implements Workload {
-  static final String DATA_LFN = "/alice/data/2026/LHC26a/000512345/events.txt";
+  public static final String DATA_LFN = "/alice/data/2026/LHC26a/000512345/events.txt";
   static final String EXE_LFN = "/alice/cern.ch/user/c/copilot/bin/histogram.sh";
   static final String VALIDATION_LFN = "/alice/validation/validate.sh";
 
@@ -60,11 +60,11 @@ public final class AlienWorkload implements Workload {
       """;
 
   /** The production JDL: one subjob per counter value. */
-  static String productionJdl(int jobs, int sleepSeconds) {
+  public static String productionJdl(int jobs, int sleepSeconds) {
     return """
         Executable = "%s";
         Arguments = "--uid #alien_counter#%s";
-        InputData = { "LF:%s" };
+        InputData = { "LF:$1" };
         Split = "production:1-%d";
         OutputDir = "/alice/sim/2026/LHC26c1/512345/#alien_counter_03i#";
         Output = { "result.txt@disk=1", "histos.zip:histo_*.dat@disk=1" };
@@ -73,11 +73,12 @@ public final class AlienWorkload implements Workload {
         JDLVariables = { "LPMRunNumber", "OutputDir" };
         LPMRunNumber = "512345";
         Requirements = other.TTL > 3600;
-        """.formatted(EXE_LFN, sleepSeconds > 0 ? " --sleep " + sleepSeconds : "", DATA_LFN, jobs, VALIDATION_LFN);
+        """.formatted(EXE_LFN, sleepSeconds > 0 ? " --sleep " + sleepSeconds : "", jobs, VALIDATION_LFN);
   }
 
   private final FakeAlien alien;
   private final AlienJobSource source;
+  private final Path grid;
   private final int jobs;
 
   /** Starts fake AliEn services, fills the catalogue with the executable, validation and input, and submits. */
@@ -85,7 +86,7 @@ public final class AlienWorkload implements Workload {
     this.jobs = jobs;
     String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     alien = FakeAlien.start(clock, Duration.ofMinutes(30), Duration.ofMinutes(30), token, token, 0);
-    Path grid = Files.createDirectories(workDir.resolve("alien-se"));
+    grid = Files.createDirectories(workDir.resolve("alien-se"));
     StringBuilder events = new StringBuilder();
     for (int i = 1; i <= 100; i++) {
       events.append(i).append('\n');
@@ -93,12 +94,17 @@ public final class AlienWorkload implements Workload {
     register(grid, DATA_LFN, events.toString());
     register(grid, EXE_LFN, EXE);
     register(grid, VALIDATION_LFN, VALIDATION);
-    alien.queue().submit(productionJdl(jobs, 0), List.of(), "copilot");
+    alien.queue().submit(productionJdl(jobs, 0), List.of(DATA_LFN), "copilot");
     source = AlienJobSource.open(AlienConfig.from(Settings.of(Map.of(
         "alien.url", alien.url().toString(),
         "alien.agent-token", token,
         "alien.proc-interval", "5s",
         "alien.empty-pause", "1s"))), clock);
+  }
+
+  /** Writes a file into the fake input SE and registers it in the catalogue under {@code lfn}. */
+  public void register(String lfn, String content) throws IOException {
+    register(grid, lfn, content);
   }
 
   private void register(Path dir, String lfn, String content) throws IOException {
