@@ -8,6 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.JobSource;
+import java.util.List;
+import org.cernvm.copilot.alien.AlienConfig;
+import org.cernvm.copilot.alien.AlienJobSource;
 import org.cernvm.copilot.panda.PandaConfig;
 import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.config.ConfigException;
@@ -21,15 +24,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code copilot job-manager}: one job manager over XMPP, serving the generic queue or PanDA until stopped. */
-@Command(name = "job-manager", description = "Runs a job manager serving the generic queue (or, with --source panda, "
-    + "a PanDA queue) until stopped (SIGTERM).")
+@Command(name = "job-manager", description = "Runs a job manager serving the generic queue (or, with --source panda "
+    + "or alien, a PanDA queue or an AliEn site) until stopped (SIGTERM).")
 final class JobManagerCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
   @Option(names = "--queue-dir", paramLabel = "DIR", description = "the generic queue's directory (job-manager.queue-dir)")
   Path queueDir;
 
-  @Option(names = "--source", defaultValue = "generic", description = "generic or panda (panda.* keys; default ${DEFAULT-VALUE})")
+  @Option(names = "--source", defaultValue = "generic", description = "generic, panda (panda.* keys) or alien (alien.* keys); default ${DEFAULT-VALUE}")
   String source;
 
   @Override
@@ -41,14 +44,15 @@ final class JobManagerCommand implements Callable<Integer> {
     Settings s = config.settings(options);
     JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     XmppSettings xmpp = XmppSettings.from(s, Address.of(cfg.service()).local(), "jm-" + ProcessHandle.current().pid());
-    PandaConfig panda = switch (source) {
-      case "generic" -> null;
-      case "panda" -> PandaConfig.from(s);
-      default -> throw new ConfigException("--source must be generic or panda, got '" + source + "'");
-    };
+    PandaConfig panda = source.equals("panda") ? PandaConfig.from(s) : null;
+    AlienConfig alien = source.equals("alien") ? AlienConfig.from(s) : null;
+    if (!List.of("generic", "panda", "alien").contains(source)) {
+      throw new ConfigException("--source must be generic, panda or alien, got '" + source + "'");
+    }
     s.rejectUnknownKeys();
     try (Services services = new Services("jm", 4)) {
       JobSource jobs = panda != null ? PandaJobSource.open(panda, services.scheduler.clock())
+          : alien != null ? AlienJobSource.open(alien, services.scheduler.clock())
           : JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
       XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
       JobManager jobManager = new JobManager(cfg, bus, jobs, services.scheduler);
