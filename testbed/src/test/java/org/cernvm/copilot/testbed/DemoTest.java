@@ -41,6 +41,15 @@ class DemoTest {
   }
 
   @Test
+  void issue5_aliceProductionSubjobsFromFakeAlienEndDoneWithTheirOutputsInTheCatalogue() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir,
+        new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.ALIEN).run();
+    assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("alien: 4 done, 0 failed");
+    assertThat(result.storage().verified()).isEqualTo(8);
+  }
+
+  @Test
   void directDispatchWorksToo() throws Exception {
     Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.DIRECT, dir,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();

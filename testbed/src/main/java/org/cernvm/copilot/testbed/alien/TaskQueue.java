@@ -252,6 +252,11 @@ public final class TaskQueue {
     }
   }
 
+  /** The job tokens handed out and still valid: what must never reach an agent. */
+  synchronized List<String> liveTokens() {
+    return jobs.values().stream().map(j -> j.token).filter(java.util.Objects::nonNull).toList();
+  }
+
   /** Every job. */
   public synchronized List<JobView> list() {
     sweep();

@@ -1,0 +1,52 @@
+package org.cernvm.copilot.testbed.alien;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.cernvm.copilot.alien.JobStatus;
+import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.protocol.MessageCodec;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.testbed.AlienWorkload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The AliEn adapter's translation of a matched JDL, against the fake central services. */
+class AlienJobSourceTest {
+  static final Resources SLOT = new Resources(1, 2048, 20_000, Duration.ofHours(24), "x86_64-linux", List.of());
+
+  @TempDir Path dir;
+
+  @Test
+  void issue5_aMatchedJdlBecomesACoPilotJobWithoutTheJobToken() throws Exception {
+    ManualScheduler time = new ManualScheduler();
+    try (AlienWorkload w = new AlienWorkload(dir, 2, time.clock())) {
+      Claim c = w.source().claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+      TaskQueue.JobView view = w.alien().queue().list().stream()
+          .filter(j -> j.queueId() == Long.parseLong(c.job().jobId())).findFirst().orElseThrow();
+      assertThat(view.status()).isEqualTo(JobStatus.STARTED);
+      assertThat(c.job().source()).isEqualTo("alien");
+      assertThat(c.job().env()).containsEntry("ALIEN_PROC_ID", c.job().jobId())
+          .containsEntry("ALIEN_JDL_LPMRUNNUMBER", "512345")
+          .containsEntry("ALIEN_JDL_OUTPUTDIR", "/alice/sim/2026/LHC26c1/512345/001");
+      assertThat(c.job().inputs()).extracting(i -> i.name())
+          .containsExactly("histogram.sh", "validate.sh", "events.txt");
+      assertThat(c.job().outputs()).containsExactly("result.txt", "histos.zip");
+      assertThat(c.job().args()).contains("--uid", "1");
+      assertThat(c.job().ttl()).isEqualTo(Duration.ofHours(1));
+
+      // Nothing the agent receives carries the job token.
+      String wire = new MessageCodec().encode(new RunJob(MessageIds.next(), time.clock().instant(), "m1", c.job(),
+          c.lease()));
+      assertThat(w.alien().queue().liveTokens()).hasSize(1);
+      for (String token : w.alien().queue().liveTokens()) {
+        assertThat(wire).doesNotContain(token);
+      }
+    }
+  }
+}
