@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.cernvm.copilot.alien.jdl.InputEntry;
 import org.cernvm.copilot.alien.jdl.Jdl;
 import org.cernvm.copilot.alien.jdl.JdlSyntaxException;
@@ -19,9 +18,8 @@ import org.cernvm.copilot.alien.jdl.OutputEntry;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
-import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.Leases;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
-import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.InputFile;
@@ -56,43 +54,31 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlienJobSource.class);
   /** The wrapper's exit code when the validation command failed. */
   public static final int VALIDATION_FAILED = 86;
-  private static final Duration FORGET_ENDED_AFTER = Duration.ofHours(1);
   private static final String ZIP = "import sys, glob, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', "
       + "zipfile.ZIP_DEFLATED); [z.write(f) for p in sys.argv[2:] for f in sorted(glob.glob(p))]; z.close()";
 
   private final AlienConfig config;
   private final AlienClient client;
   private final Clock clock;
-  private final Map<String, Leased> leases = new ConcurrentHashMap<>();
+  private final Leases<Leased> leases;
   private volatile Instant emptyUntil = Instant.MIN;
 
-  /** One job handed to an agent; guarded by its own monitor. */
-  private static final class Leased {
+  /** One job handed to an agent, with its AliEn identity and token; guarded by its own monitor. */
+  private static final class Leased extends Leases.Entry {
     final long queueId;
     final String token;
     final String user;
     final Jdl jdl;
-    final JobSpec spec;
-    final Lease lease;
-    final String agentId;
-    Instant deadline;
     Instant lastProc = Instant.MIN;
     JobStatus reported = JobStatus.STARTED;
-    String killReason;
     boolean killedByAlien;
-    List<StoredFile> stored = List.of();
-    Instant endedAt;
-    boolean reportedByAgent;
 
     Leased(long queueId, String token, String user, Jdl jdl, JobSpec spec, Lease lease, String agentId) {
+      super(spec, lease, agentId);
       this.queueId = queueId;
       this.token = token;
       this.user = user;
       this.jdl = jdl;
-      this.spec = spec;
-      this.lease = lease;
-      this.agentId = agentId;
-      this.deadline = lease.deadline();
     }
   }
 
@@ -100,6 +86,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     this.config = config;
     this.client = new AlienClient(config);
     this.clock = clock;
+    this.leases = new Leases<>("AliEn", clock);
   }
 
   /** A source taking jobs from the AliEn central services that {@code config} names. */
@@ -149,7 +136,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     }
     Lease lease = new Lease(MessageIds.next(), 1, clock.instant().plus(leaseTime));
     Leased l = new Leased(queueId, token, answer.path("user").asText(), jdl, spec, lease, agentId);
-    leases.put(spec.jobId(), l);
+    leases.put(l);
     status(queueId, token, JobStatus.STARTED);
     log.info("AliEn job {} ({}) leased to {}", queueId, jdl.executable(), agentId);
     return Optional.of(new Claim(spec, lease));
@@ -256,20 +243,9 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     return result.equals("KILLED");
   }
 
-  private Leased current(String jobId, LeaseRef ref) throws JobSourceException {
-    Leased l = leases.get(jobId);
-    if (l == null) {
-      throw new UnknownJobException(jobId);
-    }
-    if (!l.lease.ref().equals(ref) || l.endedAt != null) {
-      throw new LeaseFencedException("lease " + ref + " of AliEn job " + jobId + " is not current");
-    }
-    return l;
-  }
-
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
-    Leased l = current(hb.jobId(), hb.lease());
+    Leased l = leases.current(hb.jobId(), hb.lease());
     synchronized (l) {
       Instant now = clock.instant();
       l.deadline = now.plus(leaseTime);
@@ -306,12 +282,10 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void registerOutputs(RegisterOutputs request) throws JobSourceException {
-    Leased existing = leases.get(request.jobId());
-    if (existing != null && existing.endedAt != null && existing.lease.ref().equals(request.lease())
-        && existing.stored.equals(request.files())) {
+    if (leases.isRepeated(request)) {
       return;
     }
-    Leased l = current(request.jobId(), request.lease());
+    Leased l = leases.current(request.jobId(), request.lease());
     synchronized (l) {
       String dir = l.jdl.outputDir() != null ? l.jdl.outputDir()
           : "/alice/cern.ch/user/" + l.user.charAt(0) + "/" + l.user + "/alien-job-" + l.queueId;
@@ -337,14 +311,11 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
   @Override
   public void finish(JobDone done) throws JobSourceException {
     Leased l = leases.get(done.jobId());
-    if (l == null) {
-      throw new UnknownJobException(done.jobId());
-    }
     synchronized (l) {
       if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
         return;
       }
-      current(done.jobId(), done.lease());
+      leases.current(done.jobId(), done.lease());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
       JobStatus end = switch (done.outcome()) {
         case SUCCEEDED -> JobStatus.DONE;
@@ -366,7 +337,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void release(String jobId, LeaseRef lease, String reason) throws JobSourceException {
-    Leased l = current(jobId, lease);
+    Leased l = leases.current(jobId, lease);
     synchronized (l) {
       status(l.queueId, l.token, JobStatus.ERROR_E);
       l.endedAt = clock.instant();
@@ -375,37 +346,15 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void kill(String jobId, String reason) throws JobSourceException {
-    Leased l = leases.get(jobId);
-    if (l == null || l.endedAt != null) {
-      throw new UnknownJobException(jobId);
-    }
-    synchronized (l) {
-      l.killReason = reason;
-    }
+    leases.kill(jobId, reason);
   }
 
   @Override
   public int expireLeases() throws JobSourceException {
-    Instant now = clock.instant();
-    int expired = 0;
-    for (Map.Entry<String, Leased> e : leases.entrySet()) {
-      Leased l = e.getValue();
-      synchronized (l) {
-        if (l.endedAt != null) {
-          if (l.endedAt.plus(FORGET_ENDED_AFTER).isBefore(now)) {
-            leases.remove(e.getKey(), l);
-          }
-          continue;
-        }
-        if (l.deadline.isBefore(now)) {
-          status(l.queueId, l.token, JobStatus.EXPIRED);
-          l.endedAt = now;
-          expired++;
-          log.warn("AliEn job {}: lease of {} expired; reported EXPIRED", l.queueId, l.agentId);
-        }
-      }
-    }
-    return expired;
+    return leases.expire(l -> {
+      status(l.queueId, l.token, JobStatus.EXPIRED);
+      log.warn("AliEn job {}: lease of {} expired; reported EXPIRED", l.queueId, l.agentId);
+    });
   }
 
   @Override

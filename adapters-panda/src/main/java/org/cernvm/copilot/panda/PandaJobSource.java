@@ -10,13 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
-import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.Leases;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
-import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.FileNames;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -48,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaJobSource.class);
-  private static final Duration FORGET_ENDED_AFTER = Duration.ofHours(1);
 
   /** Pilot error codes (pilot3 {@code ErrorCodes}) used in failed reports. */
   static final int GENERALERROR = 1008;
@@ -64,29 +61,18 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
   private final PandaConfig config;
   private final PandaClient client;
   private final Clock clock;
-  private final Map<String, Leased> leases = new ConcurrentHashMap<>();
+  private final Leases<Leased> leases;
   private volatile Instant emptyUntil = Instant.MIN;
 
-  /** One job handed to an agent; guarded by its own monitor. */
-  private static final class Leased {
-    final JobSpec spec;
-    final Lease lease;
-    final String agentId;
+  /** One job handed to an agent, with its PanDA fields; guarded by its own monitor. */
+  private static final class Leased extends Leases.Entry {
     final Map<String, String> fields;
-    Instant deadline;
     Instant lastUpdate;
-    String killReason;
     boolean killedByPanda;
-    List<StoredFile> stored = List.of();
-    Instant endedAt;
-    boolean reportedByAgent;
 
     Leased(JobSpec spec, Lease lease, String agentId, Map<String, String> fields, Instant now) {
-      this.spec = spec;
-      this.lease = lease;
-      this.agentId = agentId;
+      super(spec, lease, agentId);
       this.fields = fields;
-      this.deadline = lease.deadline();
       this.lastUpdate = now;
     }
   }
@@ -95,6 +81,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     this.config = config;
     this.client = new PandaClient(config);
     this.clock = clock;
+    this.leases = new Leases<>("PanDA", clock);
   }
 
   /** A source taking jobs from the PanDA server that {@code config} names. */
@@ -153,7 +140,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     }
     Lease lease = new Lease(MessageIds.next(), 1, now.plus(leaseTime));
     Leased l = new Leased(spec, lease, agentId, answer, now);
-    leases.put(pandaId, l);
+    leases.put(l);
     try {
       update(l, "starting", Map.of());
     } catch (UpstreamUnavailableException e) {
@@ -197,20 +184,9 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     return out;
   }
 
-  private Leased current(String jobId, LeaseRef ref) throws JobSourceException {
-    Leased l = leases.get(jobId);
-    if (l == null) {
-      throw new UnknownJobException(jobId);
-    }
-    if (!l.lease.ref().equals(ref) || l.endedAt != null) {
-      throw new LeaseFencedException("lease " + ref + " of PanDA job " + jobId + " is not current");
-    }
-    return l;
-  }
-
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
-    Leased l = current(hb.jobId(), hb.lease());
+    Leased l = leases.current(hb.jobId(), hb.lease());
     synchronized (l) {
       Instant now = clock.instant();
       l.deadline = now.plus(leaseTime);
@@ -253,11 +229,10 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void registerOutputs(RegisterOutputs request) throws JobSourceException {
-    Leased l = leases.get(request.jobId());
-    if (l != null && l.endedAt != null && l.lease.ref().equals(request.lease()) && l.stored.equals(request.files())) {
+    if (leases.isRepeated(request)) {
       return;
     }
-    l = current(request.jobId(), request.lease());
+    Leased l = leases.current(request.jobId(), request.lease());
     synchronized (l) {
       l.stored = List.copyOf(request.files());
     }
@@ -267,14 +242,11 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
   @Override
   public void finish(JobDone done) throws JobSourceException {
     Leased l = leases.get(done.jobId());
-    if (l == null) {
-      throw new UnknownJobException(done.jobId());
-    }
     synchronized (l) {
       if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
         return;
       }
-      current(done.jobId(), done.lease());
+      leases.current(done.jobId(), done.lease());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
       Map<String, String> extra = new LinkedHashMap<>();
       extra.put("cpuConsumptionTime", Long.toString((long) done.usage().cpuSeconds()));
@@ -363,7 +335,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void release(String jobId, LeaseRef lease, String reason) throws JobSourceException {
-    Leased l = current(jobId, lease);
+    Leased l = leases.current(jobId, lease);
     synchronized (l) {
       reportFailed(jobId, l.agentId, GENERALERROR, "released by CoPilot agent " + l.agentId + ": " + reason);
       l.endedAt = clock.instant();
@@ -372,37 +344,15 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
 
   @Override
   public void kill(String jobId, String reason) throws JobSourceException {
-    Leased l = leases.get(jobId);
-    if (l == null || l.endedAt != null) {
-      throw new UnknownJobException(jobId);
-    }
-    synchronized (l) {
-      l.killReason = reason;
-    }
+    leases.kill(jobId, reason);
   }
 
   @Override
   public int expireLeases() throws JobSourceException {
-    Instant now = clock.instant();
-    int expired = 0;
-    for (Map.Entry<String, Leased> e : leases.entrySet()) {
-      Leased l = e.getValue();
-      synchronized (l) {
-        if (l.endedAt != null) {
-          if (l.endedAt.plus(FORGET_ENDED_AFTER).isBefore(now)) {
-            leases.remove(e.getKey(), l);
-          }
-          continue;
-        }
-        if (l.deadline.isBefore(now)) {
-          reportFailed(e.getKey(), l.agentId, GENERALERROR, "CoPilot lease of agent " + l.agentId + " expired");
-          l.endedAt = now;
-          expired++;
-          log.warn("PanDA job {}: lease of {} expired; reported failed", e.getKey(), l.agentId);
-        }
-      }
-    }
-    return expired;
+    return leases.expire(l -> {
+      reportFailed(l.spec.jobId(), l.agentId, GENERALERROR, "CoPilot lease of agent " + l.agentId + " expired");
+      log.warn("PanDA job {}: lease of {} expired; reported failed", l.spec.jobId(), l.agentId);
+    });
   }
 
   @Override

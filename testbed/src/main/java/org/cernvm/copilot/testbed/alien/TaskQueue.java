@@ -172,8 +172,8 @@ public final class TaskQueue {
     return Requirements.hold(jdl.requirements(), other);
   }
 
-  /** Changes a job's state on behalf of the holder of its token. */
-  public synchronized Answer setStatus(long queueId, String token, JobStatus next) {
+  /** Why a call for job {@code queueId} with {@code token} is refused, or {@code null} when it is not. */
+  private Answer refusal(long queueId, String token) {
     sweep();
     Job job = jobs.get(queueId);
     if (job == null) {
@@ -182,9 +182,16 @@ public final class TaskQueue {
     if (job.status == JobStatus.KILLED) {
       return Answer.KILLED;
     }
-    if (job.token == null || !job.token.equals(token)) {
-      return Answer.BAD_TOKEN;
+    return job.token == null || !job.token.equals(token) ? Answer.BAD_TOKEN : null;
+  }
+
+  /** Changes a job's state on behalf of the holder of its token. */
+  public synchronized Answer setStatus(long queueId, String token, JobStatus next) {
+    Answer refusal = refusal(queueId, token);
+    if (refusal != null) {
+      return refusal;
     }
+    Job job = jobs.get(queueId);
     if (!job.status.canMoveTo(next)) {
       job.trace.add(clock.instant() + " Refused state transition from " + job.status + " to " + next);
       return Answer.REFUSED;
@@ -196,17 +203,11 @@ public final class TaskQueue {
 
   /** Records a log line; a {@code proc} line is a heartbeat, and revives a ZOMBIE to RUNNING. */
   public synchronized Answer putJobLog(long queueId, String token, String tag, String message) {
-    sweep();
+    Answer refusal = refusal(queueId, token);
+    if (refusal != null) {
+      return refusal;
+    }
     Job job = jobs.get(queueId);
-    if (job == null) {
-      return Answer.UNKNOWN;
-    }
-    if (job.status == JobStatus.KILLED) {
-      return Answer.KILLED;
-    }
-    if (job.token == null || !job.token.equals(token)) {
-      return Answer.BAD_TOKEN;
-    }
     job.trace.add(clock.instant() + " [" + tag + "] " + message);
     if (tag.equals("proc")) {
       job.procLog.add(message);
