@@ -5,17 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.cernvm.copilot.agent.Agent;
-import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.alien.JobStatus;
-import org.cernvm.copilot.jobmanager.JobManager;
-import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.protocol.bus.XmppBus;
-import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.storage.StorageAdapter;
-import org.cernvm.copilot.storage.StorageBackend;
-import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testbed.AlienWorkload;
 import org.cernvm.copilot.testbed.alien.TaskQueue;
 import org.junit.jupiter.api.Test;
@@ -40,29 +32,9 @@ class AlienOverProsodyIT extends OverProsody {
     long doomed = workload.alien().queue().submit(AlienWorkload.productionJdl(1, 60),
         List.of(AlienWorkload.DATA_LFN), "copilot").get(0);
 
-    StorageConfig sc = StorageConfig.from(Settings.of(Map.of("storage.service", address("storage"),
-        "storage.job-managers", address("jobmanager"), "storage.port", "0", "storage.root", dir.resolve("se").toString(),
-        "storage.grant-key-file", dir.resolve("grant.key").toString())), Prosody.DOMAIN);
-    StorageBackend backend = StorageBackend.from(sc);
-    closeables.add(backend);
-    StorageAdapter storage = StorageAdapter.start(sc, connect("storage", "sa-1"), backend, scheduler.clock());
-    closeables.add(storage);
-    JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
-        "job-manager.storage", address("storage"), "job-manager.lease", "6s")), Prosody.DOMAIN);
-    JobManager jm = new JobManager(jc, connect("jobmanager", "jm-1"), workload.source(), scheduler);
-    jm.start();
-    closeables.add(jm);
-    List<Agent> agents = new java.util.ArrayList<>();
-    for (int a = 1; a <= 3; a++) {
-      XmppBus bus = connect("agent-" + a, "vm");
-      Agent agent = new Agent(AgentConfig.from(Settings.of(Map.of("agent.job-manager", address("jobmanager"),
-          "agent.storage", address("storage"), "agent.cores", "1", "agent.work-dir", dir.resolve("work").toString(),
-          "agent.idle-backoff-min", "100ms", "agent.idle-backoff-max", "500ms", "agent.kill-grace", "1s")),
-          bus.self().local(), Prosody.DOMAIN), bus, scheduler, workers);
-      agent.start();
-      closeables.add(agent);
-      agents.add(agent);
-    }
+    StorageAdapter storage = startStorage();
+    startJobManager(workload.source(), "6s");
+    List<Agent> agents = startAgents(3);
 
     // Kill it once it runs and has sent a proc line.
     await().atMost(Duration.ofMinutes(2)).until(() -> workload.alien().queue().list().stream()

@@ -4,13 +4,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.cernvm.copilot.agent.Agent;
+import org.cernvm.copilot.agent.AgentConfig;
+import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.jobmanager.JobSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +58,45 @@ abstract class OverProsody {
   /** The bare address of the test's account {@code name}. */
   String address(String name) {
     return prosody.user(name) + "@" + Prosody.DOMAIN;
+  }
+
+  /** A storage adapter logged in as {@code storage}, storing into {@code dir/se} for {@code jobmanager}. */
+  StorageAdapter startStorage() throws Exception {
+    StorageConfig sc = StorageConfig.from(Settings.of(Map.of("storage.service", address("storage"),
+        "storage.job-managers", address("jobmanager"), "storage.port", "0", "storage.root", dir.resolve("se").toString(),
+        "storage.grant-key-file", dir.resolve("grant.key").toString())), Prosody.DOMAIN);
+    StorageBackend backend = StorageBackend.from(sc);
+    closeables.add(backend);
+    StorageAdapter storage = StorageAdapter.start(sc, connect("storage", "sa-1"), backend, scheduler.clock());
+    closeables.add(storage);
+    return storage;
+  }
+
+  /** A job manager of the {@code jobmanager} service serving {@code source}, registering with {@code storage}. */
+  JobManager startJobManager(JobSource source, String lease) throws Exception {
+    JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
+        "job-manager.storage", address("storage"), "job-manager.lease", lease)), Prosody.DOMAIN);
+    JobManager jm = new JobManager(jc, connect("jobmanager", "jm-1"), source, scheduler);
+    jm.start();
+    closeables.add(jm);
+    return jm;
+  }
+
+  /** {@code n} one-core agents of the {@code jobmanager} and {@code storage} services. */
+  List<Agent> startAgents(int n) throws Exception {
+    List<Agent> agents = new ArrayList<>();
+    for (int a = 1; a <= n; a++) {
+      XmppBus bus = connect("agent-" + a, "vm");
+      Agent agent = new Agent(AgentConfig.from(Settings.of(Map.of("agent.job-manager", address("jobmanager"),
+          "agent.storage", address("storage"), "agent.cores", "1", "agent.work-dir", dir.resolve("work").toString(),
+          "agent.idle-backoff-min", "100ms", "agent.idle-backoff-max", "500ms", "agent.kill-grace", "1s",
+          "agent.upload-backoff-min", "200ms")),
+          bus.self().local(), Prosody.DOMAIN), bus, scheduler, workers);
+      agent.start();
+      closeables.add(agent);
+      agents.add(agent);
+    }
+    return agents;
   }
 
   /** A bus logged in as the test's account {@code name}, closed after the test. */

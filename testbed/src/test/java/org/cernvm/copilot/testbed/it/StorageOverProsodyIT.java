@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.Adler32;
-import org.cernvm.copilot.agent.Agent;
-import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
@@ -85,18 +83,6 @@ class StorageOverProsodyIT extends OverProsody {
     StorageAdapter adapter = StorageAdapter.start(config, connect("storage", "sa-1"), store, scheduler.clock());
     closeables.add(adapter);
     return adapter;
-  }
-
-  private void startAgents(int n) throws Exception {
-    for (int a = 1; a <= n; a++) {
-      XmppBus bus = connect("agent-" + a, "vm");
-      Agent agent = new Agent(AgentConfig.from(Settings.of(Map.of("agent.job-manager", address("jobmanager"),
-          "agent.storage", address("storage"), "agent.cores", "1", "agent.work-dir", dir.resolve("work").toString(),
-          "agent.idle-backoff-min", "100ms", "agent.idle-backoff-max", "500ms", "agent.request-timeout", "3s",
-          "agent.upload-backoff-min", "200ms")), bus.self().local(), Prosody.DOMAIN), bus, scheduler, workers);
-      agent.start();
-      closeables.add(agent);
-    }
   }
 
   private List<String> submitJobs(int n) throws Exception {
