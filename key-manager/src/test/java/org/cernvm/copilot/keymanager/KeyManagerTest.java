@@ -1,0 +1,109 @@
+package org.cernvm.copilot.keymanager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The certificate authority, enrollment tokens and certificate checks, on a fake clock. */
+class KeyManagerTest {
+  @TempDir Path dir;
+  private final ManualScheduler time = new ManualScheduler();
+  private final char[] passphrase = "correct horse battery staple".toCharArray();
+
+  private static PKCS10CertificationRequest request(KeyPair pair, String name) throws Exception {
+    return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + name), pair.getPublic())
+        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
+  }
+
+  private KeyManager keyManager(CertificateAuthority ca) {
+    return new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens.json"), time.clock()), time.clock(),
+        Duration.ofHours(24));
+  }
+
+  @Test
+  void issue6_theCaKeyIsEncryptedPrivateAndNeedsItsPassphrase() throws Exception {
+    CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock());
+    Path key = dir.resolve("ca/ca.key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+    assertThat(Files.readString(key)).contains("ENCRYPTED PRIVATE KEY");
+    assertThat(CertificateAuthority.open(dir.resolve("ca"), passphrase, time.clock()).certificate().getBasicConstraints())
+        .isZero();
+    assertThatThrownBy(() -> CertificateAuthority.open(dir.resolve("ca"), "wrong".toCharArray(), time.clock()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("wrong passphrase");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+    assertThatThrownBy(() -> CertificateAuthority.open(dir.resolve("ca"), passphrase, time.clock()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("chmod 600");
+    assertThatThrownBy(() -> CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void issue6_aTokenEnrollsOnceIntoItsRoleAndIsStoredOnlyHashed() throws Exception {
+    KeyManager km = keyManager(CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()));
+    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens.json"), time.clock());
+    List<String> agentTokens = tokens.create(Role.AGENT, 2, Duration.ofHours(1));
+    assertThat(agentTokens).hasSize(2).doesNotHaveDuplicates();
+    String stored = Files.readString(dir.resolve("tokens.json"));
+    agentTokens.forEach(t -> assertThat(stored).doesNotContain(t));
+
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    X509Certificate cert = km.enroll(agentTokens.get(0), request(pair, "agent-1"), "agent-1");
+    assertThat(cert.getSubjectX500Principal().getName()).contains("CN=agent-1").contains("OU=agent");
+    assertThat(CertificateAuthority.roleOf(cert)).isEqualTo(Role.AGENT);
+    assertThat(cert.getPublicKey()).isEqualTo(pair.getPublic());
+    assertThat(Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()))
+        .isBetween(Duration.ofHours(24), Duration.ofHours(25));
+    assertThat(km.verify(cert)).isEqualTo(Role.AGENT);
+
+    assertThatThrownBy(() -> km.enroll(agentTokens.get(0), request(pair, "agent-1"), "agent-1"))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("already used");
+    assertThatThrownBy(() -> km.enroll("made-up", request(pair, "agent-2"), "agent-2"))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("unknown");
+    time.advance(Duration.ofHours(2));
+    assertThatThrownBy(() -> km.enroll(agentTokens.get(1), request(pair, "agent-2"), "agent-2"))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("expired");
+  }
+
+  @Test
+  void issue6_expiredRevokedAndForeignCertificatesAreRejected() throws Exception {
+    KeyManager km = keyManager(CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()));
+    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens.json"), time.clock());
+    List<String> t = tokens.create(Role.JOB_MANAGER, 2, Duration.ofDays(2));
+    X509Certificate first = km.enroll(t.get(0), request(CertificateAuthority.newKeyPair(), "jm-1"), "jm-1");
+    X509Certificate second = km.enroll(t.get(1), request(CertificateAuthority.newKeyPair(), "jm-2"), "jm-2");
+    assertThat(km.verify(first)).isEqualTo(Role.JOB_MANAGER);
+
+    km.ca().revoke(second.getSerialNumber());
+    assertThatThrownBy(() -> km.verify(second)).isInstanceOf(CertificateRejectedException.class)
+        .hasMessageContaining("revoked");
+    assertThat(km.ca().crl().getRevokedCertificate(second.getSerialNumber())).isNotNull();
+    assertThat(km.ca().crl().getRevokedCertificate(first.getSerialNumber())).isNull();
+
+    KeyManager other = new KeyManager(CertificateAuthority.create(dir.resolve("other"), passphrase, time.clock()),
+        new EnrollmentTokens(dir.resolve("other-tokens.json"), time.clock()), time.clock(), Duration.ofHours(1));
+    String ot = new EnrollmentTokens(dir.resolve("other-tokens.json"), time.clock())
+        .create(Role.KEY_MANAGER, 1, Duration.ofHours(1)).get(0);
+    X509Certificate foreign = other.enroll(ot, request(CertificateAuthority.newKeyPair(), "km"), "km");
+    assertThatThrownBy(() -> km.verify(foreign)).isInstanceOf(CertificateRejectedException.class)
+        .hasMessageContaining("not issued by this key manager");
+
+    time.advance(Duration.ofHours(25));
+    assertThatThrownBy(() -> km.verify(first)).isInstanceOf(CertificateRejectedException.class)
+        .hasMessageContaining("is valid from");
+  }
+}
