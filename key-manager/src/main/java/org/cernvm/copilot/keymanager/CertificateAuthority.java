@@ -237,7 +237,7 @@ public final class CertificateAuthority {
   }
 
   private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
-    return new JcaContentSignerBuilder(SIGNATURE).build(key);
+    return new JcaContentSignerBuilder(SIGNATURE).setProvider(BC).build(key);
   }
 
   private static String encrypted(PrivateKey key, char[] passphrase) throws IOException, OperatorCreationException {

@@ -41,8 +41,14 @@ class KeyManagerTest {
     Path key = dir.resolve("ca/ca.key");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
     assertThat(Files.readString(key)).contains("ENCRYPTED PRIVATE KEY");
-    assertThat(CertificateAuthority.open(dir.resolve("ca"), passphrase, time.clock()).certificate().getBasicConstraints())
-        .isZero();
+    CertificateAuthority reopened = CertificateAuthority.open(dir.resolve("ca"), passphrase, time.clock());
+    assertThat(reopened.certificate().getBasicConstraints()).isZero();
+    // The reopened key still signs: certificates and CRLs.
+    String token = new EnrollmentTokens(dir.resolve("tokens.json"), time.clock()).create(Role.STORAGE, 1,
+        Duration.ofHours(1)).get(0);
+    X509Certificate cert = keyManager(reopened).enroll(token, request(CertificateAuthority.newKeyPair(), "se-1"), "se-1");
+    assertThat(keyManager(reopened).verify(cert)).isEqualTo(Role.STORAGE);
+    assertThat(reopened.crl().getRevokedCertificates()).isNull();
     assertThatThrownBy(() -> CertificateAuthority.open(dir.resolve("ca"), "wrong".toCharArray(), time.clock()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("wrong passphrase");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));

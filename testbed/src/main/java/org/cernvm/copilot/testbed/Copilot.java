@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       AlienCommands.Submit.class,
       AlienCommands.Status.class,
       AlienCommands.Register.class,
+      KeyManagerCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       OperatorCommands.Kill.class,

@@ -1,0 +1,96 @@
+package org.cernvm.copilot.testbed;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cernvm.copilot.keymanager.CertificateAuthority;
+import org.cernvm.copilot.keymanager.EnrollmentTokens;
+import org.cernvm.copilot.keymanager.Pem;
+import org.cernvm.copilot.keymanager.Role;
+import org.cernvm.copilot.protocol.config.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code copilot key-manager}: the certificate authority's operator commands. */
+@Command(name = "key-manager", description = "The key manager's operator commands: init, token, crl.",
+    subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.Crl.class})
+final class KeyManagerCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  private static Path dir(Settings s) {
+    return s.path("key-manager.dir", Path.of(System.getProperty("user.home"), ".copilot", "ca"));
+  }
+
+  /** {@code key-manager init}: a new CA. */
+  @Command(name = "init", description = "Creates the CA in key-manager.dir, its key encrypted with "
+      + "key-manager.passphrase (set COPILOT_KEY_MANAGER_PASSPHRASE); prints the CA certificate.")
+  static final class Init implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+      s.rejectUnknownKeys();
+      CertificateAuthority ca = CertificateAuthority.create(dir, passphrase, Clock.systemUTC());
+      System.out.print(Pem.of(ca.certificate()));
+      System.err.println("CA created in " + dir + " (key in ca.key, mode 600; certificate in ca.pem)");
+      return 0;
+    }
+  }
+
+  /** {@code key-manager token}: one-time enrollment tokens. */
+  @Command(name = "token", description = "Creates one-time enrollment tokens for a role (for VM "
+      + "contextualization); prints one per line. They are stored only hashed.")
+  static final class Token implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Option(names = "--role", required = true, description = "agent, job-manager, storage or key-manager")
+    String role;
+
+    @Option(names = "--count", defaultValue = "1", description = "how many (default ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(names = "--ttl", defaultValue = "1h", description = "how long they work (default ${DEFAULT-VALUE})")
+    String ttl;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      s.rejectUnknownKeys();
+      Duration d = Settings.parseDuration(ttl);
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("--ttl must be a duration like 1h, got '" + ttl + "'");
+      }
+      new EnrollmentTokens(dir.resolve("tokens.json"), Clock.systemUTC()).create(Role.of(role), count, d)
+          .forEach(System.out::println);
+      return 0;
+    }
+  }
+
+  /** {@code key-manager crl}: the revocation list. */
+  @Command(name = "crl", description = "Prints the CA's current certificate revocation list (PEM).")
+  static final class Crl implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+      s.rejectUnknownKeys();
+      System.out.print(Pem.of(CertificateAuthority.open(dir, passphrase, Clock.systemUTC()).crl()));
+      return 0;
+    }
+  }
+}
