@@ -90,7 +90,8 @@ public final class JobManager implements AutoCloseable {
           case REGISTER_OUTPUTS -> Optional.of(onRegisterOutputs(in, (RegisterOutputs) m));
           case WANT_STORE_JOB_OUTPUT_DIR ->
               Optional.of(error(m, ErrorCode.UNSUPPORTED, "storage requests go to the storage adapter"));
-          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ACK, ERROR -> Optional.empty();
+          case ENROLL -> Optional.of(error(m, ErrorCode.UNSUPPORTED, "enrollment goes to the key manager"));
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, ACK, ERROR -> Optional.empty();
         };
     reply.ifPresent(r -> answer(in.from(), r));
   }

@@ -23,6 +23,8 @@ import java.time.Instant;
   @JsonSubTypes.Type(value = RegisterOutputs.class, name = "registerOutputs"),
   @JsonSubTypes.Type(value = Ack.class, name = "ack"),
   @JsonSubTypes.Type(value = ErrorReply.class, name = "error"),
+  @JsonSubTypes.Type(value = Enroll.class, name = "enroll"),
+  @JsonSubTypes.Type(value = Enrolled.class, name = "enrolled"),
   @JsonSubTypes.Type(value = Kill.class, name = "kill"),
   @JsonSubTypes.Type(value = Drain.class, name = "drain"),
 })

@@ -16,6 +16,8 @@ public enum Verb {
   REGISTER_OUTPUTS("registerOutputs", RegisterOutputs.class),
   ACK("ack", Ack.class),
   ERROR("error", ErrorReply.class),
+  ENROLL("enroll", Enroll.class),
+  ENROLLED("enrolled", Enrolled.class),
   KILL("kill", Kill.class),
   DRAIN("drain", Drain.class);
 

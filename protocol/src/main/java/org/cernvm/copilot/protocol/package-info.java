@@ -48,6 +48,12 @@
  *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code files} [{file {name, sizeBytes, adler32, md5},
  *       location}]</td><td>{@code ack}, or {@code error} FENCED, FORBIDDEN (sender is not a configured storage
  *       adapter), UPSTREAM_UNAVAILABLE</td></tr>
+ *   <tr><td>{@code enroll}</td><td>component → key-manager service</td>
+ *       <td>{@code name} (the sender's account), {@code token} (one-time enrollment token), {@code csr} (PKCS#10, PEM)</td>
+ *       <td>{@code enrolled}, or {@code error} FORBIDDEN (token unknown, used or expired; name not the sender's)
+ *       or INVALID_FIELD (bad request)</td></tr>
+ *   <tr><td>{@code enrolled}</td><td>key manager → component</td>
+ *       <td>{@code replyTo}, {@code certificate} (PEM), {@code ca} (PEM)</td><td>—</td></tr>
  *   <tr><td>{@code ack}</td><td>any → requester</td><td>{@code replyTo}, {@code commands} []</td><td>—</td></tr>
  *   <tr><td>{@code error}</td><td>any → requester</td>
  *       <td>{@code replyTo} (nullable), {@code code}, {@code retryable}, {@code message}</td><td>—</td></tr>

@@ -35,6 +35,9 @@ final class SampleMessages {
         new Kill("m13", T, "g000001", "operator"),
         new Drain("m14", T, "agent-1", "maintenance"),
         new RegisterOutputs("m15", T, "agent-1", "g000001", LEASE,
-            List.of(new StoredFile(OUT, "file:///srv/copilot/generic/g000001/2/EVNT.pool.root"))));
+            List.of(new StoredFile(OUT, "file:///srv/copilot/generic/g000001/2/EVNT.pool.root"))),
+        new Enroll("m16", T, "agent-1", "one-time-token", "-----BEGIN CERTIFICATE REQUEST-----\nMII\n-----END CERTIFICATE REQUEST-----\n"),
+        new Enrolled("m17", T, "m16", "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n",
+            "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n"));
   }
 }

@@ -108,7 +108,8 @@ public final class StorageAdapter implements AutoCloseable {
           case WANT_STORE_JOB_OUTPUT_DIR -> grant(in.from(), (WantStoreJobOutputDir) m);
           case WANT_GET_JOB, GET_JOB, HEARTBEAT, JOB_DONE, REGISTER_OUTPUTS, KILL, DRAIN ->
               error(m, ErrorCode.UNSUPPORTED, m.verb() + " goes to the job-manager service, not the storage adapter");
-          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ACK, ERROR -> null;
+          case ENROLL -> error(m, ErrorCode.UNSUPPORTED, "enrollment goes to the key manager");
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, ACK, ERROR -> null;
         };
     if (reply != null) {
       try {

@@ -7,16 +7,24 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.keymanager.CertificateAuthority;
 import org.cernvm.copilot.keymanager.EnrollmentTokens;
+import org.cernvm.copilot.keymanager.KeyManager;
+import org.cernvm.copilot.keymanager.KeyManagerService;
 import org.cernvm.copilot.keymanager.Pem;
 import org.cernvm.copilot.keymanager.Role;
+import java.util.concurrent.CountDownLatch;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code copilot key-manager}: the certificate authority's operator commands. */
-@Command(name = "key-manager", description = "The key manager's operator commands: init, token, crl.",
-    subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.Crl.class})
+@Command(name = "key-manager", description = "The key manager: init, token, crl, and serve (enrollment over XMPP).",
+    subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.Crl.class,
+        KeyManagerCommand.Serve.class})
 final class KeyManagerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -74,6 +82,38 @@ final class KeyManagerCommand implements Runnable {
       }
       new EnrollmentTokens(dir.resolve("tokens.json"), Clock.systemUTC()).create(Role.of(role), count, d)
           .forEach(System.out::println);
+      return 0;
+    }
+  }
+
+  /** {@code key-manager serve}: enrollment over XMPP until stopped. */
+  @Command(name = "serve", description = "Answers enrollment requests (enroll → enrolled) over XMPP as "
+      + "key-manager.service until stopped (SIGTERM).")
+  static final class Serve implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+      String service = s.string("key-manager.service", "keymanager@" + s.string("xmpp.domain", "copilot.local"));
+      Duration validity = s.duration("key-manager.validity", Duration.ofHours(24));
+      XmppSettings xmpp = XmppSettings.from(s, Address.of(service).local(), "km-" + ProcessHandle.current().pid());
+      s.rejectUnknownKeys();
+      try (Services services = new Services("km", 2)) {
+        CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, services.scheduler.clock());
+        KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock()),
+            services.scheduler.clock(), validity);
+        XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
+        KeyManagerService.start(km, bus, services.scheduler.clock());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          bus.close();
+          stopped.countDown();
+        }, "km-shutdown"));
+        stopped.await();
+      }
       return 0;
     }
   }
