@@ -11,15 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cernvm.copilot.alien.JobStatus;
+import org.cernvm.copilot.testbed.http.LoopbackServer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,30 +39,15 @@ public final class FakeAlien implements AutoCloseable {
   private final String agentToken;
   private final String adminToken;
   private final ObjectMapper json = new ObjectMapper();
-  private final Server server;
-  private final ServerConnector connector;
+  private final LoopbackServer http;
 
   private FakeAlien(Clock clock, Duration zombieAfter, Duration expireAfter, String agentToken, String adminToken,
-      int port) {
+      int port) throws IOException {
     this.queue = new TaskQueue(clock, zombieAfter, expireAfter);
     this.catalogue = new Catalogue(clock, Duration.ofHours(24));
     this.agentToken = agentToken;
     this.adminToken = adminToken;
-    QueuedThreadPool threads = new QueuedThreadPool(16, 2);
-    threads.setName("fake-alien");
-    threads.setDaemon(true);
-    server = new Server(threads);
-    connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(port);
-    server.addConnector(connector);
-    server.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        serve(request, response, callback);
-        return true;
-      }
-    });
+    this.http = LoopbackServer.start("fake-alien", port, null, this::serve);
   }
 
   /**
@@ -79,18 +61,13 @@ public final class FakeAlien implements AutoCloseable {
   public static FakeAlien start(Clock clock, Duration zombieAfter, Duration expireAfter, String agentToken,
       String adminToken, int port) throws IOException {
     FakeAlien alien = new FakeAlien(clock, zombieAfter, expireAfter, agentToken, adminToken, port);
-    try {
-      alien.server.start();
-    } catch (Exception e) {
-      throw new IOException("cannot start the fake AliEn services: " + e.getMessage(), e);
-    }
     log.info("fake AliEn central services at {}", alien.url());
     return alien;
   }
 
   /** The base URL. */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    return http.url();
   }
 
   /** The task queue, for tests and the demo. */
@@ -208,10 +185,6 @@ public final class FakeAlien implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot stop the fake AliEn services", e);
-    }
+    http.close();
   }
 }

@@ -20,22 +20,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.cernvm.copilot.protocol.tls.Trust;
+import org.cernvm.copilot.testbed.http.LoopbackServer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.cernvm.copilot.protocol.tls.Trust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Document;
@@ -94,51 +87,30 @@ public final class FakePanda implements AutoCloseable {
   private final Duration heartbeatTimeout;
   private final Map<String, String> tokenRoles;
   private final String adminToken;
+  private final Map<String, String> dnRoles;
   private final ObjectMapper json = JsonMapper.builder().build();
   private final Map<Long, PandaJob> jobs = new TreeMap<>();
   private long nextId = 4_700_000_001L;
   private Faults faults = new Faults(0, 0, 0, 0, 0);
-  private final Server server;
-  private final ServerConnector connector;
-
-  private final Tls tls;
+  private final LoopbackServer http;
 
   private FakePanda(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles, String adminToken,
       int port, Tls tls) throws IOException {
-    this.tls = tls;
     this.clock = clock;
     this.heartbeatTimeout = heartbeatTimeout;
     this.tokenRoles = Map.copyOf(tokenRoles);
     this.adminToken = adminToken;
-    QueuedThreadPool threads = new QueuedThreadPool(16, 2);
-    threads.setName("fake-panda");
-    threads.setDaemon(true);
-    server = new Server(threads);
+    this.dnRoles = tls == null ? Map.of() : Map.copyOf(tls.dnRoles());
+    SslContextFactory.Server ssl = null;
     if (tls != null) {
-      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl = new SslContextFactory.Server();
       ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
       ssl.setKeyStoreType("PKCS12");
       ssl.setKeyStorePassword(tls.password());
       ssl.setTrustStore(Trust.store(tls.clientCas()));
       ssl.setWantClientAuth(true);
-      HttpConfiguration https = new HttpConfiguration();
-      SecureRequestCustomizer secure = new SecureRequestCustomizer();
-      secure.setSniHostCheck(false);
-      https.addCustomizer(secure);
-      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
-    } else {
-      connector = new ServerConnector(server);
     }
-    connector.setHost("127.0.0.1");
-    connector.setPort(port);
-    server.addConnector(connector);
-    server.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        serve(request, response, callback);
-        return true;
-      }
-    });
+    this.http = LoopbackServer.start("fake-panda", port, ssl, this::serve);
   }
 
   /**
@@ -158,18 +130,13 @@ public final class FakePanda implements AutoCloseable {
   public static FakePanda start(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles,
       String adminToken, int port, Tls tls) throws IOException {
     FakePanda panda = new FakePanda(clock, heartbeatTimeout, tokenRoles, adminToken, port, tls);
-    try {
-      panda.server.start();
-    } catch (Exception e) {
-      throw new IOException("cannot start the fake PanDA server: " + e.getMessage(), e);
-    }
     log.info("fake PanDA server at {}", panda.url());
     return panda;
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:25080}; pilots call {@code BASE/server/panda/getJob}. */
   public URI url() {
-    return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + connector.getLocalPort());
+    return http.url();
   }
 
   /** Adds jobs (defined, then activated at once) and returns their PandaIDs. */
@@ -269,9 +236,9 @@ public final class FakePanda implements AutoCloseable {
   private Object role(Request request) {
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (auth == null || !auth.startsWith("Bearer ")) {
-      if (tls != null && request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl
+      if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl
           && ssl.peerCertificates() != null && ssl.peerCertificates().length > 0) {
-        String role = tls.dnRoles().get(ssl.peerCertificates()[0].getSubjectX500Principal().getName());
+        String role = dnRoles.get(ssl.peerCertificates()[0].getSubjectX500Principal().getName());
         return role == null ? (Object) SC_PERMISSION_DENIED : role;
       }
       return SC_PERMISSION_DENIED;
@@ -491,10 +458,6 @@ public final class FakePanda implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot stop the fake PanDA server", e);
-    }
+    http.close();
   }
 }
