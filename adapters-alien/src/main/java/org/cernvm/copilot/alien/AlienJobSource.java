@@ -245,7 +245,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
 
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
-    Leased l = leases.current(hb.jobId(), hb.lease());
+    Leased l = leases.current(hb.jobId(), hb.lease(), hb.agentId());
     synchronized (l) {
       Instant now = clock.instant();
       l.deadline = now.plus(leaseTime);
@@ -285,7 +285,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     if (leases.isRepeated(request)) {
       return;
     }
-    Leased l = leases.current(request.jobId(), request.lease());
+    Leased l = leases.current(request.jobId(), request.lease(), request.agentId());
     synchronized (l) {
       String dir = l.jdl.outputDir() != null ? l.jdl.outputDir()
           : "/alice/cern.ch/user/" + l.user.charAt(0) + "/" + l.user + "/alien-job-" + l.queueId;
@@ -315,7 +315,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
         return;
       }
-      leases.current(done.jobId(), done.lease());
+      leases.current(done.jobId(), done.lease(), done.agentId());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
       JobStatus end = switch (done.outcome()) {
         case SUCCEEDED -> JobStatus.DONE;

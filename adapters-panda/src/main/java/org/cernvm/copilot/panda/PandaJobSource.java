@@ -186,7 +186,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
 
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
-    Leased l = leases.current(hb.jobId(), hb.lease());
+    Leased l = leases.current(hb.jobId(), hb.lease(), hb.agentId());
     synchronized (l) {
       Instant now = clock.instant();
       l.deadline = now.plus(leaseTime);
@@ -232,7 +232,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     if (leases.isRepeated(request)) {
       return;
     }
-    Leased l = leases.current(request.jobId(), request.lease());
+    Leased l = leases.current(request.jobId(), request.lease(), request.agentId());
     synchronized (l) {
       l.stored = List.copyOf(request.files());
     }
@@ -246,7 +246,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       if (l.reportedByAgent && l.lease.ref().equals(done.lease())) {
         return;
       }
-      leases.current(done.jobId(), done.lease());
+      leases.current(done.jobId(), done.lease(), done.agentId());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
       Map<String, String> extra = new LinkedHashMap<>();
       extra.put("cpuConsumptionTime", Long.toString((long) done.usage().cpuSeconds()));

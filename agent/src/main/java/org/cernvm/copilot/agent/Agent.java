@@ -335,8 +335,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void stageOut(int exitCode, List<OutputFile> outputs) {
-      new StageOut(config, bus, uploader, scheduler, executor, spec, run.lease().ref(), jobManager.bare().value(),
-          payload.directory(), outputs, () -> leaseLost || closed)
+      new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(), outputs, () -> leaseLost || closed)
           .start()
           .whenComplete((ok, err) -> {
             if (leaseLost) {

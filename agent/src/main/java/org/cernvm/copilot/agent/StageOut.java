@@ -10,7 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.JobSpec;
-import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.StoreJobOutputDir;
@@ -18,6 +18,7 @@ import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,28 +49,27 @@ final class StageOut {
   private final Scheduler scheduler;
   private final Executor executor;
   private final JobSpec spec;
-  private final LeaseRef lease;
-  private final String jobManager;
+  private final LeaseTicket ticket;
   private final Path dir;
   private final List<OutputFile> files;
   private final BooleanSupplier cancelled;
   private final CompletableFuture<Void> result = new CompletableFuture<>();
   private final Instant giveUpAt;
   private List<UploadGrant> grants;
+  private List<String> tokens;
   private int failures;
   private int mismatches;
   private boolean grantsRenewed;
 
   StageOut(AgentConfig config, Bus bus, Uploader uploader, Scheduler scheduler, Executor executor, JobSpec spec,
-      LeaseRef lease, String jobManager, Path dir, List<OutputFile> files, BooleanSupplier cancelled) {
+      LeaseTicket ticket, Path dir, List<OutputFile> files, BooleanSupplier cancelled) {
     this.config = config;
     this.bus = bus;
     this.uploader = uploader;
     this.scheduler = scheduler;
     this.executor = executor;
     this.spec = spec;
-    this.lease = lease;
-    this.jobManager = jobManager;
+    this.ticket = ticket;
     this.dir = dir;
     this.files = List.copyOf(files);
     this.cancelled = cancelled;
@@ -87,12 +87,18 @@ final class StageOut {
       return;
     }
     WantStoreJobOutputDir want = new WantStoreJobOutputDir(MessageIds.next(), scheduler.clock().instant(),
-        config.agentId(), spec.jobId(), spec.source(), jobManager, lease, files);
+        config.agentId(), spec.jobId(), spec.source(), ticket.jobManager(), ticket.lease(), files, ticket);
     Address storage = Address.of(config.storage());
     bus.request(storage, want, config.requestTimeout()).whenComplete((resp, err) -> {
       if (err != null) {
         retry(this::askGrants, "no upload grants from " + storage + ": " + err.getMessage());
       } else if (resp.reply() instanceof StoreJobOutputDir granted) {
+        try {
+          tokens = open(granted.grants());
+        } catch (MessageRejectedException e) {
+          fail(resp.from() + " sent upload grants this agent cannot open: " + e.getMessage());
+          return;
+        }
         grants = granted.grants();
         log.info("{}: {} upload grant(s) from {}", spec.jobId(), grants.size(), resp.from());
         failures = 0;
@@ -122,7 +128,7 @@ final class StageOut {
     UploadGrant grant = grants.get(index);
     Uploader.Answer answer;
     try {
-      answer = uploader.put(grant, dir.resolve(grant.file()));
+      answer = uploader.put(grant, tokens.get(index), dir.resolve(grant.file()));
     } catch (IOException e) {
       retry(() -> upload(index, registered), "upload of " + grant.file() + " broke off: " + e);
       return;
@@ -153,7 +159,7 @@ final class StageOut {
     }
     UploadGrant grant = grants.get(0);
     try {
-      Uploader.Answer answer = uploader.register(grant);
+      Uploader.Answer answer = uploader.register(grant, tokens.get(0));
       if (answer.status() == 200) {
         log.info("{}: {}", spec.jobId(), answer.receipt().message());
         result.complete(null);
@@ -165,6 +171,14 @@ final class StageOut {
     } catch (IOException e) {
       retry(this::register, "registration request broke off: " + e);
     }
+  }
+
+  private List<String> open(List<UploadGrant> sealed) throws MessageRejectedException {
+    List<String> out = new java.util.ArrayList<>();
+    for (UploadGrant g : sealed) {
+      out.add(bus.security().unseal(g.token(), UploadGrant.PURPOSE));
+    }
+    return out;
   }
 
   private boolean stopped() {

@@ -59,19 +59,19 @@ final class Uploader implements AutoCloseable {
         .build();
   }
 
-  /** Streams {@code file} to the grant's URL with {@code PUT}. */
-  Answer put(UploadGrant grant, Path file) throws IOException {
-    return execute(grant, ClassicRequestBuilder.put(grant.url())
+  /** Streams {@code file} to the grant's URL with {@code PUT}, presenting the grant's opened {@code token}. */
+  Answer put(UploadGrant grant, String token, Path file) throws IOException {
+    return execute(grant, token, ClassicRequestBuilder.put(grant.url())
         .setEntity(new FileEntity(file.toFile(), ContentType.APPLICATION_OCTET_STREAM)));
   }
 
   /** Asks with {@code POST} for the job's outputs to be registered. */
-  Answer register(UploadGrant grant) throws IOException {
-    return execute(grant, ClassicRequestBuilder.post(grant.url()));
+  Answer register(UploadGrant grant, String token) throws IOException {
+    return execute(grant, token, ClassicRequestBuilder.post(grant.url()));
   }
 
-  private Answer execute(UploadGrant grant, ClassicRequestBuilder builder) throws IOException {
-    ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + grant.token()).build();
+  private Answer execute(UploadGrant grant, String token, ClassicRequestBuilder builder) throws IOException {
+    ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + token).build();
     return http.execute(request, response -> {
       String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
       UploadReceipt receipt;

@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * work for the agent answers {@code have_getJob}. The agent claims from the first with {@code getJob}.
  * Drain requests are the one thing held here, in memory, since they concern agents, not jobs; every
  * replica receives them because they are sent to the service address.
+ *
+ * <p>Authorization: the bus admits only agents' job requests, storage adapters' {@code registerOutputs}
+ * and operators' or job managers' commands; here an agent may act only under its own name, and the
+ * source refuses a lease quoted by any agent but the one it was issued to. Each {@code runJob} carries a
+ * lease ticket signed with this job manager's certificate, which the agent shows the storage adapter.
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
@@ -90,8 +95,9 @@ public final class JobManager implements AutoCloseable {
           case REGISTER_OUTPUTS -> Optional.of(onRegisterOutputs(in, (RegisterOutputs) m));
           case WANT_STORE_JOB_OUTPUT_DIR ->
               Optional.of(error(m, ErrorCode.UNSUPPORTED, "storage requests go to the storage adapter"));
-          case ENROLL -> Optional.of(error(m, ErrorCode.UNSUPPORTED, "enrollment goes to the key manager"));
-          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, ACK, ERROR -> Optional.empty();
+          case ENROLL, RENEW, FETCH_CRL ->
+              Optional.of(error(m, ErrorCode.UNSUPPORTED, m.verb() + " goes to the key manager"));
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, CRL, ACK, ERROR -> Optional.empty();
         };
     reply.ifPresent(r -> answer(in.from(), r));
   }
@@ -145,7 +151,8 @@ public final class JobManager implements AutoCloseable {
       throws JobSourceException {
     return source
         .claim(agentId, resources, config.leaseTime())
-        .<Reply>map(c -> new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease()))
+        .<Reply>map(c -> new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
+            bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref())))
         .orElseGet(() -> error(request, ErrorCode.NO_JOB, "no job fits the offered resources"));
   }
 

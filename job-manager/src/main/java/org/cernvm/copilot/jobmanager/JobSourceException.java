@@ -4,7 +4,8 @@ import org.cernvm.copilot.protocol.ErrorCode;
 
 /** A {@link JobSource} refused or failed an operation; {@link #code()} says how to answer the agent. */
 public abstract sealed class JobSourceException extends Exception
-    permits LeaseFencedException, UnknownJobException, UpstreamUnavailableException, OutputsNotRegisteredException {
+    permits LeaseFencedException, NotLeaseHolderException, UnknownJobException, UpstreamUnavailableException,
+        OutputsNotRegisteredException {
   JobSourceException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -89,6 +89,21 @@ public final class Leases<E extends Leases.Entry> {
     return e;
   }
 
+  /**
+   * The entry of a job whose current lease is {@code ref}, held by {@code agentId}.
+   *
+   * @throws UnknownJobException if there is no such job
+   * @throws LeaseFencedException if {@code ref} is not its lease or the job has ended
+   * @throws NotLeaseHolderException if the lease was issued to another agent
+   */
+  public E current(String jobId, LeaseRef ref, String agentId) throws JobSourceException {
+    E e = current(jobId, ref);
+    if (!e.agentId.equals(agentId)) {
+      throw new NotLeaseHolderException(jobId, ref.toString(), e.agentId, agentId);
+    }
+    return e;
+  }
+
   /** Whether {@code request} repeats the registration of a job that has ended under the same lease. */
   public boolean isRepeated(RegisterOutputs request) {
     E e = entries.get(request.jobId());

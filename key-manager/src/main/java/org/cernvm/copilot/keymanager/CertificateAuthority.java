@@ -9,67 +9,46 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.DERUTF8String;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.CRLReason;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.X509v2CRLBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
-import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCSException;
+import org.cernvm.copilot.protocol.Sealed;
 import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.security.Certificates;
+import org.cernvm.copilot.protocol.security.Credentials;
+import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.MessageRejectedException;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
+import org.cernvm.copilot.protocol.security.Pem;
+import org.cernvm.copilot.protocol.security.Role;
 
 /**
  * CoPilot's certificate authority, on Bouncy Castle: an EC P-256 CA whose key is kept on disk encrypted
  * with a passphrase ({@code ca.key}, mode 600, refused at start if anyone else may read it) beside its
- * certificate ({@code ca.pem}). It issues short-lived certificates for certificate requests: the subject
- * names the component ({@code CN}) and its role ({@code OU}); the role is also in a private extension
- * ({@link #ROLE_EXTENSION}, an OID under {@code 2.25} derived from a UUID as X.667 allows, so no
- * registration is needed). Revocations are kept in {@code revoked.txt} and published as a CRL.
+ * certificate ({@code ca.pem}). It issues short-lived certificates for certificate requests, in the form
+ * {@link Certificates} defines. Revocations are kept in {@code revoked.txt} and published as a CRL.
  */
 public final class CertificateAuthority {
-  /** The role extension's OID. */
-  public static final ASN1ObjectIdentifier ROLE_EXTENSION =
-      new ASN1ObjectIdentifier("2.25.108803938427243599163458549544758213119");
-  private static final String SIGNATURE = "SHA256withECDSA";
   /** Bouncy Castle's provider, used explicitly (never installed globally) for PKCS#8 key encryption. */
   private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
   private static final Set<PosixFilePermission> OWNER_ONLY =
@@ -79,7 +58,6 @@ public final class CertificateAuthority {
   private final Clock clock;
   private final PrivateKey key;
   private final X509Certificate certificate;
-  private final SecureRandom random = new SecureRandom();
 
   private CertificateAuthority(Path dir, Clock clock, PrivateKey key, X509Certificate certificate) {
     this.dir = dir;
@@ -99,24 +77,14 @@ public final class CertificateAuthority {
     }
     Files.createDirectories(dir);
     try {
-      KeyPair pair = newKeyPair();
-      X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "CoPilot")
-          .addRDN(BCStyle.CN, "CoPilot key manager CA").build();
-      Instant now = clock.instant();
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
-          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(3650))), name,
-          pair.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-      b.addExtension(Extension.subjectKeyIdentifier, false,
-          new JcaX509ExtensionUtils().createSubjectKeyIdentifier(pair.getPublic()));
-      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(pair.getPrivate())));
+      KeyPair pair = Certificates.newKeyPair();
+      X509Certificate cert = Certificates.newAuthority(pair, clock.instant(), Duration.ofDays(3650));
       Path keyFile = dir.resolve("ca.key");
       Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       Files.writeString(keyFile, encrypted(pair.getPrivate(), passphrase));
       Files.writeString(dir.resolve("ca.pem"), Pem.of(cert));
       return new CertificateAuthority(dir, clock, pair.getPrivate(), cert);
-    } catch (GeneralSecurityException | OperatorCreationException e) {
+    } catch (OperatorCreationException e) {
       throw new IllegalStateException("cannot create a CA: " + e.getMessage(), e);
     }
   }
@@ -160,23 +128,45 @@ public final class CertificateAuthority {
       if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC).build(csr.getSubjectPublicKeyInfo()))) {
         throw new EnrollmentException("the certificate request's signature does not verify");
       }
-      X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "CoPilot")
-          .addRDN(BCStyle.OU, role.wireName()).addRDN(BCStyle.CN, name).build();
-      Instant now = clock.instant();
-      BigInteger serial = new BigInteger(127, random).add(BigInteger.TWO);
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-          new X509CertificateHolder(certificate.getEncoded()).getSubject(), serial,
-          Date.from(now.minus(Duration.ofMinutes(1))), Date.from(now.plus(validity)), subject,
-          new JcaPEMKeyConverter().setProvider(BC).getPublicKey(csr.getSubjectPublicKeyInfo()));
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
-      b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth}));
-      b.addExtension(ROLE_EXTENSION, false, new DERUTF8String(role.wireName()));
-      return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
-    } catch (GeneralSecurityException | OperatorCreationException | PKCSException | IOException e) {
+      return Certificates.issue(key, certificate, new JcaPEMKeyConverter().setProvider(BC)
+          .getPublicKey(csr.getSubjectPublicKeyInfo()), name, role, clock.instant(), validity);
+    } catch (OperatorCreationException | PKCSException | IOException e) {
       throw new EnrollmentException("cannot issue a certificate: " + e.getMessage());
     }
+  }
+
+  /** Issues credentials for the key manager itself, whose key never leaves its process. */
+  public Credentials issueOwn(String name, Duration validity) {
+    return issueCredentials(name, Role.KEY_MANAGER, validity);
+  }
+
+  /**
+   * Issues credentials with a key pair made here rather than by the component: for the key manager's own
+   * use, and for the testbed's attacker, which needs certificates that expired or were revoked.
+   */
+  public Credentials issueCredentials(String name, Role role, Duration validity) {
+    KeyPair pair = Certificates.newKeyPair();
+    return new Credentials(pair.getPrivate(),
+        Certificates.issue(key, certificate, pair.getPublic(), name, role, clock.instant(), validity));
+  }
+
+  /**
+   * Issues a TLS server certificate and key for the XMPP server (or any other server components reach
+   * with TLS), for the given host names and addresses.
+   */
+  public Credentials issueServer(List<String> hosts, Duration validity) {
+    KeyPair pair = Certificates.newKeyPair();
+    return new Credentials(pair.getPrivate(),
+        Certificates.issueServer(key, certificate, pair.getPublic(), hosts, clock.instant(), validity));
+  }
+
+  /**
+   * Opens a secret sealed for the key manager (to the CA's public key).
+   *
+   * @throws MessageRejectedException if it does not open
+   */
+  public String unseal(MessageSecurity security, Sealed sealed, String purpose) throws MessageRejectedException {
+    return security.unseal(sealed, key, purpose);
   }
 
   /** Revokes a certificate; it appears in the next {@link #crl()}. */
@@ -200,44 +190,7 @@ public final class CertificateAuthority {
 
   /** A CRL of every revoked certificate, valid for a day. */
   public X509CRL crl() throws IOException {
-    try {
-      Instant now = clock.instant();
-      X509v2CRLBuilder b = new X509v2CRLBuilder(new X509CertificateHolder(certificate.getEncoded()).getSubject(),
-          Date.from(now));
-      b.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
-      for (Map.Entry<BigInteger, Instant> r : revoked().entrySet()) {
-        b.addCRLEntry(r.getKey(), Date.from(r.getValue()), CRLReason.unspecified);
-      }
-      return new JcaX509CRLConverter().getCRL(b.build(signer(key)));
-    } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IllegalStateException("cannot sign a CRL: " + e.getMessage(), e);
-    }
-  }
-
-  /** The role in a certificate's role extension, or {@code null} if it has none. */
-  public static Role roleOf(X509Certificate cert) {
-    byte[] ext = cert.getExtensionValue(ROLE_EXTENSION.getId());
-    if (ext == null) {
-      return null;
-    }
-    try {
-      org.bouncycastle.asn1.ASN1Primitive value = org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
-          org.bouncycastle.asn1.ASN1OctetString.getInstance(ext).getOctets());
-      return Role.of(DERUTF8String.getInstance(value).getString());
-    } catch (IOException | IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  /** A new EC P-256 key pair, as components make their own. */
-  public static KeyPair newKeyPair() throws GeneralSecurityException {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
-  }
-
-  private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
-    return new JcaContentSignerBuilder(SIGNATURE).setProvider(BC).build(key);
+    return Certificates.crl(key, certificate, revoked(), clock.instant(), Duration.ofDays(1));
   }
 
   private static String encrypted(PrivateKey key, char[] passphrase) throws IOException, OperatorCreationException {

@@ -1,5 +1,7 @@
 package org.cernvm.copilot.keymanager;
 
+import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.Role;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,18 +1,20 @@
 package org.cernvm.copilot.keymanager;
 
 import java.io.IOException;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Date;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.cernvm.copilot.protocol.security.Authority;
+import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.Identity;
+import org.cernvm.copilot.protocol.security.Keyring;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
+import org.cernvm.copilot.protocol.security.Role;
 
 /**
- * The key manager: enrollment with one-time tokens, certificate issue by the {@link CertificateAuthority},
- * and the checks every receiver makes of a sender's certificate (issued by this CA, within its validity,
- * not revoked, carrying a role).
+ * The key manager: enrollment with one-time tokens, renewal for holders of a valid certificate, and
+ * certificate issue by the {@link CertificateAuthority}.
  */
 public final class KeyManager {
   private final CertificateAuthority ca;
@@ -20,6 +22,11 @@ public final class KeyManager {
   private final Clock clock;
   private final Duration validity;
 
+  /**
+   * Creates a key manager.
+   *
+   * @param validity how long the certificates it issues are valid
+   */
   public KeyManager(CertificateAuthority ca, EnrollmentTokens tokens, Clock clock, Duration validity) {
     this.ca = ca;
     this.tokens = tokens;
@@ -34,46 +41,45 @@ public final class KeyManager {
    */
   public X509Certificate enroll(String token, PKCS10CertificationRequest request, String name)
       throws EnrollmentException, IOException {
-    if (name == null || !name.matches("[A-Za-z0-9._@-]{1,128}")) {
-      throw new EnrollmentException("a component name is 1 to 128 letters, digits or . _ @ -: " + name);
-    }
+    checkName(name);
     Role role = tokens.redeem(token);
     return ca.issue(request, name, role, validity);
   }
 
   /**
-   * Checks a certificate as a receiver must: issued by this CA, valid now, not revoked, with a role.
+   * Renews a certificate: issues one for a new key in the same name and role as {@code holder}'s, whose
+   * request was signed with its current, verified certificate.
    *
-   * @return the role it grants
-   * @throws CertificateRejectedException saying why it is not acceptable
+   * @throws EnrollmentException if the request is not valid
    */
-  public Role verify(X509Certificate cert) throws CertificateRejectedException, IOException {
-    try {
-      cert.verify(ca.certificate().getPublicKey());
-    } catch (GeneralSecurityException e) {
-      throw new CertificateRejectedException("the certificate of " + cert.getSubjectX500Principal().getName()
-          + " was not issued by this key manager");
-    }
-    Date now = Date.from(clock.instant());
-    if (now.before(cert.getNotBefore()) || now.after(cert.getNotAfter())) {
-      throw new CertificateRejectedException("the certificate of " + cert.getSubjectX500Principal().getName()
-          + " is valid from " + cert.getNotBefore().toInstant() + " to " + cert.getNotAfter().toInstant());
-    }
-    BigInteger serial = cert.getSerialNumber();
-    if (ca.revoked().containsKey(serial)) {
-      throw new CertificateRejectedException("the certificate " + serial.toString(16) + " of "
-          + cert.getSubjectX500Principal().getName() + " is revoked");
-    }
-    Role role = CertificateAuthority.roleOf(cert);
-    if (role == null) {
-      throw new CertificateRejectedException("the certificate of " + cert.getSubjectX500Principal().getName()
-          + " names no CoPilot role");
-    }
-    return role;
+  public X509Certificate renew(Identity holder, PKCS10CertificationRequest request) throws EnrollmentException {
+    checkName(holder.name());
+    return ca.issue(request, holder.name(), holder.role(), validity);
+  }
+
+  /**
+   * The message security of the key manager's own bus: credentials it issues itself as {@code name}, and
+   * trust in its own CA with its current revocation list.
+   */
+  public MessageSecurity security(String name, Duration window) throws IOException {
+    Authority authority = Authority.of(ca.certificate());
+    authority.update(ca.crl());
+    return MessageSecurity.create(Keyring.of(ca.issueOwn(name, validity)), authority, clock, window);
+  }
+
+  /** How long the certificates it issues are valid. */
+  public Duration validity() {
+    return validity;
   }
 
   /** The CA behind this key manager. */
   public CertificateAuthority ca() {
     return ca;
+  }
+
+  private static void checkName(String name) throws EnrollmentException {
+    if (name == null || !name.matches("[A-Za-z0-9._@-]{1,128}")) {
+      throw new EnrollmentException("a component name is 1 to 128 letters, digits or . _ @ -: " + name);
+    }
   }
 }

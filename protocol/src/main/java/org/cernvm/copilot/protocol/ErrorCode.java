@@ -24,6 +24,10 @@ public enum ErrorCode {
   DRAINING(false),
   /** The sender may not do this. */
   FORBIDDEN(false),
+  /** The message is unsigned, its signature does not verify, or its certificate is not acceptable. */
+  UNAUTHENTICATED(false),
+  /** The message was seen before or sent outside the accepted time window. */
+  REPLAYED(false),
   /** A job is reported done before the storage adapter has registered all its outputs; store them first. */
   OUTPUTS_NOT_REGISTERED(true),
   /** The upstream system did not answer in time or failed; try again. */

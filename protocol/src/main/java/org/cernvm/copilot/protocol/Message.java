@@ -27,6 +27,9 @@ import java.time.Instant;
   @JsonSubTypes.Type(value = Enrolled.class, name = "enrolled"),
   @JsonSubTypes.Type(value = Kill.class, name = "kill"),
   @JsonSubTypes.Type(value = Drain.class, name = "drain"),
+  @JsonSubTypes.Type(value = Renew.class, name = "renew"),
+  @JsonSubTypes.Type(value = FetchCrl.class, name = "fetchCrl"),
+  @JsonSubTypes.Type(value = Crl.class, name = "crl"),
 })
 public sealed interface Message permits Request, Reply {
   /** Unique id of this message; replies quote it. */

@@ -131,15 +131,7 @@ public final class MessageCodec {
   }
 
   private static boolean isReplyVerb(JsonNode verb) {
-    if (verb == null || !verb.isTextual()) {
-      return false;
-    }
-    for (Verb v : Verb.values()) {
-      if (v.wireName().equals(verb.asText())) {
-        return Reply.class.isAssignableFrom(v.type());
-      }
-    }
-    return false;
+    return verb != null && verb.isTextual() && Verb.named(verb.asText()).map(Verb::isReply).orElse(false);
   }
 
   private static boolean tooLarge(String body) {

@@ -10,13 +10,16 @@ import java.time.Instant;
  * @param replyTo the {@link GetJob} (or, in direct dispatch, {@link WantGetJob}) answered
  * @param job what to run
  * @param lease the lease the agent must quote in every later update
+ * @param ticket the job manager's signed lease ticket, which the agent shows the storage adapter
  */
-public record RunJob(String id, Instant sentAt, String replyTo, JobSpec job, Lease lease) implements Reply {
+public record RunJob(String id, Instant sentAt, String replyTo, JobSpec job, Lease lease, LeaseTicket ticket)
+    implements Reply {
   public RunJob {
     Checks.text(id, "id");
     Checks.present(sentAt, "sentAt");
     Checks.text(replyTo, "replyTo");
     Checks.present(job, "job");
     Checks.present(lease, "lease");
+    Checks.present(ticket, "ticket");
   }
 }

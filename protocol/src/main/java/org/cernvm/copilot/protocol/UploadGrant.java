@@ -9,20 +9,17 @@ import java.time.Instant;
  * @param url where to upload it
  * @param maxBytes the largest body accepted
  * @param expiresAt when the grant stops being accepted
- * @param token the storage adapter's signed token that the upload presents
+ * @param token the storage adapter's signed token that the upload presents, sealed for the agent
  */
-public record UploadGrant(String file, String url, long maxBytes, Instant expiresAt, String token) {
+public record UploadGrant(String file, String url, long maxBytes, Instant expiresAt, Sealed token) {
+  /** The purpose grant tokens are sealed for. */
+  public static final String PURPOSE = "upload-grant";
+
   public UploadGrant {
     FileNames.check(file, "file");
     Checks.text(url, "url");
     Checks.notNegative(maxBytes, "maxBytes");
     Checks.present(expiresAt, "expiresAt");
-    Checks.text(token, "token");
-  }
-
-  @Override
-  public String toString() {
-    return "UploadGrant[file=" + file + ", url=" + url + ", maxBytes=" + maxBytes + ", expiresAt=" + expiresAt
-        + ", token=<redacted>]";
+    Checks.present(token, "token");
   }
 }

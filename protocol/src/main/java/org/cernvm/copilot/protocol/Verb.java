@@ -19,7 +19,10 @@ public enum Verb {
   ENROLL("enroll", Enroll.class),
   ENROLLED("enrolled", Enrolled.class),
   KILL("kill", Kill.class),
-  DRAIN("drain", Drain.class);
+  DRAIN("drain", Drain.class),
+  RENEW("renew", Renew.class),
+  FETCH_CRL("fetchCrl", FetchCrl.class),
+  CRL("crl", Crl.class);
 
   private final String wireName;
   private final Class<? extends Message> type;
@@ -37,6 +40,21 @@ public enum Verb {
   /** The record that carries it. */
   public Class<? extends Message> type() {
     return type;
+  }
+
+  /** Whether messages of this verb answer a request. */
+  public boolean isReply() {
+    return Reply.class.isAssignableFrom(type);
+  }
+
+  /** The verb with wire name {@code name}, if there is one. */
+  public static java.util.Optional<Verb> named(String name) {
+    for (Verb v : values()) {
+      if (v.wireName.equals(name)) {
+        return java.util.Optional.of(v);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The verb of a message record class. */

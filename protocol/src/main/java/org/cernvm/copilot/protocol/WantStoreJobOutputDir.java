@@ -16,6 +16,7 @@ import java.util.List;
  *     asks it to register the outputs, and only if it is one it is configured to serve
  * @param lease the lease held
  * @param files every output file of the job, with size and checksums
+ * @param ticket the job manager's lease ticket for this job and agent
  */
 public record WantStoreJobOutputDir(
     String id,
@@ -25,7 +26,8 @@ public record WantStoreJobOutputDir(
     String source,
     String jobManager,
     LeaseRef lease,
-    List<OutputFile> files)
+    List<OutputFile> files,
+    LeaseTicket ticket)
     implements StorageRequest {
   public WantStoreJobOutputDir {
     Checks.text(id, "id");
@@ -36,5 +38,6 @@ public record WantStoreJobOutputDir(
     Checks.text(jobManager, "jobManager");
     Checks.present(lease, "lease");
     files = Checks.list(files, "files");
+    Checks.present(ticket, "ticket");
   }
 }

@@ -16,6 +16,7 @@ import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.FileNames;
+import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.OutputFile;
@@ -30,6 +31,7 @@ import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.Incoming;
+import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.bus.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,11 +107,11 @@ public final class StorageAdapter implements AutoCloseable {
     Message m = in.message();
     Reply reply =
         switch (m.verb()) {
-          case WANT_STORE_JOB_OUTPUT_DIR -> grant(in.from(), (WantStoreJobOutputDir) m);
+          case WANT_STORE_JOB_OUTPUT_DIR -> grant(in, (WantStoreJobOutputDir) m);
           case WANT_GET_JOB, GET_JOB, HEARTBEAT, JOB_DONE, REGISTER_OUTPUTS, KILL, DRAIN ->
               error(m, ErrorCode.UNSUPPORTED, m.verb() + " goes to the job-manager service, not the storage adapter");
-          case ENROLL -> error(m, ErrorCode.UNSUPPORTED, "enrollment goes to the key manager");
-          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, ACK, ERROR -> null;
+          case ENROLL, RENEW, FETCH_CRL -> error(m, ErrorCode.UNSUPPORTED, m.verb() + " goes to the key manager");
+          case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, CRL, ACK, ERROR -> null;
         };
     if (reply != null) {
       try {
@@ -120,12 +122,25 @@ public final class StorageAdapter implements AutoCloseable {
     }
   }
 
-  private Reply grant(Address from, WantStoreJobOutputDir want) {
+  private Reply grant(Incoming in, WantStoreJobOutputDir want) {
+    Address from = in.from();
     if (!from.local().equals(want.agentId())) {
       return refuse(want, ErrorCode.FORBIDDEN, "sender " + from.bare() + " may not act for agent " + want.agentId());
     }
     if (!config.jobManagers().contains(want.jobManager())) {
       return refuse(want, ErrorCode.FORBIDDEN, "this storage service does not store outputs for " + want.jobManager());
+    }
+    LeaseTicket t = want.ticket();
+    try {
+      bus.security().verify(t);
+    } catch (MessageRejectedException e) {
+      return refuse(want, ErrorCode.UNAUTHENTICATED, e.getMessage());
+    }
+    if (!t.agentId().equals(want.agentId()) || !t.jobId().equals(want.jobId()) || !t.source().equals(want.source())
+        || !t.jobManager().equals(want.jobManager()) || !t.lease().equals(want.lease())) {
+      return refuse(want, ErrorCode.FORBIDDEN, "the lease ticket is for job " + t.jobId() + " (lease " + t.lease()
+          + ") of agent " + t.agentId() + ", not job " + want.jobId() + " (lease " + want.lease() + ") of agent "
+          + want.agentId());
     }
     if (want.files().isEmpty()) {
       return refuse(want, ErrorCode.INVALID_FIELD, "no files to store");
@@ -151,7 +166,9 @@ public final class StorageAdapter implements AutoCloseable {
       GrantClaims claims = new GrantClaims(want.agentId(), want.source(), want.jobId(), want.lease(),
           want.jobManager(), f.name(), want.files(), expires);
       String url = publicUrl + UploadReceipt.PATH_PREFIX + Keys.encode(claims.key());
-      list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires, grants.sign(claims)));
+      // The token lets whoever holds it upload; sealed for the agent's key, only that agent can use it.
+      list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
+          bus.security().seal(grants.sign(claims), in.sender().orElseThrow().certificate(), UploadGrant.PURPOSE)));
     }
     log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), want.jobId(), want.lease().epoch(),
         want.agentId());

@@ -5,10 +5,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -22,9 +23,12 @@ final class AgentCommand implements Callable<Integer> {
     Settings s = config.settings(Map.of());
     XmppSettings xmpp = XmppSettings.from(s, null, "agent");
     AgentConfig cfg = AgentConfig.from(s, xmpp.username(), xmpp.domain());
+    SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
     s.rejectUnknownKeys();
-    try (Services services = new Services("agent", 4)) {
-      XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
+    try (Services services = new Services("agent", 4);
+        EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers,
+            xmpp.replyTimeout().multipliedBy(3))) {
+      XmppBus bus = enrolled.bus();
       Agent agent = new Agent(cfg, bus, services.scheduler, services.workers);
       agent.start();
       CompletableFuture<String> stopped = new CompletableFuture<>();

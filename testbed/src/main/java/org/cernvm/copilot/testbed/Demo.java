@@ -13,19 +13,22 @@ import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 
 /**
- * The one-command demo: an embedded XMPP server, one job manager, a storage adapter with the filesystem
- * backend, N agents each with its own XMPP account, and M jobs of a {@link Workload}: generic jobs from the
- * built-in queue, or ATLAS evgen jobs from a fake PanDA server through the PanDA adapter. Every job's
- * outputs go through the storage adapter; the workload then checks each job against what was stored.
+ * The one-command demo: a key manager with a fresh CA, an embedded XMPP server with a certificate from
+ * it, one job manager, a storage adapter with the filesystem backend, N agents each with its own XMPP
+ * account, and M jobs of a {@link Workload}: generic jobs from the built-in queue, ATLAS evgen jobs from a
+ * fake PanDA server, or ALICE jobs from fake AliEn services. Every component enrolls with a one-time token
+ * and signs every message. Every job's outputs go through the storage adapter; the workload then checks
+ * each job against what was stored. Meanwhile a small {@link Attacker} tries to get in where it does not
+ * belong.
  */
 final class Demo {
   private static final String DOMAIN = "copilot.local";
@@ -41,7 +44,12 @@ final class Demo {
   }
 
   /** How the demo ended. */
-  record Result(int passed, int failed, StorageAdapter.Stats storage, String closingLine) {}
+  record Result(int passed, int failed, StorageAdapter.Stats storage, Attacker.Score security, String closingLine) {
+    /** The security line: {@code security: R rejected attempts, 0 accepted}. */
+    String securityLine() {
+      return "security: " + security.rejected() + " rejected attempts, " + security.accepted().size() + " accepted";
+    }
+  }
 
   private final int agents;
   private final int jobs;
@@ -77,25 +85,21 @@ final class Demo {
       stack.add(workload);
       out.printf("demo: %d agents, %s, embedded XMPP server, %s dispatch, work dir %s%n", agents, workload.describe(),
           dispatch.name().toLowerCase(java.util.Locale.ROOT), workDir);
-      EmbeddedXmppServer server = EmbeddedXmppServer.start(DOMAIN, workDir);
+      Pki pki = Pki.create(workDir.resolve("ca"), services);
+      EmbeddedXmppServer server = EmbeddedXmppServer.start(DOMAIN,
+          pki.ca.issueServer(List.of(DOMAIN, "localhost", "127.0.0.1"), Duration.ofDays(2)), pki.ca.certificate(),
+          workDir);
       stack.add(server);
+      pki.serve(server, stack);
 
       Settings settings = Settings.of(Map.of("job-manager.lease", "30s", "job-manager.dispatch", dispatch.name()));
       JobManagerConfig jmConfig = JobManagerConfig.from(settings, DOMAIN);
-      String jmPassword = password();
-      server.addUser("jobmanager", jmPassword);
-      XmppBus jmBus = Bus.xmpp(server.clientSettings("jobmanager", jmPassword, "jm-1"), services.scheduler, services.workers);
-      stack.add(jmBus);
-      jmBus.awaitConnected(Duration.ofSeconds(30));
+      XmppBus jmBus = pki.join(server, "jobmanager", "jm-1", Role.JOB_MANAGER, stack);
       JobManager jobManager = new JobManager(jmConfig, jmBus, workload.source(), services.scheduler);
       jobManager.start();
       stack.add(jobManager);
 
-      String saPassword = password();
-      server.addUser("storage", saPassword);
-      XmppBus saBus = Bus.xmpp(server.clientSettings("storage", saPassword, "sa-1"), services.scheduler, services.workers);
-      stack.add(saBus);
-      saBus.awaitConnected(Duration.ofSeconds(30));
+      XmppBus saBus = pki.join(server, "storage", "sa-1", Role.STORAGE, stack);
       StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of(
           "storage.port", "0",
           "storage.root", workDir.resolve("storage").toString(),
@@ -107,12 +111,8 @@ final class Demo {
 
       for (int a = 1; a <= agents; a++) {
         String user = "agent-" + a;
-        String pw = password();
-        server.addUser(user, pw);
-        XmppBus bus = Bus.xmpp(server.clientSettings(user, pw, "vm"), services.scheduler, services.workers);
-        stack.add(bus);
-        // Vysper 0.7 mishandles logins that overlap; one at a time avoids a round of reconnects.
-        bus.awaitConnected(Duration.ofSeconds(30));
+        // Vysper 0.7 mishandles logins that overlap; joining one at a time avoids a round of reconnects.
+        XmppBus bus = pki.join(server, user, "vm", Role.AGENT, stack);
         Settings agentSettings = Settings.of(Map.of(
             "agent.cores", "1",
             "agent.work-dir", workDir.resolve("agents").toString(),
@@ -122,6 +122,11 @@ final class Demo {
         stack.add(agent);
       }
 
+      Attacker attacker = new Attacker(pki, server, storage.uploadUrl(), jmConfig.service(), saConfig.service());
+      stack.add(attacker);
+      java.util.concurrent.CompletableFuture<Attacker.Score> attack =
+          java.util.concurrent.CompletableFuture.supplyAsync(attacker::attack, services.workers);
+
       Instant deadline = Instant.now().plus(timeout);
       String last = "";
       while (true) {
@@ -130,7 +135,7 @@ final class Demo {
           out.println(progress.line());
           last = progress.line();
         }
-        if (progress.allEnded()) {
+        if (progress.allEnded() && attack.isDone()) {
           break;
         }
         if (Instant.now().isAfter(deadline)) {
@@ -140,15 +145,14 @@ final class Demo {
         Thread.sleep(500);
       }
       int passed = workload.verify(out);
-      return new Result(passed, jobs - passed, storage.stats(), workload.closingLine(passed, jobs - passed));
+      Attacker.Score score = attack.getNow(new Attacker.Score(0, List.of("the attacker did not finish")));
+      score.accepted().forEach(a -> out.println("security: ACCEPTED " + a));
+      return new Result(passed, jobs - passed, storage.stats(), score,
+          workload.closingLine(passed, jobs - passed));
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();
       }
     }
-  }
-
-  private static String password() {
-    return HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
   }
 }

@@ -14,9 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code copilot demo}: the whole system on one machine with no server to install. */
-@Command(name = "demo", description = "Runs an embedded XMPP server, a job manager, a storage adapter, N agents "
-    + "and M real jobs whose outputs are uploaded and verified; ends with 'demo: M passed, 0 failed' and "
-    + "'storage: M files verified, 0 rejected'.")
+@Command(name = "demo", description = "Runs a key manager, an embedded XMPP server, a job manager, a storage "
+    + "adapter, N agents and M real jobs whose outputs are uploaded and verified, all enrolled and signing every "
+    + "message, while a built-in attacker tries to get in; ends with 'demo: M passed, 0 failed', 'storage: M files "
+    + "verified, 1 rejected' (the attacker's upload) and 'security: R rejected attempts, 0 accepted'.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--agents", defaultValue = "4", description = "number of agents (default ${DEFAULT-VALUE})")
   int agents;
@@ -69,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println(result.closingLine());
     System.out.println("storage: " + result.storage().verified() + " files verified, " + result.storage().rejected()
         + " rejected");
-    return result.failed() == 0 ? 0 : 1;
+    System.out.println(result.securityLine());
+    return result.failed() == 0 && result.security().accepted().isEmpty() ? 0 : 1;
   }
 }

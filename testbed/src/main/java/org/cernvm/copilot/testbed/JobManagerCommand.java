@@ -15,10 +15,11 @@ import org.cernvm.copilot.panda.PandaConfig;
 import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,18 +50,21 @@ final class JobManagerCommand implements Callable<Integer> {
     if (!List.of("generic", "panda", "alien").contains(source)) {
       throw new ConfigException("--source must be generic, panda or alien, got '" + source + "'");
     }
+    SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
     s.rejectUnknownKeys();
     try (Services services = new Services("jm", 4)) {
       JobSource jobs = panda != null ? PandaJobSource.open(panda, services.scheduler.clock())
           : alien != null ? AlienJobSource.open(alien, services.scheduler.clock())
           : JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
-      XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
+      EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers,
+          xmpp.replyTimeout().multipliedBy(3));
+      XmppBus bus = enrolled.bus();
       JobManager jobManager = new JobManager(cfg, bus, jobs, services.scheduler);
       jobManager.start();
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         jobManager.close();
-        bus.close();
+        enrolled.close();
         stopped.countDown();
       }, "jm-shutdown"));
       stopped.await();

@@ -9,22 +9,25 @@ import org.cernvm.copilot.keymanager.CertificateAuthority;
 import org.cernvm.copilot.keymanager.EnrollmentTokens;
 import org.cernvm.copilot.keymanager.KeyManager;
 import org.cernvm.copilot.keymanager.KeyManagerService;
-import org.cernvm.copilot.keymanager.Pem;
-import org.cernvm.copilot.keymanager.Role;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Credentials;
+import org.cernvm.copilot.protocol.security.Pem;
+import org.cernvm.copilot.protocol.security.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code copilot key-manager}: the certificate authority's operator commands. */
-@Command(name = "key-manager", description = "The key manager: init, token, crl, and serve (enrollment over XMPP).",
-    subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.Crl.class,
-        KeyManagerCommand.Serve.class})
+@Command(name = "key-manager", description = "The key manager: init, token, xmpp-cert, revoke, crl, and serve "
+    + "(enrollment, renewal and revocation lists over XMPP).",
+    subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.XmppCert.class,
+        KeyManagerCommand.Revoke.class, KeyManagerCommand.Crl.class, KeyManagerCommand.Serve.class})
 final class KeyManagerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +65,7 @@ final class KeyManagerCommand implements Runnable {
   static final class Token implements Callable<Integer> {
     @Mixin ConfigOptions config;
 
-    @Option(names = "--role", required = true, description = "agent, job-manager, storage or key-manager")
+    @Option(names = "--role", required = true, description = "agent, job-manager, storage, key-manager or operator")
     String role;
 
     @Option(names = "--count", defaultValue = "1", description = "how many (default ${DEFAULT-VALUE})")
@@ -86,9 +89,68 @@ final class KeyManagerCommand implements Runnable {
     }
   }
 
+  /** {@code key-manager xmpp-cert}: the XMPP server's TLS certificate. */
+  @Command(name = "xmpp-cert", description = "Issues the XMPP server's TLS certificate: writes DIR/xmpp.key "
+      + "(mode 600) and DIR/xmpp.pem (certificate and CA), e.g. for Prosody's ssl settings.")
+  static final class XmppCert implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+
+    @Option(names = "--host", split = ",", description = "DNS names and addresses, the XMPP domain first "
+        + "(default: xmpp.domain, localhost, 127.0.0.1)")
+    List<String> hosts;
+
+    @Option(names = "--validity", defaultValue = "365d", description = "default ${DEFAULT-VALUE}") String validity;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+      String domain = s.string("xmpp.domain", "copilot.local");
+      s.rejectUnknownKeys();
+      List<String> names = hosts != null ? hosts : List.of(domain, "localhost", "127.0.0.1");
+      CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, Clock.systemUTC());
+      Credentials tls = ca.issueServer(names, Settings.parseDuration(validity));
+      java.nio.file.Files.createDirectories(out);
+      Path key = out.resolve("xmpp.key");
+      java.nio.file.Files.deleteIfExists(key);
+      java.nio.file.Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      java.nio.file.Files.writeString(key, Pem.of(tls.key()));
+      java.nio.file.Files.writeString(out.resolve("xmpp.pem"), Pem.of(tls.certificate()) + Pem.of(ca.certificate()));
+      System.out.println("XMPP server certificate for " + names + " in " + out.resolve("xmpp.pem") + ", key in " + key);
+      return 0;
+    }
+  }
+
+  /** {@code key-manager revoke}: revokes certificates by serial. */
+  @Command(name = "revoke", description = "Revokes certificates by serial number (hex); components drop them at "
+      + "their next revocation-list refresh (security.crl-refresh).")
+  static final class Revoke implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @picocli.CommandLine.Parameters(paramLabel = "SERIAL", arity = "1..*") List<String> serials;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings s = config.settings(Map.of());
+      Path dir = dir(s);
+      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+      s.rejectUnknownKeys();
+      CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, Clock.systemUTC());
+      for (String serial : serials) {
+        ca.revoke(new java.math.BigInteger(serial, 16));
+        System.out.println("revoked " + serial);
+      }
+      return 0;
+    }
+  }
+
   /** {@code key-manager serve}: enrollment over XMPP until stopped. */
-  @Command(name = "serve", description = "Answers enrollment requests (enroll → enrolled) over XMPP as "
-      + "key-manager.service until stopped (SIGTERM).")
+  @Command(name = "serve", description = "Answers enroll, renew and fetchCrl over XMPP as key-manager.service "
+      + "until stopped (SIGTERM).")
   static final class Serve implements Callable<Integer> {
     @Mixin ConfigOptions config;
 
@@ -99,14 +161,16 @@ final class KeyManagerCommand implements Runnable {
       char[] passphrase = s.required("key-manager.passphrase").toCharArray();
       String service = s.string("key-manager.service", "keymanager@" + s.string("xmpp.domain", "copilot.local"));
       Duration validity = s.duration("key-manager.validity", Duration.ofHours(24));
-      XmppSettings xmpp = XmppSettings.from(s, Address.of(service).local(), "km-" + ProcessHandle.current().pid());
+      XmppSettings xmpp = XmppSettings.from(s, Address.of(service).local(), "km-" + ProcessHandle.current().pid())
+          .trustingIfUnset(dir.resolve("ca.pem"));
+      Duration window = s.duration("security.window", Duration.ofMinutes(2));
       s.rejectUnknownKeys();
       try (Services services = new Services("km", 2)) {
         CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, services.scheduler.clock());
         KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock()),
             services.scheduler.clock(), validity);
-        XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
-        KeyManagerService.start(km, bus, services.scheduler.clock());
+        XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), window), services.scheduler, services.workers);
+        KeyManagerService.start(km, bus, services.scheduler);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           bus.close();

@@ -9,11 +9,12 @@ import org.cernvm.copilot.protocol.Command;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,9 +30,10 @@ final class OperatorCommands {
     JobManagerConfig jm = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     XmppSettings xmpp = XmppSettings.from(s, "operator", "cli-" + ProcessHandle.current().pid());
     Duration timeout = s.duration("operator.timeout", Duration.ofSeconds(10));
+    SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
     try (Services services = new Services("operator", 1);
-        XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers)) {
-      bus.awaitConnected(timeout);
+        EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers, timeout)) {
+      XmppBus bus = enrolled.bus();
       Command c = command.apply(Instant.now());
       Response r = bus.call(Address.of(jm.service()), c, timeout);
       if (r.reply() instanceof ErrorReply e) {

@@ -4,10 +4,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
@@ -25,16 +26,19 @@ final class StorageAdapterCommand implements Callable<Integer> {
     Settings s = config.settings(Map.of());
     StorageConfig cfg = StorageConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     XmppSettings xmpp = XmppSettings.from(s, Address.of(cfg.service()).local(), "sa-" + ProcessHandle.current().pid());
+    SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
     s.rejectUnknownKeys();
     try (Services services = new Services("storage", 4);
         StorageBackend backend = StorageBackend.from(cfg)) {
-      XmppBus bus = Bus.xmpp(xmpp, services.scheduler, services.workers);
+      EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers,
+          xmpp.replyTimeout().multipliedBy(3));
+      XmppBus bus = enrolled.bus();
       StorageAdapter adapter = StorageAdapter.start(cfg, bus, backend, services.scheduler.clock());
       System.out.println("storage adapter " + cfg.service() + ": uploads at " + adapter.uploadUrl() + ", " + backend);
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         adapter.close();
-        bus.close();
+        enrolled.close();
         StorageAdapter.Stats st = adapter.stats();
         System.out.println("storage: " + st.verified() + " files verified, " + st.rejected() + " rejected");
         stopped.countDown();

@@ -32,6 +32,7 @@ import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.NotLeaseHolderException;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
 import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
@@ -166,6 +167,7 @@ public final class GenericQueue implements JobSource {
     return lockedChecked(
         () -> {
           QueuedJob job = current(hb.jobId(), hb.lease());
+          checkHolder(job, hb.lease(), hb.agentId());
           Instant now = clock.instant();
           store(job.extended(now.plus(leaseTime), hb.usage(), now));
           return Optional.ofNullable(job.killReason());
@@ -184,6 +186,7 @@ public final class GenericQueue implements JobSource {
           if (!job.holds(done.lease())) {
             throw fenced(job, done.lease());
           }
+          checkHolder(job, done.lease(), done.agentId());
           RegisteredOutputs.check(done, job.spec().outputs(), job.stored());
           QueuedJob ended = job.ended(done, clock.instant());
           store(ended);
@@ -204,6 +207,7 @@ public final class GenericQueue implements JobSource {
           if (!job.holds(request.lease())) {
             throw fenced(job, request.lease());
           }
+          checkHolder(job, request.lease(), request.agentId());
           store(job.withStored(request.files(), clock.instant()));
           log.info("{}: {} output(s) registered (epoch {})", job.jobId(), request.files().size(), job.epoch());
           return null;
@@ -315,6 +319,12 @@ public final class GenericQueue implements JobSource {
       throw fenced(job, lease);
     }
     return job;
+  }
+
+  private static void checkHolder(QueuedJob job, LeaseRef lease, String agentId) throws NotLeaseHolderException {
+    if (!agentId.equals(job.agentId())) {
+      throw new NotLeaseHolderException(job.jobId(), lease.toString(), job.agentId(), agentId);
+    }
   }
 
   private static LeaseFencedException fenced(QueuedJob job, LeaseRef lease) {

@@ -16,13 +16,16 @@ import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.ProtocolException;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.security.MessageRejectedException;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every bus does above its transport: encode and decode, match replies to pending requests, time
- * requests out, answer undecodable bodies, and hand messages to subscribers on the executor.
+ * What every bus does above its transport: encode and sign, verify and decode, match replies to pending
+ * requests, time requests out, answer undecodable and rejected bodies, and hand messages to subscribers on
+ * the executor.
  */
 abstract class AbstractBus implements Bus {
   private static final Logger log = LoggerFactory.getLogger(AbstractBus.class);
@@ -34,10 +37,17 @@ abstract class AbstractBus implements Bus {
   private final List<MessageHandler> handlers = new CopyOnWriteArrayList<>();
   protected final Scheduler scheduler;
   private final Executor executor;
+  private final MessageSecurity security;
 
-  AbstractBus(Scheduler scheduler, Executor executor) {
+  AbstractBus(MessageSecurity security, Scheduler scheduler, Executor executor) {
+    this.security = security;
     this.scheduler = scheduler;
     this.executor = executor;
+  }
+
+  @Override
+  public final MessageSecurity security() {
+    return security;
   }
 
   /** Hands an encoded body to the transport. */
@@ -45,7 +55,7 @@ abstract class AbstractBus implements Bus {
 
   @Override
   public final void send(Address to, Message message) throws BusException {
-    transmit(to, message.id(), codec.encode(message));
+    transmit(to, message.id(), security.wrap(to, message.verb(), codec.encode(message)));
   }
 
   @Override
@@ -79,10 +89,19 @@ abstract class AbstractBus implements Bus {
   }
 
   /** Called by the transport for every body that arrives. */
-  final void receive(Address from, String body) {
+  final void receive(Address from, String wire) {
+    MessageSecurity.Opened opened;
     Message message;
     try {
-      message = codec.decode(body);
+      opened = security.open(from, self(), wire);
+      message = codec.decode(opened.body());
+      security.admit(message, opened.sender());
+    } catch (MessageRejectedException e) {
+      log.warn("rejected message from {}: {}: {}", from, e.reason(), e.getMessage());
+      if (e.offendingId() != null) {
+        answerError(from, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
+      }
+      return;
     } catch (ProtocolException e) {
       log.warn("rejected message from {}: {}: {}", from, e.code(), e.getMessage());
       if (e.offendingId() != null) {
@@ -100,7 +119,7 @@ abstract class AbstractBus implements Bus {
       }
       return;
     }
-    execute(() -> dispatch(new Incoming(from, message)));
+    execute(() -> dispatch(new Incoming(from, message, opened.sender())));
   }
 
   /** Called by the transport when it learns that the request with {@code id} cannot be delivered. */
@@ -136,7 +155,7 @@ abstract class AbstractBus implements Bus {
   private void answerError(Address to, String replyTo, ErrorCode code, String text) {
     try {
       send(to, new ErrorReply(MessageIds.next(), scheduler.clock().instant(), replyTo, code, code.retryable(), text));
-    } catch (BusException e) {
+    } catch (BusException | RuntimeException e) {
       log.debug("could not answer {} with {}: {}", to, code, e.getMessage());
     }
   }

@@ -6,19 +6,24 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
 
 /**
  * The transport between CoPilot components: send, request with a timeout, subscribe.
  *
  * <p>Implementations: {@link #xmpp} (Smack over a real XMPP server) and {@link InMemoryNetwork} for unit
- * tests. Both decode every body with {@link org.cernvm.copilot.protocol.MessageCodec}; a body that cannot
- * be decoded is answered with a typed {@code error} when it carried an id, and otherwise dropped with one
- * log line. Handlers run on the executor given at construction, never on the transport's own thread.
+ * tests. Both sign every message and verify every arrival with their {@link MessageSecurity}, and decode
+ * every body with {@link org.cernvm.copilot.protocol.MessageCodec}; a body that is rejected or cannot be
+ * decoded is answered with a typed {@code error} when it carried a request's id, and otherwise dropped with
+ * one log line. Handlers run on the executor given at construction, never on the transport's own thread.
  */
 public interface Bus extends AutoCloseable {
   /** This endpoint's own full address. */
   Address self();
+
+  /** How this bus signs, verifies, seals and opens. */
+  MessageSecurity security();
 
   /** Whether messages can be sent now. */
   boolean isConnected();
@@ -60,7 +65,7 @@ public interface Bus extends AutoCloseable {
    * Opens a bus over XMPP. It connects in the background, and reconnects with backoff whenever the
    * connection drops; use {@link XmppBus#awaitConnected} to wait for the first login.
    */
-  static XmppBus xmpp(XmppSettings settings, Scheduler scheduler, Executor executor) {
-    return XmppBus.open(settings, scheduler, executor);
+  static XmppBus xmpp(XmppSettings settings, MessageSecurity security, Scheduler scheduler, Executor executor) {
+    return XmppBus.open(settings, security, scheduler, executor);
   }
 }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
 
 /**
@@ -27,13 +28,16 @@ public final class InMemoryNetwork {
     this.executor = executor;
   }
 
-  /** Connects a new endpoint with the given full address, e.g. {@code jobmanager@test/jm-1}. */
-  public Endpoint connect(String fullAddress) {
+  /**
+   * Connects a new endpoint with the given full address, e.g. {@code jobmanager@test/jm-1}, signing and
+   * verifying with {@code security}.
+   */
+  public Endpoint connect(String fullAddress, MessageSecurity security) {
     Address address = Address.of(fullAddress);
     if (!address.isFull()) {
       throw new IllegalArgumentException("need a full address with a resource: " + fullAddress);
     }
-    Endpoint endpoint = new Endpoint(address);
+    Endpoint endpoint = new Endpoint(address, security);
     endpoints.computeIfAbsent(address.bare(), a -> new ConcurrentHashMap<>()).put(address, endpoint);
     return endpoint;
   }
@@ -62,8 +66,8 @@ public final class InMemoryNetwork {
     private final Address self;
     private volatile boolean connected = true;
 
-    private Endpoint(Address self) {
-      super(InMemoryNetwork.this.scheduler, InMemoryNetwork.this.executor);
+    private Endpoint(Address self, MessageSecurity security) {
+      super(security, InMemoryNetwork.this.scheduler, InMemoryNetwork.this.executor);
       this.self = self;
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.protocol.tls.Trust;
 import org.jivesoftware.smack.ConnectionConfiguration;
@@ -55,8 +56,8 @@ public final class XmppBus extends AbstractBus {
   private int failures;
   private volatile boolean closed;
 
-  private XmppBus(XmppSettings settings, Scheduler scheduler, Executor executor) {
-    super(scheduler, executor);
+  private XmppBus(XmppSettings settings, MessageSecurity security, Scheduler scheduler, Executor executor) {
+    super(security, scheduler, executor);
     this.settings = settings;
     this.executor = executor;
     this.connection = new XMPPTCPConnection(configuration(settings));
@@ -74,8 +75,8 @@ public final class XmppBus extends AbstractBus {
         });
   }
 
-  static XmppBus open(XmppSettings settings, Scheduler scheduler, Executor executor) {
-    XmppBus bus = new XmppBus(settings, scheduler, executor);
+  static XmppBus open(XmppSettings settings, MessageSecurity security, Scheduler scheduler, Executor executor) {
+    XmppBus bus = new XmppBus(settings, security, scheduler, executor);
     bus.connectIn(Duration.ZERO);
     return bus;
   }

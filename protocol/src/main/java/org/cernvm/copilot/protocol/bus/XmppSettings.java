@@ -70,8 +70,9 @@ public record XmppSettings(
 
   /**
    * Reads the {@code xmpp.*} keys: {@code host}, {@code port}, {@code domain}, {@code user},
-   * {@code password}, {@code resource}, {@code security} ({@code required}, {@code if-possible},
-   * {@code disabled}), {@code trust}, {@code tls-protocols}, {@code register}, {@code reply-timeout},
+   * {@code password}, {@code resource}, {@code security} ({@code required} by default, {@code if-possible},
+   * {@code disabled}), {@code trust} (default: {@code security.ca}, the key manager's CA, which issues the
+   * XMPP server's certificate), {@code tls-protocols}, {@code register}, {@code reply-timeout},
    * {@code reconnect-min}, {@code reconnect-max}.
    *
    * @param defaultUser the account when {@code xmpp.user} is not set
@@ -89,8 +90,8 @@ public record XmppSettings(
         user,
         s.required("xmpp.password"),
         s.string("xmpp.resource", defaultResource),
-        s.choice("xmpp.security", Security.class, Security.IF_POSSIBLE),
-        s.path("xmpp.trust", null),
+        s.choice("xmpp.security", Security.class, Security.REQUIRED),
+        s.path("xmpp.trust", s.path("security.ca", null)),
         s.list("xmpp.tls-protocols", List.of()),
         s.bool("xmpp.register", false),
         s.duration("xmpp.reply-timeout", Duration.ofSeconds(10)),
@@ -102,6 +103,12 @@ public record XmppSettings(
   public XmppSettings as(String username, String password, String resource) {
     return new XmppSettings(host, port, domain, username, password, resource, security, trustCertificate,
         tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax);
+  }
+
+  /** The same settings trusting {@code pem} for the server, unless a trust certificate is set already. */
+  public XmppSettings trustingIfUnset(Path pem) {
+    return trustCertificate != null ? this : new XmppSettings(host, port, domain, username, password, resource, security,
+        pem, tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax);
   }
 
   /** The bare address of an account on this server's domain. */

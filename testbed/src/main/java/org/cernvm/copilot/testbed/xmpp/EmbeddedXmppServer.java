@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,11 +29,13 @@ import org.apache.vysper.xmpp.server.Endpoint;
 import org.apache.vysper.xmpp.server.ServerRuntimeContext;
 import org.apache.vysper.xmpp.server.XMPPServer;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.security.Credentials;
+import org.cernvm.copilot.protocol.security.Pem;
 
 /**
  * A real XMPP server inside the JVM, on a free loopback port: Apache Vysper 0.7 with in-memory accounts
- * and a self-signed certificate. It is the zero-setup default of the testbed; production uses Prosody or
- * ejabberd.
+ * and a TLS certificate from the key manager. It is the zero-setup default of the testbed; production uses
+ * Prosody or ejabberd.
  *
  * <p>Vysper needs some care: it only allows PLAIN login after STARTTLS, and its STARTTLS handshake hangs
  * with TLS 1.3, so clients are told to require TLS 1.2; its stock endpoint binds every interface and runs
@@ -51,29 +59,35 @@ public final class EmbeddedXmppServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server for {@code domain}; its certificate is written to {@code workDir}.
+   * Starts a server for {@code domain} presenting {@code tls}, a certificate the key manager issued; the
+   * CA certificate, which clients trust, is written to {@code workDir}.
    *
    * @throws IOException if it cannot listen or write the certificate
    */
-  public static EmbeddedXmppServer start(String domain, Path workDir) throws IOException {
+  public static EmbeddedXmppServer start(String domain, Credentials tls, X509Certificate ca, Path workDir)
+      throws IOException {
     try {
-      SelfSignedCertificate cert = SelfSignedCertificate.create(domain, Duration.ofDays(2));
-      Path pem = workDir.resolve("xmpp-server.pem");
-      cert.writeCertificatePem(pem);
+      Path pem = workDir.resolve("xmpp-ca.pem");
+      Files.writeString(pem, Pem.of(ca));
       char[] storePassword = HexFormat.of().formatHex(new SecureRandom().generateSeed(16)).toCharArray();
+      KeyStore store = KeyStore.getInstance("JKS");
+      store.load(null, null);
+      store.setKeyEntry("xmpp", tls.key(), storePassword, new Certificate[] {tls.certificate(), ca});
+      ByteArrayOutputStream keyStore = new ByteArrayOutputStream();
+      store.store(keyStore, storePassword);
 
       MemoryStorageProviderRegistry providers = new MemoryStorageProviderRegistry();
       AccountManagement accounts = (AccountManagement) providers.retrieve(AccountManagement.class);
       XMPPServer server = new XMPPServer(domain);
       server.setStorageProviderRegistry(providers);
-      server.setTLSCertificateInfo(cert.keyStore(storePassword), new String(storePassword));
+      server.setTLSCertificateInfo(new ByteArrayInputStream(keyStore.toByteArray()), new String(storePassword));
       LoopbackEndpoint endpoint = new LoopbackEndpoint();
       server.addEndpoint(endpoint);
       server.start();
       server.addModule(new XmppPingModule());
       return new EmbeddedXmppServer(domain, server, endpoint, accounts, pem);
     } catch (GeneralSecurityException e) {
-      throw new IOException("cannot create the embedded server's certificate: " + e.getMessage(), e);
+      throw new IOException("cannot load the embedded server's certificate: " + e.getMessage(), e);
     } catch (IOException e) {
       throw e;
     } catch (Exception e) {
@@ -100,7 +114,7 @@ public final class EmbeddedXmppServer implements AutoCloseable {
     }
   }
 
-  /** Client settings for an account on this server: TLS 1.2 required, trusting this server's certificate. */
+  /** Client settings for an account on this server: TLS 1.2 required, trusting only the key manager's CA. */
   public XmppSettings clientSettings(String user, String password, String resource) {
     return new XmppSettings(
         "127.0.0.1",

@@ -1,6 +1,6 @@
-package org.cernvm.copilot.keymanager;
+package org.cernvm.copilot.protocol.security;
 
-/** Terminal: an enrollment was refused (unknown, used or expired token, or a bad certificate request). */
+/** Terminal: an enrollment or renewal was refused (unknown, used or expired token, or a bad request). */
 public final class EnrollmentException extends Exception {
   public EnrollmentException(String message) {
     super(message, null, false, false);

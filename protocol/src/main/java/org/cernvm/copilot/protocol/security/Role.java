@@ -1,4 +1,4 @@
-package org.cernvm.copilot.keymanager;
+package org.cernvm.copilot.protocol.security;
 
 import java.util.Locale;
 
@@ -7,7 +7,9 @@ public enum Role {
   AGENT,
   JOB_MANAGER,
   STORAGE,
-  KEY_MANAGER;
+  KEY_MANAGER,
+  /** A person at the command line: submits, kills and drains. */
+  OPERATOR;
 
   /** The role's name in certificates and on the command line, e.g. {@code job-manager}. */
   public String wireName() {
@@ -25,6 +27,6 @@ public enum Role {
         return r;
       }
     }
-    throw new IllegalArgumentException("no role '" + name + "': agent, job-manager, storage or key-manager");
+    throw new IllegalArgumentException("no role '" + name + "': agent, job-manager, storage, key-manager or operator");
   }
 }

@@ -1,0 +1,400 @@
+package org.cernvm.copilot.protocol.security;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
+import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.LeaseTicket;
+import org.cernvm.copilot.protocol.Message;
+import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.Sealed;
+import org.cernvm.copilot.protocol.Verb;
+import org.cernvm.copilot.protocol.bus.Address;
+
+/**
+ * Message security as every bus applies it: each message travels in a signed envelope, is verified by
+ * its receiver, and is admitted only if its sender's role may send its verb and it is neither stale nor
+ * a replay. Secrets inside messages are {@linkplain #seal sealed} for their recipient, and job managers
+ * sign {@linkplain #ticket lease tickets}.
+ *
+ * <p>The envelope is a JSON object {@code {"to", "cert", "sig", "body"}}: {@code body} is the message's
+ * JSON text, {@code cert} the sender's certificate (DER, base64) and {@code sig} its ECDSA P-256
+ * signature over {@code "copilot-signed-v1\n" + to + "\n" + body}, where {@code to} is the recipient's
+ * bare address, so that a message cannot be replayed to somebody else. The receiver checks, in order:
+ * the certificate against the {@link Authority} (issuer, validity, revocation, role), the signature, that
+ * the certificate's name is the sender's XMPP account, that it is the recipient, that {@code sentAt} is
+ * within the window of its clock, that the id was not seen within twice the window, and that the role may
+ * send the verb. Only {@code enroll} may travel unsigned, since the component has no certificate yet.
+ */
+public final class MessageSecurity {
+  /**
+   * A verified envelope.
+   *
+   * @param body the message's JSON text
+   * @param sender who signed it; empty only for an unsigned {@code enroll}
+   */
+  public record Opened(String body, Optional<Identity> sender) {}
+
+  private record Envelope(String to, String cert, String sig, String body) {}
+
+  private static final String SIGNED_PREFIX = "copilot-signed-v1\n";
+  private static final Set<Role> ANY = EnumSet.allOf(Role.class);
+
+  private final Keyring keyring;
+  private final Authority authority;
+  private final Clock clock;
+  private final Duration window;
+  private final Cache<String, Boolean> seen;
+  private final Cache<String, X509Certificate> parsed = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final Map<Rejection, LongAdder> rejected = new EnumMap<>(Rejection.class);
+  private final ObjectMapper json =
+      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+  private final SecureRandom random = new SecureRandom();
+
+  private MessageSecurity(Keyring keyring, Authority authority, Clock clock, Duration window) {
+    this.keyring = keyring;
+    this.authority = authority;
+    this.clock = clock;
+    this.window = window;
+    this.seen = Caffeine.newBuilder()
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .expireAfterWrite(window.multipliedBy(2))
+        .build();
+    for (Rejection r : Rejection.values()) {
+      rejected.put(r, new LongAdder());
+    }
+  }
+
+  /**
+   * Creates the security of one bus.
+   *
+   * @param keyring this component's credentials; empty until it enrolls
+   * @param authority the CA to trust
+   * @param window how far a message's {@code sentAt} may be from this clock
+   */
+  public static MessageSecurity create(Keyring keyring, Authority authority, Clock clock, Duration window) {
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("the replay window must be positive: " + window);
+    }
+    return new MessageSecurity(keyring, authority, clock, window);
+  }
+
+  /** The roles that may send {@code verb}. */
+  public static Set<Role> senders(Verb verb) {
+    return switch (verb) {
+      case WANT_GET_JOB, GET_JOB, HEARTBEAT, JOB_DONE, WANT_STORE_JOB_OUTPUT_DIR -> EnumSet.of(Role.AGENT);
+      case HAVE_GET_JOB, RUN_JOB -> EnumSet.of(Role.JOB_MANAGER);
+      case STORE_JOB_OUTPUT_DIR, REGISTER_OUTPUTS -> EnumSet.of(Role.STORAGE);
+      case ENROLLED, CRL -> EnumSet.of(Role.KEY_MANAGER);
+      case KILL, DRAIN -> EnumSet.of(Role.OPERATOR, Role.JOB_MANAGER);
+      case ENROLL, RENEW, FETCH_CRL, ACK, ERROR -> ANY;
+    };
+  }
+
+  /** This component's keyring. */
+  public Keyring keyring() {
+    return keyring;
+  }
+
+  /** The CA trusted. */
+  public Authority authority() {
+    return authority;
+  }
+
+  /** The clock that times messages and certificates. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Puts a message body in a signed envelope for {@code to}; an {@code enroll} from a component without
+   * credentials goes unsigned.
+   *
+   * @throws IllegalStateException if the component has not enrolled and the verb is not {@code enroll}
+   */
+  public String wrap(Address to, Verb verb, String body) {
+    Optional<Credentials> creds = keyring.current();
+    try {
+      if (creds.isEmpty()) {
+        if (verb != Verb.ENROLL) {
+          throw new IllegalStateException("not enrolled yet: cannot sign " + verb + " to " + to);
+        }
+        return json.writeValueAsString(new Envelope(to.bare().value(), null, null, body));
+      }
+      Credentials c = creds.get();
+      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+      s.initSign(c.key());
+      s.update((SIGNED_PREFIX + to.bare().value() + "\n" + body).getBytes(StandardCharsets.UTF_8));
+      Base64.Encoder b64 = Base64.getEncoder();
+      return json.writeValueAsString(new Envelope(to.bare().value(), b64.encodeToString(c.certificate().getEncoded()),
+          b64.encodeToString(s.sign()), body));
+    } catch (GeneralSecurityException | JsonProcessingException e) {
+      throw new IllegalStateException("cannot sign " + verb + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Opens an envelope from {@code from} received at {@code self}: checks the certificate, the signature,
+   * the sender and the recipient.
+   *
+   * @throws MessageRejectedException if any check fails
+   */
+  public Opened open(Address from, Address self, String wire) throws MessageRejectedException {
+    JsonNode tree;
+    try {
+      tree = json.readTree(wire);
+    } catch (JsonProcessingException e) {
+      throw reject(Rejection.UNSIGNED, null, "body from " + from + " is not a CoPilot envelope");
+    }
+    if (tree == null || !tree.isObject() || !tree.path("body").isTextual()) {
+      throw reject(Rejection.UNSIGNED, requestId(tree), "unsigned message from " + from);
+    }
+    String body = tree.path("body").asText();
+    String to = tree.path("to").asText("");
+    JsonNode cert = tree.get("cert");
+    JsonNode sig = tree.get("sig");
+    if (cert == null || cert.isNull() || sig == null || sig.isNull()) {
+      return new Opened(body, Optional.empty());
+    }
+    // Only a rejection needs the request's id, to quote in its error answer; most messages pass.
+    java.util.function.Supplier<String> id = () -> requestId(body);
+    X509Certificate certificate;
+    try {
+      certificate = parsed.get(cert.asText(), b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
+    } catch (IllegalArgumentException e) {
+      throw reject(Rejection.UNTRUSTED_CERTIFICATE, id.get(), "the certificate from " + from + " cannot be read");
+    }
+    Identity identity;
+    try {
+      identity = authority.check(certificate, clock.instant());
+    } catch (MessageRejectedException e) {
+      throw reject(e.reason(), id.get(), e.getMessage());
+    }
+    try {
+      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+      s.initVerify(certificate.getPublicKey());
+      s.update((SIGNED_PREFIX + to + "\n" + body).getBytes(StandardCharsets.UTF_8));
+      if (!s.verify(Base64.getDecoder().decode(sig.asText()))) {
+        throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
+      }
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
+    }
+    if (!identity.name().equals(from.local())) {
+      throw reject(Rejection.WRONG_SENDER, id.get(), "certificate of " + identity + " presented by account " + from.bare());
+    }
+    if (!to.equals(self.bare().value())) {
+      throw reject(Rejection.WRONG_RECIPIENT, id.get(), "message from " + identity + " was signed for " + to + ", not "
+          + self.bare());
+    }
+    return new Opened(body, Optional.of(identity));
+  }
+
+  /**
+   * Admits a decoded message: within the time window, not seen before, from a role that may send it.
+   * Only an admitted message's id is remembered, so a rejected forgery cannot block the genuine message.
+   *
+   * @throws MessageRejectedException if it is not admitted
+   */
+  public void admit(Message m, Optional<Identity> sender) throws MessageRejectedException {
+    String id = m instanceof Request ? m.id() : null;
+    if (sender.isEmpty()) {
+      if (m.verb() != Verb.ENROLL) {
+        throw reject(Rejection.UNSIGNED, id, "unsigned " + m.verb() + " " + m.id());
+      }
+    } else if (!senders(m.verb()).contains(sender.get().role())) {
+      throw reject(Rejection.WRONG_ROLE, id, sender.get() + " may not send " + m.verb() + "; only "
+          + senders(m.verb()).stream().map(Role::wireName).toList() + " may");
+    }
+    Instant now = clock.instant();
+    if (m.sentAt().isBefore(now.minus(window)) || m.sentAt().isAfter(now.plus(window))) {
+      throw reject(Rejection.STALE, id, m.verb() + " " + m.id() + " sent at " + m.sentAt() + " is outside the "
+          + window.toSeconds() + " s window around " + now);
+    }
+    if (seen.asMap().putIfAbsent(m.id(), Boolean.TRUE) != null) {
+      throw reject(Rejection.REPLAYED, id, m.verb() + " " + m.id() + " was received before");
+    }
+  }
+
+  /**
+   * Seals a secret for the holder of {@code recipient}'s private key.
+   *
+   * @param purpose what the secret is for, e.g. {@code upload-grant}; opening it for another purpose fails
+   */
+  public Sealed seal(String secret, X509Certificate recipient, String purpose) {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("EC", Certificates.BC);
+      g.initialize(new ECGenParameterSpec("secp256r1"), random);
+      KeyPair ephemeral = g.generateKeyPair();
+      byte[] nonce = new byte[12];
+      random.nextBytes(nonce);
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.ENCRYPT_MODE, aesKey(ephemeral.getPrivate(), recipient.getPublicKey(), purpose),
+          new GCMParameterSpec(128, nonce));
+      cipher.updateAAD(purpose.getBytes(StandardCharsets.UTF_8));
+      byte[] data = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+      Base64.Encoder b64 = Base64.getEncoder();
+      return new Sealed(b64.encodeToString(ephemeral.getPublic().getEncoded()), b64.encodeToString(nonce),
+          b64.encodeToString(data));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot seal a " + purpose + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Opens a secret sealed for this component.
+   *
+   * @throws MessageRejectedException if it was not sealed for this component's key or for {@code purpose},
+   *     or was tampered with
+   */
+  public String unseal(Sealed sealed, String purpose) throws MessageRejectedException {
+    Credentials c = keyring.current().orElseThrow(() -> new IllegalStateException("not enrolled: cannot open a "
+        + purpose));
+    return unseal(sealed, c.key(), purpose);
+  }
+
+  /** Opens a secret sealed for {@code key}; the key manager opens enrollment tokens with the CA key. */
+  public String unseal(Sealed sealed, java.security.PrivateKey key, String purpose) throws MessageRejectedException {
+    try {
+      Base64.Decoder b64 = Base64.getDecoder();
+      PublicKey ephemeral = java.security.KeyFactory.getInstance("EC", Certificates.BC)
+          .generatePublic(new X509EncodedKeySpec(b64.decode(sealed.key())));
+      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+      cipher.init(Cipher.DECRYPT_MODE, aesKey(key, ephemeral, purpose),
+          new GCMParameterSpec(128, b64.decode(sealed.nonce())));
+      cipher.updateAAD(purpose.getBytes(StandardCharsets.UTF_8));
+      return new String(cipher.doFinal(b64.decode(sealed.data())), StandardCharsets.UTF_8);
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw reject(Rejection.BAD_SEAL, null, "the sealed " + purpose + " does not open with this component's key");
+    }
+  }
+
+  /** Signs a lease ticket saying that this job manager leased {@code jobId} to {@code agentId}. */
+  public LeaseTicket ticket(String jobManager, String source, String jobId, String agentId, LeaseRef lease) {
+    Credentials c = keyring.current().orElseThrow(() -> new IllegalStateException("not enrolled: cannot sign a "
+        + "lease ticket"));
+    LeaseTicket unsigned = new LeaseTicket(jobManager, source, jobId, agentId, lease, clock.instant(), "-", "-");
+    try {
+      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+      s.initSign(c.key());
+      s.update(unsigned.signedText().getBytes(StandardCharsets.UTF_8));
+      Base64.Encoder b64 = Base64.getEncoder();
+      return new LeaseTicket(jobManager, source, jobId, agentId, lease, unsigned.issuedAt(),
+          b64.encodeToString(c.certificate().getEncoded()), b64.encodeToString(s.sign()));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a lease ticket: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Verifies a lease ticket: signed by a job manager of the service it names, whose certificate was valid
+   * when it signed and is not revoked now.
+   *
+   * @return the job manager that signed it
+   * @throws MessageRejectedException if it does not verify
+   */
+  public Identity verify(LeaseTicket ticket) throws MessageRejectedException {
+    X509Certificate cert;
+    try {
+      cert = parsed.get(ticket.certificate(), b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
+    } catch (IllegalArgumentException e) {
+      throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " has no readable certificate");
+    }
+    Identity signer;
+    try {
+      signer = authority.check(cert, ticket.issuedAt());
+    } catch (MessageRejectedException e) {
+      throw reject(e.reason(), null, "the lease ticket of job " + ticket.jobId() + ": " + e.getMessage());
+    }
+    if (signer.role() != Role.JOB_MANAGER || !Address.of(ticket.jobManager()).local().equals(signer.name())) {
+      throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " was signed by "
+          + signer + ", not a job manager of " + ticket.jobManager());
+    }
+    try {
+      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+      s.initVerify(cert.getPublicKey());
+      s.update(ticket.signedText().getBytes(StandardCharsets.UTF_8));
+      if (s.verify(Base64.getDecoder().decode(ticket.signature()))) {
+        return signer;
+      }
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      // falls through to the rejection
+    }
+    throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " does not verify");
+  }
+
+  /** How many messages, tickets and secrets were rejected, by reason. */
+  public Map<Rejection, Long> rejections() {
+    Map<Rejection, Long> out = new EnumMap<>(Rejection.class);
+    rejected.forEach((r, n) -> out.put(r, n.sum()));
+    return out;
+  }
+
+  private MessageRejectedException reject(Rejection reason, String id, String why) {
+    rejected.get(reason).increment();
+    return new MessageRejectedException(reason, id, why);
+  }
+
+  private SecretKeySpec aesKey(java.security.PrivateKey mine, PublicKey theirs, String purpose)
+      throws GeneralSecurityException {
+    KeyAgreement ka = KeyAgreement.getInstance("ECDH", Certificates.BC);
+    ka.init(mine);
+    ka.doPhase(theirs, true);
+    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+    hkdf.init(new HKDFParameters(ka.generateSecret(), null,
+        ("copilot-seal-v1 " + purpose).getBytes(StandardCharsets.UTF_8)));
+    byte[] key = new byte[32];
+    hkdf.generateBytes(key, 0, key.length);
+    return new SecretKeySpec(key, "AES");
+  }
+
+  private String requestId(String body) {
+    try {
+      return requestId(json.readTree(body));
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  // The id to quote in an error answer: replies are never answered, so that two peers cannot bounce
+  // errors back and forth.
+  private static String requestId(JsonNode tree) {
+    if (tree == null || !tree.path("id").isTextual()) {
+      return null;
+    }
+    return Verb.named(tree.path("verb").asText("")).filter(v -> !v.isReply()).map(v -> tree.path("id").asText())
+        .orElse(null);
+  }
+}

@@ -1,0 +1,104 @@
+package org.cernvm.copilot.testbed;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.cernvm.copilot.keymanager.CertificateAuthority;
+import org.cernvm.copilot.keymanager.EnrollmentTokens;
+import org.cernvm.copilot.keymanager.KeyManager;
+import org.cernvm.copilot.keymanager.KeyManagerService;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
+import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+
+/**
+ * The demo's key manager: a fresh CA whose passphrase lives only in this process's memory, one-time
+ * enrollment tokens, and the key-manager service on the embedded XMPP server, which every other
+ * component of the demo enrolls with.
+ */
+final class Pki {
+  static final String KEY_MANAGER = "keymanager";
+  static final Duration WINDOW = Duration.ofMinutes(2);
+  // Short, so that a revocation reaches every component within seconds during the demo.
+  static final Duration CRL_REFRESH = Duration.ofSeconds(1);
+
+  final Path dir;
+  final CertificateAuthority ca;
+  final EnrollmentTokens tokens;
+  final KeyManager keyManager;
+  final Services services;
+  private final char[] passphrase;
+
+  private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services) {
+    this.dir = dir;
+    this.passphrase = passphrase;
+    this.ca = ca;
+    this.services = services;
+    this.tokens = new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock());
+    this.keyManager = new KeyManager(ca, tokens, services.scheduler.clock(), Duration.ofHours(24));
+  }
+
+  /** Creates a CA in {@code dir}. */
+  static Pki create(Path dir, Services services) throws IOException {
+    char[] passphrase = password().toCharArray();
+    return new Pki(dir, passphrase, CertificateAuthority.create(dir, passphrase, services.scheduler.clock()), services);
+  }
+
+  /** Reopens the CA with another clock, e.g. one in the past to issue a certificate that has expired. */
+  CertificateAuthority reopen(java.time.Clock clock) throws IOException {
+    return CertificateAuthority.open(dir, passphrase, clock);
+  }
+
+  /** Starts the key-manager service on {@code server}; what it opens is pushed on {@code stack}. */
+  void serve(EmbeddedXmppServer server, List<AutoCloseable> stack) throws Exception {
+    String pw = password();
+    server.addUser(KEY_MANAGER, pw);
+    XmppBus bus = Bus.xmpp(server.clientSettings(KEY_MANAGER, pw, "km-1"), keyManager.security(KEY_MANAGER, WINDOW),
+        services.scheduler, services.workers);
+    stack.add(bus);
+    bus.awaitConnected(Duration.ofSeconds(30));
+    stack.add(KeyManagerService.start(keyManager, bus, services.scheduler));
+  }
+
+  /**
+   * Creates the account {@code user}, a one-time token for {@code role}, and a bus that has enrolled with
+   * it; the bus is pushed on {@code stack}.
+   */
+  XmppBus join(EmbeddedXmppServer server, String user, String resource, Role role, List<AutoCloseable> stack)
+      throws Exception {
+    return join(server, user, password(), resource, role, stack);
+  }
+
+  /** {@link #join(EmbeddedXmppServer, String, String, Role, List)} with the account's password given. */
+  XmppBus join(EmbeddedXmppServer server, String user, String pw, String resource, Role role,
+      List<AutoCloseable> stack) throws Exception {
+    server.addUser(user, pw);
+    EnrolledBus enrolled = EnrolledBus.connect(server.clientSettings(user, pw, resource),
+        settings(server.domain(), token(role)), services.scheduler, services.workers, Duration.ofSeconds(30));
+    stack.add(enrolled);
+    return enrolled.bus();
+  }
+
+  /** A one-time token for {@code role}, valid for ten minutes. */
+  String token(Role role) throws IOException {
+    return tokens.create(role, 1, Duration.ofMinutes(10)).get(0);
+  }
+
+  /** The security settings of a component enrolling with {@code token}. */
+  SecuritySettings settings(String domain, String token) {
+    return new SecuritySettings(dir.resolve("ca.pem"), null, token, Address.of(KEY_MANAGER + "@" + domain), WINDOW,
+        Duration.ofSeconds(10), CRL_REFRESH);
+  }
+
+  /** A random password or passphrase. */
+  static String password() {
+    return HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+  }
+}
