@@ -32,6 +32,8 @@ import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,7 @@ class AgentTest {
   private ExecutorService workers;
   private Scheduler scheduler;
   private InMemoryNetwork net;
+  private final TestPki pki = new TestPki(java.time.Clock.systemUTC());
   private GenericQueue queue;
   private JobManager jobManager;
   private InMemoryNetwork.Endpoint agentBus;
@@ -61,7 +64,7 @@ class AgentTest {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of(
         "job-manager.service", "jobmanager@test", "job-manager.lease", "3s", "job-manager.sweep-interval", "500ms")),
         "test");
-    jobManager = new JobManager(config, net.connect("jobmanager@test/jm-1"), queue, scheduler);
+    jobManager = new JobManager(config, pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, scheduler);
     jobManager.start();
     startStorage(null, 0);
   }
@@ -81,13 +84,13 @@ class AgentTest {
     for (int i = 0; i < extra.length; i += 2) {
       settings.put(extra[i], extra[i + 1]);
     }
-    storageBus = net.connect("storage@test/sa-" + port);
+    storageBus = pki.connect(net, "storage@test/sa-" + port, Role.STORAGE);
     storage = StorageAdapter.start(StorageConfig.from(Settings.of(settings), "test"), storageBus,
         StorageBackend.filesystem(dir.resolve("se")), scheduler.clock());
   }
 
   private void startAgent(int cores, String... extra) {
-    agentBus = net.connect("agent-1@test/vm");
+    agentBus = pki.connect(net, "agent-1@test/vm", Role.AGENT);
     Map<String, String> settings = new HashMap<>(Map.of(
         "agent.cores", Integer.toString(cores),
         "agent.work-dir", dir.resolve("work").toString(),

@@ -37,6 +37,8 @@ import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.bus.RequestTimeoutException;
 import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,19 +51,20 @@ class JobManagerTest {
   @TempDir Path dir;
   private final ManualScheduler time = new ManualScheduler();
   private final InMemoryNetwork net = new InMemoryNetwork(time, Runnable::run);
+  private final TestPki pki = new TestPki(time.clock());
   private GenericQueue queue;
   private InMemoryNetwork.Endpoint agent;
 
   @BeforeEach
   void setUp() throws Exception {
     queue = GenericQueue.open(dir, time.clock(), 3);
-    agent = net.connect("agent-1@test/vm");
+    agent = pki.connect(net, "agent-1@test/vm", Role.AGENT);
   }
 
   private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
         Duration.ofHours(1), dir, 3, List.of("storage@test"));
-    var jm = new JobManager(config, net.connect(SERVICE.value() + "/" + resource), queue, time);
+    var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time);
     jm.start();
     return jm;
   }
@@ -137,7 +140,7 @@ class JobManagerTest {
     });
 
     List<StoredFile> stored = List.of(new StoredFile(out, "file:///se/generic/" + id + "/1/out.txt"));
-    InMemoryNetwork.Endpoint storage = net.connect("storage@test/sa-1");
+    InMemoryNetwork.Endpoint storage = pki.connect(net, "storage@test/sa-1", Role.STORAGE);
     CompletableFuture<Response> reg = storage.request(SERVICE, register(run, stored), Duration.ofSeconds(3));
     assertThat(reg.get().reply()).isInstanceOf(Ack.class);
     long version = queue.get(id).orElseThrow().version();
@@ -146,7 +149,10 @@ class JobManagerTest {
         .isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().version()).isEqualTo(version);
 
-    assertThat(call(SERVICE, done).reply()).isInstanceOf(Ack.class);
+    // Sent again as agents do, under a new message id: the first was answered, not consumed.
+    JobDone again = new JobDone(MessageIds.next(), now(), done.agentId(), done.jobId(), done.lease(), done.outcome(),
+        done.exitCode(), done.diagnostic(), done.usage(), done.outputs());
+    assertThat(call(SERVICE, again).reply()).isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
     assertThat(queue.get(id).orElseThrow().stored()).isEqualTo(stored);
     // Registration repeated after the end changes nothing either.
@@ -168,7 +174,7 @@ class JobManagerTest {
 
     time.advance(Duration.ofSeconds(40));
     RunJob second = claim();
-    InMemoryNetwork.Endpoint storage = net.connect("storage@test/sa-1");
+    InMemoryNetwork.Endpoint storage = pki.connect(net, "storage@test/sa-1", Role.STORAGE);
     assertThat(storage.request(SERVICE, register(first, stored), Duration.ofSeconds(3)).get().reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
     assertThat(storage.request(SERVICE, register(second, stored), Duration.ofSeconds(3)).get().reply())
@@ -227,7 +233,7 @@ class JobManagerTest {
     jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
     queue.submit(NewJob.of("sleep", "100"));
     RunJob run = claim();
-    var operator = net.connect("operator@test/cli");
+    var operator = pki.connect(net, "operator@test/cli", Role.OPERATOR);
     CompletableFuture<Response> k = operator.request(SERVICE, new Kill(MessageIds.next(), now(), run.job().jobId(), "op"),
         Duration.ofSeconds(1));
     CompletableFuture<Response> d = operator.request(SERVICE, new Drain(MessageIds.next(), now(), "agent-1", "upgrade"),
@@ -251,10 +257,35 @@ class JobManagerTest {
     jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
     queue.submit(NewJob.of("true"));
     RunJob run = claim();
-    var intruder = net.connect("agent-2@test/vm");
+    var intruder = pki.connect(net, "agent-2@test/vm", Role.AGENT);
     CompletableFuture<Response> f = intruder.request(SERVICE, done(run), Duration.ofSeconds(1));
     assertThat(f.get().reply()).isInstanceOfSatisfying(ErrorReply.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
     assertThat(queue.get(run.job().jobId()).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+  }
+
+  @Test
+  void issue6_anAgentQuotingAnotherAgentsLeaseCannotHeartbeatOrFinishItAndRunJobCarriesASignedTicket() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    queue.submit(NewJob.of("true"));
+    RunJob run = claim();
+    assertThat(run.ticket().agentId()).isEqualTo("agent-1");
+    assertThat(run.ticket().lease()).isEqualTo(run.lease().ref());
+    assertThat(agent.security().verify(run.ticket()).name()).isEqualTo("jobmanager");
+
+    var other = pki.connect(net, "agent-2@test/vm", Role.AGENT);
+    JobDone stolen = new JobDone(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
+        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of());
+    assertThat(other.request(SERVICE, stolen, Duration.ofSeconds(1)).get().reply())
+        .isInstanceOfSatisfying(ErrorReply.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
+          assertThat(e.message()).contains("held by agent-1, not agent-2");
+        });
+    Heartbeat hb = new Heartbeat(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
+        org.cernvm.copilot.protocol.JobState.RUNNING, Usage.none());
+    assertThat(other.request(SERVICE, hb, Duration.ofSeconds(1)).get().reply())
+        .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+    assertThat(queue.get(run.job().jobId()).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+    assertThat(call(SERVICE, done(run)).reply()).isInstanceOf(Ack.class);
   }
 }

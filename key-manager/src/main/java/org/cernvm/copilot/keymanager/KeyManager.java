@@ -72,6 +72,11 @@ public final class KeyManager {
     return validity;
   }
 
+  /** The enrollment tokens it redeems. */
+  public EnrollmentTokens tokens() {
+    return tokens;
+  }
+
   /** The CA behind this key manager. */
   public CertificateAuthority ca() {
     return ca;

@@ -103,9 +103,15 @@ public final class KeyManagerService implements AutoCloseable {
     if (!in.from().local().equals(e.name())) {
       return refuse(e, ErrorCode.FORBIDDEN, "sender " + in.from().bare() + " may not enroll as " + e.name());
     }
+    PKCS10CertificationRequest request;
+    try {
+      request = csr(e.csr());
+    } catch (EnrollmentException ex) {
+      return refuse(e, ErrorCode.INVALID_FIELD, ex.getMessage());
+    }
     try {
       String token = keyManager.ca().unseal(bus.security(), e.token(), Enrollment.TOKEN_PURPOSE);
-      return enrolled(e, keyManager.enroll(token, csr(e.csr()), e.name()));
+      return enrolled(e, keyManager.enroll(token, request, e.name()));
     } catch (MessageRejectedException ex) {
       return refuse(e, ErrorCode.UNAUTHENTICATED, ex.getMessage());
     } catch (EnrollmentException ex) {
@@ -124,7 +130,7 @@ public final class KeyManagerService implements AutoCloseable {
     try {
       return enrolled(r, keyManager.renew(holder.get(), csr(r.csr())));
     } catch (EnrollmentException ex) {
-      return refuse(r, ErrorCode.FORBIDDEN, ex.getMessage());
+      return refuse(r, ErrorCode.INVALID_FIELD, ex.getMessage());
     }
   }
 

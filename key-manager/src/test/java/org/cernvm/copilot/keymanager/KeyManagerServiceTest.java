@@ -11,47 +11,128 @@ import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
+import org.cernvm.copilot.protocol.security.Authority;
+import org.cernvm.copilot.protocol.security.Credentials;
+import org.cernvm.copilot.protocol.security.Enrollment;
+import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.Keyring;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Enrollment over the bus: a component gets a certificate for its own key with a one-time token. */
+/** Enrollment, renewal and revocation lists over the bus, on a fake clock. */
 class KeyManagerServiceTest {
+  private static final Duration WINDOW = Duration.ofMinutes(2);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
   @TempDir Path dir;
   private final ManualScheduler time = new ManualScheduler();
   private final InMemoryNetwork net = new InMemoryNetwork(time, Runnable::run);
   private final Address keyManager = Address.of("keymanager@test");
+  private CertificateAuthority ca;
+  private EnrollmentTokens tokens;
+  private KeyManagerService service;
+
+  @BeforeEach
+  void start() throws Exception {
+    ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
+    tokens = new EnrollmentTokens(dir.resolve("ca/tokens.json"), time.clock());
+    KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
+    service = KeyManagerService.start(km, net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW)), time);
+  }
+
+  private InMemoryNetwork.Endpoint component(String address, Path keyringDir) throws Exception {
+    Keyring keyring = keyringDir == null ? Keyring.empty() : Keyring.open(keyringDir);
+    return net.connect(address, MessageSecurity.create(keyring, Authority.of(ca.certificate()), time.clock(), WINDOW));
+  }
 
   @Test
   void issue6_anAgentEnrollsWithItsTokenOnceAndOnlyUnderItsOwnName() throws Exception {
-    CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
-    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("ca/tokens.json"), time.clock());
-    KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
-    KeyManagerService.start(km, net.connect("keymanager@test/km-1"), time.clock());
     String token = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
+    InMemoryNetwork.Endpoint agent = component("agent-7@test/vm", null);
+    Credentials c = new Enrollment(agent, keyManager, TIMEOUT).enroll("agent-7", token);
+    assertThat(c.role()).isEqualTo(Role.AGENT);
+    assertThat(c.name()).isEqualTo("agent-7");
+    assertThat(agent.security().keyring().current()).contains(c);
 
-    InMemoryNetwork.Endpoint agent = net.connect("agent-7@test/vm");
-    Enrollment e = Enrollment.request(agent, keyManager, "agent-7", token, Duration.ofSeconds(5), time.clock());
-    assertThat(e.certificate().getPublicKey()).isEqualTo(e.keys().getPublic());
-    assertThat(e.ca()).isEqualTo(ca.certificate());
-    assertThat(km.verify(e.certificate())).isEqualTo(Role.AGENT);
-    assertThat(e.certificate().getSubjectX500Principal().getName()).contains("CN=agent-7");
-
-    assertThatThrownBy(() -> Enrollment.request(agent, keyManager, "agent-7", token, Duration.ofSeconds(5),
-        time.clock())).isInstanceOf(EnrollmentException.class).hasMessageContaining("already used");
+    InMemoryNetwork.Endpoint again = component("agent-7@test/vm2", null);
+    assertThatThrownBy(() -> new Enrollment(again, keyManager, TIMEOUT).enroll("agent-7", token))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("already used");
 
     String second = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
-    assertThatThrownBy(() -> Enrollment.request(agent, keyManager, "agent-8", second, Duration.ofSeconds(5),
-        time.clock())).isInstanceOf(EnrollmentException.class).hasMessageContaining("may not enroll as agent-8");
+    assertThatThrownBy(() -> new Enrollment(again, keyManager, TIMEOUT).enroll("agent-8", second))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("may not enroll as agent-8");
     // The refused attempt did not spend the token.
-    assertThat(Enrollment.request(agent, keyManager, "agent-7", second, Duration.ofSeconds(5), time.clock())
-        .certificate()).isNotNull();
+    assertThat(new Enrollment(again, keyManager, TIMEOUT).enroll("agent-7", second).name()).isEqualTo("agent-7");
 
-    var bad = agent.call(keyManager, new Enroll(MessageIds.next(), time.clock().instant(), "agent-7", "x", "not a csr"),
-        Duration.ofSeconds(5));
+    InMemoryNetwork.Endpoint third = component("agent-9@test/vm", null);
+    var bad = third.call(keyManager, new Enroll(MessageIds.next(), time.clock().instant(), "agent-9",
+        third.security().seal("x", ca.certificate(), Enrollment.TOKEN_PURPOSE), "not a csr"), TIMEOUT);
     assertThat(bad.reply()).isInstanceOfSatisfying(ErrorReply.class,
         r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_FIELD));
-    assertThat(new Enroll("m", time.clock().instant(), "a", "secret-token", "csr").toString())
-        .doesNotContain("secret-token");
+  }
+
+  @Test
+  void issue6_anExpiredTokenAndATokenSealedForAnotherKeyAreRefused() throws Exception {
+    String token = tokens.create(Role.AGENT, 1, Duration.ofMinutes(10)).get(0);
+    time.advance(Duration.ofMinutes(11));
+    InMemoryNetwork.Endpoint agent = component("agent-1@test/vm", null);
+    assertThatThrownBy(() -> new Enrollment(agent, keyManager, TIMEOUT).enroll("agent-1", token))
+        .isInstanceOf(EnrollmentException.class).hasMessageContaining("expired");
+
+    String fresh = tokens.create(Role.AGENT, 1, Duration.ofMinutes(10)).get(0);
+    CertificateAuthority other = CertificateAuthority.create(dir.resolve("other"), "pw".toCharArray(), time.clock());
+    var r = agent.call(keyManager, new Enroll(MessageIds.next(), time.clock().instant(), "agent-1",
+        agent.security().seal(fresh, other.certificate(), Enrollment.TOKEN_PURPOSE),
+        Enrollment.csr("agent-1", org.cernvm.copilot.protocol.security.Certificates.newKeyPair())), TIMEOUT);
+    assertThat(r.reply()).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+  }
+
+  @Test
+  void issue6_aComponentKeepsItsCertificateAcrossRestartsRenewsItAndFetchesRevocations() throws Exception {
+    Path keep = dir.resolve("agent-keys");
+    String token = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
+    InMemoryNetwork.Endpoint first = component("agent-1@test/vm", keep);
+    Credentials c1 = new Enrollment(first, keyManager, TIMEOUT).ensure("agent-1", token);
+    first.close();
+
+    // Restarted, with no token: the kept certificate is used as it is.
+    InMemoryNetwork.Endpoint restarted = component("agent-1@test/vm", keep);
+    Enrollment enrollment = new Enrollment(restarted, keyManager, TIMEOUT);
+    assertThat(enrollment.ensure("agent-1", null).certificate()).isEqualTo(c1.certificate());
+
+    // Past two thirds of its life, the certificate is renewed for a new key, signed with the old one.
+    time.advance(Duration.ofHours(17));
+    Credentials c2 = enrollment.ensure("agent-1", null);
+    assertThat(c2.certificate().getSerialNumber()).isNotEqualTo(c1.certificate().getSerialNumber());
+    assertThat(c2.key()).isNotEqualTo(c1.key());
+    assertThat(c2.role()).isEqualTo(Role.AGENT);
+    assertThat(Keyring.open(keep).current().orElseThrow().certificate()).isEqualTo(c2.certificate());
+
+    ca.revoke(c1.certificate().getSerialNumber());
+    assertThat(enrollment.refreshRevocations().isRevoked(c1.certificate())).isTrue();
+    assertThat(restarted.security().authority().crl().orElseThrow().isRevoked(c2.certificate())).isFalse();
+
+    // Expired and without a token, a component cannot get back in.
+    time.advance(Duration.ofHours(30));
+    assertThatThrownBy(() -> enrollment.ensure("agent-1", null)).isInstanceOf(EnrollmentException.class)
+        .hasMessageContaining("no enrollment token");
+  }
+
+  @Test
+  void issue6_theKeyManagerRenewsItsOwnCertificate() throws Exception {
+    var km = net.connect("probe@test/x", MessageSecurity.create(Keyring.empty(), Authority.of(ca.certificate()),
+        time.clock(), WINDOW));
+    km.close();
+    time.advance(Duration.ofHours(17));
+    service.upkeep();
+    // Answers are signed with the renewed certificate, which receivers accept.
+    InMemoryNetwork.Endpoint agent = component("agent-2@test/vm", null);
+    String token = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
+    assertThat(new Enrollment(agent, keyManager, TIMEOUT).enroll("agent-2", token).name()).isEqualTo("agent-2");
   }
 }

@@ -1,6 +1,7 @@
 package org.cernvm.copilot.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
@@ -44,7 +46,10 @@ import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.MessageSecurity;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +65,11 @@ class StorageAdapterTest {
   static final Address STORAGE = Address.of("storage@test");
 
   @TempDir Path dir;
-  private final ManualScheduler grantClock = new ManualScheduler();
+  // The adapter's clock, which grants expire by; it starts at the real now so that messages stamped with it
+  // fall within the replay window of the real clock the buses check them with.
+  private final ManualScheduler grantClock = new ManualScheduler(java.time.Instant.now());
+  private final TestPki pki = new TestPki(java.time.Clock.systemUTC());
+  private final MessageSecurity jobManagerKeys = pki.security("jobmanager", Role.JOB_MANAGER);
   private ScheduledExecutorService timers;
   private ExecutorService workers;
   private InMemoryNetwork net;
@@ -85,18 +94,18 @@ class StorageAdapterTest {
         "storage.port", "0",
         "storage.root", root.toString(),
         "storage.grant-key-file", dir.resolve("grant.key").toString(),
-        "storage.grant-ttl", "10m",
+        "storage.grant-ttl", "1m",
         "storage.max-file-size", "1000000",
         "storage.register-timeout", "1s")), "test");
-    adapter = StorageAdapter.start(config, net.connect("storage@test/sa-1"), StorageBackend.filesystem(root),
+    adapter = StorageAdapter.start(config, pki.connect(net, "storage@test/sa-1", Role.STORAGE), StorageBackend.filesystem(root),
         grantClock.clock());
-    agent = net.connect("agent-1@test/vm");
+    agent = pki.connect(net, "agent-1@test/vm", Role.AGENT);
   }
 
   private void startJobManager() {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", "jobmanager@test",
         "job-manager.storage", "storage@test")), "test");
-    jobManager = new JobManager(config, net.connect("jobmanager@test/jm-1"), queue, Scheduler.system(timers));
+    jobManager = new JobManager(config, pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, Scheduler.system(timers));
     jobManager.start();
   }
 
@@ -126,9 +135,20 @@ class StorageAdapterTest {
   }
 
   private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files) throws Exception {
+    return ask(job, agentId, jobManagerService, files, jobManagerKeys.ticket("jobmanager@test", "generic",
+        job.claim().job().jobId(), "agent-1", job.claim().lease().ref()));
+  }
+
+  private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files, LeaseTicket ticket)
+      throws Exception {
     return agent.request(STORAGE, new WantStoreJobOutputDir(MessageIds.next(), grantClock.clock().instant(), agentId,
-        job.claim().job().jobId(), "generic", jobManagerService, job.claim().lease().ref(), files),
+        job.claim().job().jobId(), "generic", jobManagerService, job.claim().lease().ref(), files, ticket),
         Duration.ofSeconds(3)).get().reply();
+  }
+
+  /** The grant's token, opened with the agent's key. */
+  private String token(UploadGrant g) throws Exception {
+    return agent.security().unseal(g.token(), UploadGrant.PURPOSE);
   }
 
   private List<UploadGrant> grants(Job job) throws Exception {
@@ -146,7 +166,7 @@ class StorageAdapterTest {
   }
 
   private HttpResponse<String> put(UploadGrant g, Path file) throws Exception {
-    return put(g.url(), g.token(), HttpRequest.BodyPublishers.ofFile(file));
+    return put(g.url(), token(g), HttpRequest.BodyPublishers.ofFile(file));
   }
 
   private static UploadReceipt receipt(HttpResponse<String> r) {
@@ -207,7 +227,7 @@ class StorageAdapterTest {
     startJobManager();
     Job job = leasedJob();
     UploadGrant a = grants(job).get(0);
-    HttpResponse<String> r = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofString("Wikipedie"));
+    HttpResponse<String> r = put(a.url(), token(a), HttpRequest.BodyPublishers.ofString("Wikipedie"));
     assertThat(r.statusCode()).isEqualTo(422);
     assertThat(receipt(r).message()).contains("adler32: declared 11e60398").contains("md5: declared")
         .contains("upload again");
@@ -222,12 +242,12 @@ class StorageAdapterTest {
     startJobManager();
     Job job = leasedJob();
     UploadGrant a = grants(job).get(0);
-    HttpResponse<String> declared = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofString("Wikipedia, the free"));
+    HttpResponse<String> declared = put(a.url(), token(a), HttpRequest.BodyPublishers.ofString("Wikipedia, the free"));
     assertThat(declared.statusCode()).isEqualTo(413);
     assertThat(receipt(declared).message()).contains("exceeds the grant's maximum of 9");
 
     // Chunked: no length up front, so the limit stops it mid-stream.
-    HttpResponse<String> chunked = put(a.url(), a.token(), HttpRequest.BodyPublishers.ofInputStream(
+    HttpResponse<String> chunked = put(a.url(), token(a), HttpRequest.BodyPublishers.ofInputStream(
         () -> new java.io.ByteArrayInputStream(new byte[50_000])));
     assertThat(chunked.statusCode()).isEqualTo(413);
     assertThat(filesUnderRoot()).isZero();
@@ -246,21 +266,22 @@ class StorageAdapterTest {
     UploadGrant b = grants.get(1);
 
     assertThat(put(a.url(), null, HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(401);
-    String forged = a.token().substring(0, a.token().length() - 2) + (a.token().endsWith("AA") ? "BB" : "AA");
+    String opened = token(a);
+    String forged = opened.substring(0, opened.length() - 2) + (opened.endsWith("AA") ? "BB" : "AA");
     HttpResponse<String> f = put(a.url(), forged, HttpRequest.BodyPublishers.ofFile(job.a()));
     assertThat(f.statusCode()).isEqualTo(403);
     assertThat(receipt(f).message()).contains("signature is not valid");
 
     // A grant for a.txt does not allow b.dat, nor the same file of another job or epoch.
-    HttpResponse<String> other = put(b.url(), a.token(), HttpRequest.BodyPublishers.ofFile(job.b()));
+    HttpResponse<String> other = put(b.url(), token(a), HttpRequest.BodyPublishers.ofFile(job.b()));
     assertThat(other.statusCode()).isEqualTo(403);
     assertThat(receipt(other).message()).contains("the grant is for a.txt");
     String otherJob = a.url().replace("/" + job.claim().job().jobId() + "/", "/g999999/");
-    assertThat(put(otherJob, a.token(), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
+    assertThat(put(otherJob, token(a), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
     String otherEpoch = a.url().replace("/1/a.txt", "/2/a.txt");
-    assertThat(put(otherEpoch, a.token(), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
+    assertThat(put(otherEpoch, token(a), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
 
-    grantClock.advance(Duration.ofMinutes(11));
+    grantClock.advance(Duration.ofSeconds(61));
     HttpResponse<String> expired = put(a, job.a());
     assertThat(expired.statusCode()).isEqualTo(403);
     assertThat(receipt(expired).message()).contains("expired");
@@ -281,7 +302,7 @@ class StorageAdapterTest {
     String base = adapter.uploadUrl() + UploadReceipt.PATH_PREFIX;
     for (String path : List.of("generic/" + job.claim().job().jobId() + "/1/..%2F..%2F..%2Fescaped",
         "generic/..%2F..%2Fescaped/1/a.txt", "generic/x/1/a.txt/extra", "generic/x/one/a.txt")) {
-      HttpResponse<String> r = put(base + path, a.token(), HttpRequest.BodyPublishers.ofFile(job.a()));
+      HttpResponse<String> r = put(base + path, token(a), HttpRequest.BodyPublishers.ofFile(job.a()));
       assertThat(r.statusCode()).as(path).isEqualTo(400);
     }
     assertThat(filesUnderRoot()).isZero();
@@ -297,7 +318,7 @@ class StorageAdapterTest {
     try (Socket s = new Socket(url.getHost(), url.getPort())) {
       OutputStream out = s.getOutputStream();
       out.write(("PUT " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nAuthorization: Bearer "
-          + b.token() + "\r\nContent-Length: 200000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          + token(b) + "\r\nContent-Length: 200000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(Files.readAllBytes(job.b()), 0, 120_000);
       out.flush();
     }
@@ -319,10 +340,39 @@ class StorageAdapterTest {
 
     startJobManager();
     HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(grants.get(0).url()))
-        .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + grants.get(0).token()).build(),
+        .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + token(grants.get(0))).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(200);
     assertThat(receipt(post).registered()).isTrue();
     assertThat(queue.get(job.claim().job().jobId()).orElseThrow().stored()).hasSize(2);
+  }
+
+  @Test
+  void issue6_grantsNeedTheSendersLeaseTicketFromAJobManagerAndOnlyTheSenderCanOpenThem() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    String id = job.claim().job().jobId();
+    LeaseTicket byAgent = agent.security().ticket("jobmanager@test", "generic", id, "agent-1", job.claim().lease().ref());
+    assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), byAgent))
+        .isInstanceOfSatisfying(ErrorReply.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+          assertThat(e.message()).contains("not a job manager of jobmanager@test");
+        });
+    LeaseTicket forAnother = jobManagerKeys.ticket("jobmanager@test", "generic", id, "agent-2", job.claim().lease().ref());
+    assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), forAnother))
+        .isInstanceOfSatisfying(ErrorReply.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
+          assertThat(e.message()).contains("of agent agent-2");
+        });
+    LeaseTicket otherJob = jobManagerKeys.ticket("jobmanager@test", "generic", "g999999", "agent-1",
+        job.claim().lease().ref());
+    assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), otherJob))
+        .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+
+    UploadGrant a = grants(job).get(0);
+    assertThat(a.token().toString()).doesNotContain(token(a));
+    assertThatThrownBy(() -> pki.security("agent-2", Role.AGENT).unseal(a.token(), UploadGrant.PURPOSE))
+        .isInstanceOf(org.cernvm.copilot.protocol.security.MessageRejectedException.class);
+    assertThat(filesUnderRoot()).isZero();
   }
 }

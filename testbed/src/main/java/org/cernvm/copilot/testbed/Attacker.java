@@ -74,6 +74,8 @@ final class Attacker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Attacker.class);
   private static final String NAME = "mallory";
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
+  /** How many attempts {@link #attack} makes. */
+  static final int ATTEMPTS = 12;
 
   /**
    * How the attack went.
@@ -121,7 +123,7 @@ final class Attacker implements AutoCloseable {
   private void run() throws Exception {
     Clock clock = pki.services.scheduler.clock();
     // A legitimately enrolled agent, and a raw connection as the same account.
-    String password = Pki.password();
+    String password = pki.remember(Pki.password());
     MessageSecurity signer = pki.join(server, NAME, password, "vm", Role.AGENT, opened).security();
     connectRaw(server.clientSettings(NAME, password, "raw"));
 
@@ -140,7 +142,7 @@ final class Attacker implements AutoCloseable {
     Credentials revoked = pki.ca.issueCredentials(NAME, Role.AGENT, Duration.ofHours(1));
     pki.ca.revoke(revoked.certificate().getSerialNumber());
     // Every component fetches the revocation list every Pki.CRL_REFRESH; give them a few rounds.
-    Thread.sleep(Pki.CRL_REFRESH.multipliedBy(5).toMillis());
+    Thread.sleep(Pki.CRL_REFRESH.multipliedBy(3).toMillis());
     expect("revoked certificate", jobManager, security(revoked, clock).wrap(jobManager, Verb.HEARTBEAT,
         codec.encode(heartbeat("probe-5", clock))), ErrorCode.UNAUTHENTICATED);
 
@@ -164,7 +166,7 @@ final class Attacker implements AutoCloseable {
     String again = anonymous.wrap(km, Verb.ENROLL, codec.encode(enroll(token, anonymous, clock)));
     expect("reused enrollment token", km, again, ErrorCode.FORBIDDEN);
 
-    String shortLived = pki.tokens.create(Role.AGENT, 1, Duration.ofMillis(1)).get(0);
+    String shortLived = pki.remember(pki.tokens.create(Role.AGENT, 1, Duration.ofMillis(1)).get(0));
     Thread.sleep(20);
     expect("expired enrollment token", km,
         anonymous.wrap(km, Verb.ENROLL, codec.encode(enroll(shortLived, anonymous, clock))), ErrorCode.FORBIDDEN);

@@ -44,7 +44,8 @@ final class Demo {
   }
 
   /** How the demo ended. */
-  record Result(int passed, int failed, StorageAdapter.Stats storage, Attacker.Score security, String closingLine) {
+  record Result(int passed, int failed, StorageAdapter.Stats storage, Attacker.Score security, String closingLine,
+      List<String> secrets) {
     /** The security line: {@code security: R rejected attempts, 0 accepted}. */
     String securityLine() {
       return "security: " + security.rejected() + " rejected attempts, " + security.accepted().size() + " accepted";
@@ -148,7 +149,7 @@ final class Demo {
       Attacker.Score score = attack.getNow(new Attacker.Score(0, List.of("the attacker did not finish")));
       score.accepted().forEach(a -> out.println("security: ACCEPTED " + a));
       return new Result(passed, jobs - passed, storage.stats(), score,
-          workload.closingLine(passed, jobs - passed));
+          workload.closingLine(passed, jobs - passed), pki.secrets());
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();

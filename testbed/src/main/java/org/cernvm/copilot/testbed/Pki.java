@@ -35,10 +35,12 @@ final class Pki {
   final KeyManager keyManager;
   final Services services;
   private final char[] passphrase;
+  private final List<String> secrets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services) {
     this.dir = dir;
     this.passphrase = passphrase;
+    secrets.add(new String(passphrase));
     this.ca = ca;
     this.services = services;
     this.tokens = new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock());
@@ -58,7 +60,7 @@ final class Pki {
 
   /** Starts the key-manager service on {@code server}; what it opens is pushed on {@code stack}. */
   void serve(EmbeddedXmppServer server, List<AutoCloseable> stack) throws Exception {
-    String pw = password();
+    String pw = remember(password());
     server.addUser(KEY_MANAGER, pw);
     XmppBus bus = Bus.xmpp(server.clientSettings(KEY_MANAGER, pw, "km-1"), keyManager.security(KEY_MANAGER, WINDOW),
         services.scheduler, services.workers);
@@ -73,7 +75,7 @@ final class Pki {
    */
   XmppBus join(EmbeddedXmppServer server, String user, String resource, Role role, List<AutoCloseable> stack)
       throws Exception {
-    return join(server, user, password(), resource, role, stack);
+    return join(server, user, remember(password()), resource, role, stack);
   }
 
   /** {@link #join(EmbeddedXmppServer, String, String, Role, List)} with the account's password given. */
@@ -88,7 +90,18 @@ final class Pki {
 
   /** A one-time token for {@code role}, valid for ten minutes. */
   String token(Role role) throws IOException {
-    return tokens.create(role, 1, Duration.ofMinutes(10)).get(0);
+    return remember(tokens.create(role, 1, Duration.ofMinutes(10)).get(0));
+  }
+
+  /** Notes a secret the demo made, so that tests can look for it where it must not be. */
+  String remember(String secret) {
+    secrets.add(secret);
+    return secret;
+  }
+
+  /** Every passphrase and token the demo made. */
+  List<String> secrets() {
+    return List.copyOf(secrets);
   }
 
   /** The security settings of a component enrolling with {@code token}. */

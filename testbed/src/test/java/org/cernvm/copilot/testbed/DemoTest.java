@@ -23,10 +23,15 @@ class DemoTest {
         new Demo(3, 8, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir, out).run();
     assertThat(result.passed()).isEqualTo(8);
     assertThat(result.failed()).isZero();
-    // issue 3: every output went through the storage adapter, verified once, none rejected.
+    // issue 3: every output went through the storage adapter, verified once; the one rejected upload is the
+    // attacker's tampered grant.
     assertThat(result.storage().verified()).isEqualTo(8);
-    assertThat(result.storage().rejected()).isZero();
+    assertThat(result.storage().rejected()).isEqualTo(1);
     assertThat(result.storage().registrations()).isEqualTo(8);
+    // issue 6: every attempt of the built-in attacker was rejected with the right error.
+    assertThat(result.security().accepted()).isEmpty();
+    assertThat(result.security().rejected()).isEqualTo(Attacker.ATTEMPTS);
+    assertThat(result.securityLine()).isEqualTo("security: 12 rejected attempts, 0 accepted");
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("demo: 8/8 jobs ended (8 done, 0 failed)");
   }
 
@@ -37,7 +42,8 @@ class DemoTest {
         new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.EVGEN).run();
     assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("evgen: 4 finished, 0 failed");
     assertThat(result.storage().verified()).isEqualTo(4);
-    assertThat(result.storage().rejected()).isZero();
+    assertThat(result.storage().rejected()).isEqualTo(1);
+    assertThat(result.security().accepted()).isEmpty();
   }
 
   @Test

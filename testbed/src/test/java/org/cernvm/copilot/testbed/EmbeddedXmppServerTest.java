@@ -1,6 +1,7 @@
 package org.cernvm.copilot.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -21,6 +22,12 @@ import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import java.nio.file.Files;
+import org.cernvm.copilot.protocol.bus.BusException;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.security.Pem;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,12 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedXmppServerTest {
   @TempDir Path dir;
   private EmbeddedXmppServer server;
+  private final TestPki pki = new TestPki(java.time.Clock.systemUTC());
   private ScheduledExecutorService timers;
   private ExecutorService workers;
 
   @BeforeEach
   void start() throws Exception {
-    server = EmbeddedXmppServer.start("copilot.test", dir);
+    server = EmbeddedXmppServer.start("copilot.test", tls(), pki.ca(), dir);
     timers = Executors.newSingleThreadScheduledExecutor();
     workers = Executors.newFixedThreadPool(4);
   }
@@ -47,11 +55,36 @@ class EmbeddedXmppServerTest {
     workers.shutdownNow();
   }
 
+  /** The server's certificate, issued by the test CA for the domain. */
+  private org.cernvm.copilot.protocol.security.Credentials tls() {
+    return pki.issueServer(List.of("copilot.test", "127.0.0.1"));
+  }
+
   private XmppBus connect(String user, String resource) throws Exception {
     server.addUser(user, "pw-" + user);
-    XmppBus bus = Bus.xmpp(server.clientSettings(user, "pw-" + user, resource), Scheduler.system(timers), workers);
+    XmppBus bus = Bus.xmpp(server.clientSettings(user, "pw-" + user, resource), pki.security(user, role(user)),
+        Scheduler.system(timers), workers);
     bus.awaitConnected(Duration.ofSeconds(20));
     return bus;
+  }
+
+  private static Role role(String user) {
+    return user.equals("jobmanager") ? Role.JOB_MANAGER : Role.OPERATOR;
+  }
+
+  @Test
+  void issue6_aClientTrustingAnotherCaRefusesTheServer() throws Exception {
+    server.addUser("eve", "pw-eve");
+    TestPki other = new TestPki(java.time.Clock.systemUTC());
+    Path otherCa = Files.writeString(dir.resolve("other-ca.pem"), Pem.of(other.ca()));
+    XmppSettings s = server.clientSettings("eve", "pw-eve", "x");
+    XmppSettings distrusting = new XmppSettings(s.host(), s.port(), s.domain(), s.username(), s.password(),
+        s.resource(), XmppSettings.Security.REQUIRED, otherCa, s.tlsProtocols(), false, Duration.ofSeconds(3),
+        Duration.ofMillis(200), Duration.ofSeconds(1));
+    try (XmppBus bus = Bus.xmpp(distrusting, pki.security("eve", Role.OPERATOR), Scheduler.system(timers), workers)) {
+      assertThatThrownBy(() -> bus.awaitConnected(Duration.ofSeconds(5))).isInstanceOf(BusException.class)
+          .hasMessageContaining("not logged in");
+    }
   }
 
   @Test
@@ -71,8 +104,8 @@ class EmbeddedXmppServerTest {
     try (XmppBus client = connect("operator", "cli");
         XmppBus jm1 = connect("jobmanager", "jm-1")) {
       server.addUser("jobmanager", "pw-jobmanager");
-      XmppBus jm2 = Bus.xmpp(server.clientSettings("jobmanager", "pw-jobmanager", "jm-2"), Scheduler.system(timers),
-          workers);
+      XmppBus jm2 = Bus.xmpp(server.clientSettings("jobmanager", "pw-jobmanager", "jm-2"),
+          pki.security("jobmanager", Role.JOB_MANAGER), Scheduler.system(timers), workers);
       jm2.awaitConnected(Duration.ofSeconds(20));
       AtomicInteger received = new AtomicInteger();
       for (XmppBus jm : List.of(jm1, jm2)) {

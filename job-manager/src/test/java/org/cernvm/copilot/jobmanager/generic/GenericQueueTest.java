@@ -74,7 +74,7 @@ class GenericQueueTest {
     time.advance(Duration.ofSeconds(2));
     assertThat(queue.expireLeases()).isEqualTo(1);
 
-    Claim second = queue.claim("agent-2", ONE_CORE, LEASE).orElseThrow();
+    Claim second = queue.claim("agent-1", ONE_CORE, LEASE).orElseThrow();
     assertThat(second.lease().epoch()).isEqualTo(2);
     assertThatThrownBy(() -> queue.heartbeat(hb(first), LEASE)).isInstanceOf(LeaseFencedException.class);
     assertThatThrownBy(() -> queue.finish(done(first, Outcome.SUCCEEDED))).isInstanceOf(LeaseFencedException.class);

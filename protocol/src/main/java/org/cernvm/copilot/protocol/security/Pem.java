@@ -17,16 +17,21 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** PEM text of certificates, revocation lists and keys. */
 public final class Pem {
   private Pem() {}
 
-  /** {@code object} (a certificate, CRL, request or key) as PEM text. */
+  /** {@code object} (a certificate, CRL, request or key; private keys unencrypted PKCS#8) as PEM text. */
   public static String of(Object object) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(object);
+      if (object instanceof PrivateKey key) {
+        w.writeObject(new JcaPKCS8Generator(key, null));
+      } else {
+        w.writeObject(object);
+      }
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot write " + object.getClass().getSimpleName() + " as PEM", e);
     }

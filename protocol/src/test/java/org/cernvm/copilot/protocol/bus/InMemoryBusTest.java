@@ -3,7 +3,6 @@ package org.cernvm.copilot.protocol.bus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,21 +13,31 @@ import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Verb;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.Test;
 
 class InMemoryBusTest {
   private final ManualScheduler scheduler = new ManualScheduler();
   private final InMemoryNetwork net = new InMemoryNetwork(scheduler, Runnable::run);
+  private final TestPki pki = new TestPki(scheduler.clock());
 
   private Kill kill() {
-    return new Kill(MessageIds.next(), Instant.now(), "j1", "test");
+    return new Kill(MessageIds.next(), scheduler.clock().instant(), "j1", "test");
+  }
+
+  /** Operators send kills; job managers answer them. */
+  private InMemoryNetwork.Endpoint connect(String address) {
+    return pki.connect(net, address, address.startsWith("jm") || address.startsWith("b@") ? Role.JOB_MANAGER
+        : Role.OPERATOR);
   }
 
   @Test
   void aRequestNobodyAnswersTimesOutWithANamedException() {
-    var a = net.connect("a@t/1");
-    net.connect("b@t/1");
+    var a = connect("a@t/1");
+    connect("b@t/1");
     CompletableFuture<Response> f = a.request(Address.of("b@t"), kill(), Duration.ofSeconds(3));
     scheduler.advance(Duration.ofSeconds(2));
     assertThat(f).isNotDone();
@@ -44,14 +53,14 @@ class InMemoryBusTest {
 
   @Test
   void aBareAddressReachesEveryEndpointAndTheFirstReplyWins() throws Exception {
-    var client = net.connect("op@t/1");
+    var client = connect("op@t/1");
     List<String> seen = new ArrayList<>();
     for (String r : List.of("jm@t/1", "jm@t/2")) {
-      var jm = net.connect(r);
+      var jm = connect(r);
       jm.subscribe(in -> {
         seen.add(r);
         try {
-          jm.send(in.from(), new Ack(MessageIds.next(), Instant.now(), in.message().id(), List.of()));
+          jm.send(in.from(), new Ack(MessageIds.next(), scheduler.clock().instant(), in.message().id(), List.of()));
         } catch (BusException e) {
           throw new IllegalStateException(e);
         }
@@ -64,17 +73,18 @@ class InMemoryBusTest {
 
   @Test
   void badInputWithAReadableIdGetsATypedErrorAndTheReceiverKeepsWorking() throws Exception {
-    var receiver = net.connect("jm@t/1");
-    var silent = net.connect("silent@t/1");
-    var client = net.connect("agent@t/1");
+    var receiver = connect("jm@t/1");
+    var silent = connect("silent@t/1");
+    var client = connect("agent@t/1");
     List<Message> handled = new ArrayList<>();
     receiver.subscribe(in -> handled.add(in.message()));
     silent.subscribe(in -> { });
 
     // The client waits on id "x1"; the receiver gets an undecodable body carrying that id.
-    Kill pending = new Kill("x1", Instant.now(), "j1", "test");
+    Kill pending = new Kill("x1", scheduler.clock().instant(), "j1", "test");
     CompletableFuture<Response> f = client.request(silent.self(), pending, Duration.ofSeconds(5));
-    receiver.injectRaw(client.self(), "{\"verb\":\"fly\",\"id\":\"x1\"}");
+    receiver.injectRaw(client.self(),
+        client.security().wrap(receiver.self(), Verb.KILL, "{\"verb\":\"fly\",\"id\":\"x1\"}"));
     assertThat(f).isCompleted();
     assertThat(f.get().reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_VERB);
@@ -93,15 +103,15 @@ class InMemoryBusTest {
 
   @Test
   void aMessageToAnAddressNobodyHoldsFailsAtOnce() {
-    var client = net.connect("agent@t/1");
+    var client = connect("agent@t/1");
     CompletableFuture<Response> f = client.request(Address.of("nobody@t"), kill(), Duration.ofSeconds(1));
     assertThat(f).isCompletedExceptionally();
   }
 
   @Test
   void aFailingHandlerIsAnsweredWithInternalAndDoesNotStopDelivery() throws Exception {
-    var jm = net.connect("jm@t/1");
-    var client = net.connect("agent@t/1");
+    var jm = connect("jm@t/1");
+    var client = connect("agent@t/1");
     int[] calls = {0};
     jm.subscribe(in -> {
       calls[0]++;

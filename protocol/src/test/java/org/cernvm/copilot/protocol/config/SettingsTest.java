@@ -61,6 +61,14 @@ class SettingsTest {
         "agent-1", "vm");
     assertThat(x.toString()).doesNotContain("s3cret");
     assertThat(x.tlsProtocols()).isEqualTo(List.of("TLSv1.2"));
-    assertThat(x.security()).isEqualTo(XmppSettings.Security.IF_POSSIBLE);
+    assertThat(x.security()).isEqualTo(XmppSettings.Security.REQUIRED);
+  }
+
+  @Test
+  void issue6_xmppRequiresTlsAndTrustsTheKeyManagersCaByDefault() {
+    XmppSettings x = XmppSettings.from(Settings.of(Map.of("xmpp.password", "p", "security.ca", "/etc/copilot/ca.pem")),
+        "agent-1", "vm");
+    assertThat(x.security()).isEqualTo(XmppSettings.Security.REQUIRED);
+    assertThat(x.trustCertificate()).isEqualTo(java.nio.file.Path.of("/etc/copilot/ca.pem"));
   }
 }

@@ -13,6 +13,8 @@ import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.testbed.AlienWorkload;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,8 +43,10 @@ class AlienJobSourceTest {
       assertThat(c.job().ttl()).isEqualTo(Duration.ofHours(1));
 
       // Nothing the agent receives carries the job token.
+      TestPki pki = new TestPki(time.clock());
       String wire = new MessageCodec().encode(new RunJob(MessageIds.next(), time.clock().instant(), "m1", c.job(),
-          c.lease()));
+          c.lease(), pki.security("jobmanager", Role.JOB_MANAGER).ticket("jobmanager@t", c.job().source(),
+              c.job().jobId(), "agent-1", c.lease().ref())));
       assertThat(w.alien().queue().liveTokens()).hasSize(1);
       for (String token : w.alien().queue().liveTokens()) {
         assertThat(wire).doesNotContain(token);

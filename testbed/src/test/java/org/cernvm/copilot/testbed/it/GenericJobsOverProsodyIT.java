@@ -38,6 +38,7 @@ import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.BeforeEach;
+import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,8 +131,13 @@ class GenericJobsOverProsodyIT extends OverProsody {
     set.put("xmpp.user", prosody.user("victim"));
     set.put("xmpp.password", "pw-victim");
     set.put("xmpp.register", "true");
+    set.put("security.ca", Prosody.caPem().toString());
+    set.put("security.key-manager", address("keymanager"));
     set.forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
-    Process victim = new ProcessBuilder(cmd).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    // As on a VM: the token comes in the environment, not on the command line.
+    pb.environment().put("COPILOT_SECURITY_TOKEN", token(Role.AGENT));
+    Process victim = pb.redirectErrorStream(true)
         .redirectOutput(dir.resolve("victim.log").toFile()).start();
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);

@@ -21,6 +21,14 @@ import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
+import org.cernvm.copilot.keymanager.CertificateAuthority;
+import org.cernvm.copilot.keymanager.EnrollmentTokens;
+import org.cernvm.copilot.keymanager.KeyManager;
+import org.cernvm.copilot.keymanager.KeyManagerService;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.security.EnrolledBus;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * temp dir, XMPP connections under accounts unique to the test, and closing all of it afterwards.
  */
 abstract class OverProsody {
+  static final Duration WINDOW = Duration.ofMinutes(2);
   @TempDir Path dir;
   final Prosody prosody = new Prosody();
   final List<AutoCloseable> closeables = new ArrayList<>();
@@ -38,12 +47,40 @@ abstract class OverProsody {
   Scheduler scheduler;
   GenericQueue queue;
 
+  KeyManager keyManager;
+  private XmppBus jobManagerBus;
+
+  /** The bus of the job manager {@link #startJobManager} started. */
+  XmppBus jobManagerBus() {
+    return jobManagerBus;
+  }
+
   @BeforeEach
   void startRig() throws Exception {
     timers = Executors.newScheduledThreadPool(1);
     workers = Executors.newCachedThreadPool();
     scheduler = Scheduler.system(timers);
     queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
+    // The key manager of the CA that issued Prosody's certificate; every component enrolls with it.
+    CertificateAuthority ca = CertificateAuthority.open(Prosody.caDir(), Prosody.passphrase(), scheduler.clock());
+    keyManager = new KeyManager(ca, new EnrollmentTokens(Prosody.caDir().resolve("tokens.json"), scheduler.clock()),
+        scheduler.clock(), Duration.ofHours(1));
+    XmppBus kmBus = Bus.xmpp(prosody.settings("keymanager", "km-1"),
+        keyManager.security(prosody.user("keymanager"), WINDOW), scheduler, workers);
+    closeables.add(kmBus);
+    kmBus.awaitConnected(Duration.ofSeconds(20));
+    closeables.add(KeyManagerService.start(keyManager, kmBus, scheduler));
+  }
+
+  /** A one-time enrollment token for {@code role}. */
+  String token(Role role) throws Exception {
+    return keyManager.tokens().create(role, 1, Duration.ofMinutes(10)).get(0);
+  }
+
+  /** The security settings of a component enrolling with {@code token}. */
+  SecuritySettings security(String token) {
+    return new SecuritySettings(Prosody.caPem(), null, token, Address.of(address("keymanager")), WINDOW,
+        Duration.ofSeconds(10), Duration.ofMinutes(5));
   }
 
   @AfterEach
@@ -76,7 +113,8 @@ abstract class OverProsody {
   JobManager startJobManager(JobSource source, String lease) throws Exception {
     JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
         "job-manager.storage", address("storage"), "job-manager.lease", lease)), Prosody.DOMAIN);
-    JobManager jm = new JobManager(jc, connect("jobmanager", "jm-1"), source, scheduler);
+    jobManagerBus = connect("jobmanager", "jm-1");
+    JobManager jm = new JobManager(jc, jobManagerBus, source, scheduler);
     jm.start();
     closeables.add(jm);
     return jm;
@@ -99,11 +137,20 @@ abstract class OverProsody {
     return agents;
   }
 
-  /** A bus logged in as the test's account {@code name}, closed after the test. */
+  /**
+   * A bus logged in as the test's account {@code name}, enrolled with a one-time token in the role its name
+   * says ({@code jobmanager}, {@code storage}, {@code operator}, otherwise agent), closed after the test.
+   */
   XmppBus connect(String name, String resource) throws Exception {
-    XmppBus bus = Bus.xmpp(prosody.settings(name, resource), scheduler, workers);
-    closeables.add(bus);
-    bus.awaitConnected(Duration.ofSeconds(20));
-    return bus;
+    Role role = switch (name) {
+      case "jobmanager" -> Role.JOB_MANAGER;
+      case "storage" -> Role.STORAGE;
+      case "operator" -> Role.OPERATOR;
+      default -> Role.AGENT;
+    };
+    EnrolledBus enrolled = EnrolledBus.connect(prosody.settings(name, resource), security(token(role)), scheduler,
+        workers, Duration.ofSeconds(20));
+    closeables.add(enrolled);
+    return enrolled.bus();
   }
 }

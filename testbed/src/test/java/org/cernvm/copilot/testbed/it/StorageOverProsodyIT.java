@@ -43,6 +43,7 @@ import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
+import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.Test;
  * filesystem or WebDAV backend and has them registered; every stored file is read back and checked.
  */
 class StorageOverProsodyIT extends OverProsody {
+  private XmppBus jobManagerBus;
   static final URI WEBDAV = URI.create(System.getenv().getOrDefault("COPILOT_TEST_WEBDAV_URL", "http://127.0.0.1:15280/dav"));
   static final Path WEBDAV_DIR = Path.of(System.getenv().getOrDefault("COPILOT_TEST_WEBDAV_DIR", "/tmp/copilot-webdav"),
       "data", "dav");
@@ -59,7 +61,8 @@ class StorageOverProsodyIT extends OverProsody {
   private void startJobManager() throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
         "job-manager.storage", address("storage"), "job-manager.lease", "10s")), Prosody.DOMAIN);
-    JobManager jm = new JobManager(config, connect("jobmanager", "jm-1"), queue, scheduler);
+    jobManagerBus = connect("jobmanager", "jm-1");
+    JobManager jm = new JobManager(config, jobManagerBus, queue, scheduler);
     jm.start();
     closeables.add(jm);
   }
@@ -155,6 +158,9 @@ class StorageOverProsodyIT extends OverProsody {
     s.put("xmpp.user", prosody.user("storage"));
     s.put("xmpp.password", "pw-storage");
     s.put("xmpp.register", "true");
+    s.put("security.ca", Prosody.caPem().toString());
+    s.put("security.key-manager", address("keymanager"));
+    s.put("security.token", token(Role.STORAGE));
     StringBuilder props = new StringBuilder();
     s.forEach((k, v) -> props.append(k).append('=').append(v).append('\n'));
     Files.writeString(config, props);
@@ -192,13 +198,16 @@ class StorageOverProsodyIT extends OverProsody {
     Path file = Files.write(dir.resolve("data.bin"), data);
     StoreJobOutputDir granted = (StoreJobOutputDir) agent.call(Address.of(address("storage")),
         new WantStoreJobOutputDir(MessageIds.next(), Instant.now(), agent.self().local(), claim.job().jobId(), "generic",
-            address("jobmanager"), claim.lease().ref(), List.of(Checksums.of(file))), Duration.ofSeconds(5)).reply();
+            address("jobmanager"), claim.lease().ref(), List.of(Checksums.of(file)),
+            jobManagerBus.security().ticket(address("jobmanager"), "generic", claim.job().jobId(), agent.self().local(),
+                claim.lease().ref())), Duration.ofSeconds(5)).reply();
     UploadGrant grant = granted.grants().get(0);
+    String token = agent.security().unseal(grant.token(), UploadGrant.PURPOSE);
 
     byte[] corrupt = data.clone();
     corrupt[1234] ^= 1;
     HttpResponse<String> mismatch = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(grant.url()))
-        .header("Authorization", "Bearer " + grant.token()).PUT(HttpRequest.BodyPublishers.ofByteArray(corrupt)).build(),
+        .header("Authorization", "Bearer " + token).PUT(HttpRequest.BodyPublishers.ofByteArray(corrupt)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(mismatch.statusCode()).isEqualTo(422);
 
@@ -206,7 +215,7 @@ class StorageOverProsodyIT extends OverProsody {
     try (Socket socket = new Socket(url.getHost(), url.getPort())) {
       OutputStream out = socket.getOutputStream();
       out.write(("PUT " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nAuthorization: Bearer "
-          + grant.token() + "\r\nContent-Length: " + data.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          + token + "\r\nContent-Length: " + data.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(data, 0, 200_000);
       out.flush();
     }
