@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -30,7 +34,8 @@ import java.util.Map;
 /**
  * One-time enrollment tokens, as VM contextualization hands them to agents: each is bound to a role, works
  * once, and expires. Only the SHA-256 of a token is stored (in a JSON file written atomically, mode 600),
- * so the file does not let anyone enroll. Thread-safe within a process.
+ * so the file does not let anyone enroll. Every change holds an exclusive lock on {@code FILE.lock}, so that
+ * {@code key-manager token} and a serving key manager can share the file.
  */
 public final class EnrollmentTokens {
   /** What is stored of a token. */
@@ -53,18 +58,20 @@ public final class EnrollmentTokens {
     if (count < 1) {
       throw new IllegalArgumentException("--count must be at least 1");
     }
-    Map<String, Stored> all = load();
-    List<String> tokens = new ArrayList<>();
-    Instant expires = clock.instant().plus(ttl);
-    for (int i = 0; i < count; i++) {
-      byte[] b = new byte[24];
-      random.nextBytes(b);
-      String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-      all.put(hash(token), new Stored(role, expires, null));
-      tokens.add(token);
+    try (HeldLock held = lock()) {
+      Map<String, Stored> all = load();
+      List<String> tokens = new ArrayList<>();
+      Instant expires = clock.instant().plus(ttl);
+      for (int i = 0; i < count; i++) {
+        byte[] b = new byte[24];
+        random.nextBytes(b);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        all.put(hash(token), new Stored(role, expires, null));
+        tokens.add(token);
+      }
+      save(all);
+      return tokens;
     }
-    save(all);
-    return tokens;
   }
 
   /**
@@ -74,7 +81,12 @@ public final class EnrollmentTokens {
    * @throws EnrollmentException saying which of those it is not
    */
   public synchronized Role redeem(String token) throws EnrollmentException, IOException {
-    Map<String, Stored> all = load();
+    try (HeldLock held = lock()) {
+      return redeem(token, load());
+    }
+  }
+
+  private Role redeem(String token, Map<String, Stored> all) throws EnrollmentException, IOException {
     String key = hash(token);
     Stored s = all.get(key);
     if (s == null) {
@@ -89,6 +101,52 @@ public final class EnrollmentTokens {
     all.put(key, new Stored(s.role(), s.expiresAt(), clock.instant()));
     save(all);
     return s.role();
+  }
+
+  /**
+   * Takes the exclusive lock on the token file, waiting for other processes (and other instances in this
+   * one, which the JVM reports as an overlapping lock) for up to ten seconds.
+   */
+  private HeldLock lock() throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    try {
+      while (true) {
+        try {
+          java.nio.channels.FileLock lock = channel.tryLock();
+          if (lock != null) {
+            return new HeldLock(channel, lock);
+          }
+        } catch (OverlappingFileLockException e) {
+          // Another instance in this JVM holds it; wait as for another process.
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("the enrollment token file " + file + " stayed locked for 10 s");
+        }
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      channel.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the lock on " + file, e);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** A held lock on the token file and its channel, released together. */
+  private record HeldLock(FileChannel channel, java.nio.channels.FileLock lock) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      try {
+        lock.release();
+      } finally {
+        channel.close();
+      }
+    }
   }
 
   private Map<String, Stored> load() throws IOException {

@@ -124,4 +124,36 @@ class KeyManagerTest {
     assertThatThrownBy(() -> verify(km, first)).isInstanceOf(MessageRejectedException.class)
         .hasMessageContaining("is valid from");
   }
+
+  @Test
+  void issue6_tokensCreatedAndRedeemedAtTheSameTimeThroughSeparateInstancesAreNeitherLostNorBroken() throws Exception {
+    EnrollmentTokens server = new EnrollmentTokens(dir.resolve("tokens.json"), time.clock());
+    EnrollmentTokens operator = new EnrollmentTokens(dir.resolve("tokens.json"), time.clock());
+    List<String> first = operator.create(Role.AGENT, 20, Duration.ofHours(1));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      var created = pool.submit(() -> {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          out.addAll(operator.create(Role.AGENT, 1, Duration.ofHours(1)));
+        }
+        return out;
+      });
+      var redeemed = pool.submit(() -> {
+        for (String t : first) {
+          server.redeem(t);
+        }
+        return null;
+      });
+      redeemed.get();
+      for (String t : created.get()) {
+        assertThat(server.redeem(t)).isEqualTo(Role.AGENT);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (String t : first) {
+      assertThatThrownBy(() -> server.redeem(t)).hasMessageContaining("already used");
+    }
+  }
 }

@@ -3,7 +3,10 @@
  *
  * <h2>Wire format</h2>
  *
- * <p>Every message is one JSON object, UTF-8, at most 256 KiB, carried as the body of an XMPP
+ * <p>Every message is one JSON object, UTF-8, at most 256 KiB, signed by its sender in an envelope
+ * {@code {"to", "cert", "sig", "body"}} whose {@code body} is the message's JSON text (see
+ * {@link org.cernvm.copilot.protocol.security.MessageSecurity} for the envelope, the checks every receiver
+ * makes, and which roles may send which verb), carried as the body of an XMPP
  * {@code <message type='normal'>} stanza whose stanza id equals the message id (see
  * {@link org.cernvm.copilot.protocol.bus.XmppBus}). The property {@code verb} names the message kind; the
  * other properties are the record components of that verb, by name. Times ({@code sentAt},
@@ -28,17 +31,21 @@
  *       <td>{@code agentId}, {@code resources}</td><td>{@code runJob} or {@code error} NO_JOB</td></tr>
  *   <tr><td>{@code runJob}</td><td>job manager → agent</td>
  *       <td>{@code replyTo}, {@code job} {jobId, source, experiment, command, args[], env{}, inputs[{name, source}],
- *       outputs[], ttl, cores}, {@code lease} {leaseId, epoch, deadline}</td><td>—</td></tr>
+ *       outputs[], ttl, cores}, {@code lease} {leaseId, epoch, deadline}, {@code ticket} (a {@link
+ *       org.cernvm.copilot.protocol.LeaseTicket} signed by the job manager)</td><td>—</td></tr>
  *   <tr><td>{@code heartbeat}</td><td>agent → job manager, every lease/3</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease} {leaseId, epoch}, {@code state}
  *       (STAGING_IN, RUNNING, STAGING_OUT), {@code usage} {wallTime, cpuSeconds, rssMb, peakRssMb}</td>
  *       <td>{@code ack} whose {@code commands} may hold {@code kill}/{@code drain}; {@code error} FENCED</td></tr>
  *   <tr><td>{@code want_storeJobOutputDir}</td><td>agent → storage service address</td>
  *       <td>{@code agentId}, {@code jobId}, {@code source}, {@code jobManager} (bare service address),
- *       {@code lease}, {@code files} [{name, sizeBytes, adler32, md5}] (every output of the job)</td>
- *       <td>{@code storeJobOutputDir}, or {@code error} (FORBIDDEN job manager, TOO_LARGE, INVALID_FIELD)</td></tr>
+ *       {@code lease}, {@code files} [{name, sizeBytes, adler32, md5}] (every output of the job), {@code ticket}
+ *       (the lease ticket of {@code runJob})</td>
+ *       <td>{@code storeJobOutputDir}, or {@code error} (FORBIDDEN job manager or ticket of another job or
+ *       agent, UNAUTHENTICATED ticket, TOO_LARGE, INVALID_FIELD)</td></tr>
  *   <tr><td>{@code storeJobOutputDir}</td><td>storage adapter → agent</td>
- *       <td>{@code replyTo}, {@code jobId}, {@code grants} [{file, url, maxBytes, expiresAt, token}]</td><td>—</td></tr>
+ *       <td>{@code replyTo}, {@code jobId}, {@code grants} [{file, url, maxBytes, expiresAt, token}], each token
+ *       {@link org.cernvm.copilot.protocol.Sealed} {key, nonce, data} for the agent</td><td>—</td></tr>
  *   <tr><td>{@code jobDone}</td><td>agent → job manager</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code outcome} (SUCCEEDED, FAILED, KILLED,
  *       TTL_EXCEEDED), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
@@ -49,9 +56,15 @@
  *       location}]</td><td>{@code ack}, or {@code error} FENCED, FORBIDDEN (sender is not a configured storage
  *       adapter), UPSTREAM_UNAVAILABLE</td></tr>
  *   <tr><td>{@code enroll}</td><td>component → key-manager service</td>
- *       <td>{@code name} (the sender's account), {@code token} (one-time enrollment token), {@code csr} (PKCS#10, PEM)</td>
- *       <td>{@code enrolled}, or {@code error} FORBIDDEN (token unknown, used or expired; name not the sender's)
- *       or INVALID_FIELD (bad request)</td></tr>
+ *       <td>{@code name} (the sender's account), {@code token} (one-time enrollment token, sealed for the CA's
+ *       key), {@code csr} (PKCS#10, PEM); the one verb that may travel unsigned</td>
+ *       <td>{@code enrolled}, or {@code error} FORBIDDEN (token unknown, used or expired; name not the sender's),
+ *       UNAUTHENTICATED (token not sealed for this key manager) or INVALID_FIELD (bad request)</td></tr>
+ *   <tr><td>{@code renew}</td><td>component → key-manager service, signed with the certificate to renew</td>
+ *       <td>{@code csr} (for a new key pair)</td><td>{@code enrolled} in the same name and role</td></tr>
+ *   <tr><td>{@code fetchCrl}</td><td>component → key-manager service</td><td>—</td><td>{@code crl}</td></tr>
+ *   <tr><td>{@code crl}</td><td>key manager → component</td><td>{@code replyTo}, {@code crl} (X.509 CRL, PEM,
+ *       signed by the CA)</td><td>—</td></tr>
  *   <tr><td>{@code enrolled}</td><td>key manager → component</td>
  *       <td>{@code replyTo}, {@code certificate} (PEM), {@code ca} (PEM)</td><td>—</td></tr>
  *   <tr><td>{@code ack}</td><td>any → requester</td><td>{@code replyTo}, {@code commands} []</td><td>—</td></tr>
@@ -67,9 +80,10 @@
  * token, and the upload endpoint answers with an {@link org.cernvm.copilot.protocol.UploadReceipt}, whose
  * documentation describes the endpoint.
  *
- * <p>Error codes are listed in {@link org.cernvm.copilot.protocol.ErrorCode}. A body that cannot be
- * decoded is answered with {@code error} (MALFORMED, UNKNOWN_VERB, MISSING_FIELD, INVALID_FIELD, TOO_LARGE)
- * quoting its id when the id could be read and the body was not itself a reply; otherwise it is dropped
+ * <p>Error codes are listed in {@link org.cernvm.copilot.protocol.ErrorCode}. A message that fails a
+ * security check is answered with {@code error} UNAUTHENTICATED, FORBIDDEN or REPLAYED naming the reason,
+ * and a body that cannot be decoded with {@code error} (MALFORMED, UNKNOWN_VERB, MISSING_FIELD, INVALID_FIELD, TOO_LARGE)
+ * — in both cases quoting its id when the id could be read and the body was not itself a reply; otherwise it is dropped
  * with one log line.
  */
 package org.cernvm.copilot.protocol;

@@ -1,5 +1,6 @@
 /**
- * The storage adapter: it answers {@code want_storeJobOutputDir} with signed upload grants, serves the
+ * The storage adapter: it answers {@code want_storeJobOutputDir} — from the agent a job manager's lease
+ * ticket names — with signed upload grants sealed for that agent, serves the
  * HTTP upload endpoint, verifies each upload (size, adler32, md5) while streaming it into a
  * {@link org.cernvm.copilot.storage.StorageBackend}, and, once every output of a job is stored, asks the
  * job's job-manager service to register them upstream ({@code registerOutputs}).
