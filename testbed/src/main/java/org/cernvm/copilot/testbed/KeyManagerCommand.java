@@ -40,6 +40,14 @@ final class KeyManagerCommand implements Runnable {
     return s.path("key-manager.dir", Path.of(System.getProperty("user.home"), ".copilot", "ca"));
   }
 
+  /** Opens the CA of {@code key-manager.dir} with {@code key-manager.passphrase}, once no other key is left to read. */
+  private static CertificateAuthority openCa(Settings s) throws java.io.IOException {
+    Path dir = dir(s);
+    char[] passphrase = s.required("key-manager.passphrase").toCharArray();
+    s.rejectUnknownKeys();
+    return CertificateAuthority.open(dir, passphrase, Clock.systemUTC());
+  }
+
   /** {@code key-manager init}: a new CA. */
   @Command(name = "init", description = "Creates the CA in key-manager.dir, its key encrypted with "
       + "key-manager.passphrase (set COPILOT_KEY_MANAGER_PASSPHRASE); prints the CA certificate.")
@@ -106,12 +114,9 @@ final class KeyManagerCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Settings s = config.settings(Map.of());
-      Path dir = dir(s);
-      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
       String domain = s.string("xmpp.domain", "copilot.local");
-      s.rejectUnknownKeys();
+      CertificateAuthority ca = openCa(s);
       List<String> names = hosts != null ? hosts : List.of(domain, "localhost", "127.0.0.1");
-      CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, Clock.systemUTC());
       Credentials tls = ca.issueServer(names, Settings.parseDuration(validity));
       java.nio.file.Files.createDirectories(out);
       Path key = out.resolve("xmpp.key");
@@ -135,11 +140,7 @@ final class KeyManagerCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Settings s = config.settings(Map.of());
-      Path dir = dir(s);
-      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
-      s.rejectUnknownKeys();
-      CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, Clock.systemUTC());
+      CertificateAuthority ca = openCa(config.settings(Map.of()));
       for (String serial : serials) {
         ca.revoke(new java.math.BigInteger(serial, 16));
         System.out.println("revoked " + serial);
@@ -189,11 +190,7 @@ final class KeyManagerCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Settings s = config.settings(Map.of());
-      Path dir = dir(s);
-      char[] passphrase = s.required("key-manager.passphrase").toCharArray();
-      s.rejectUnknownKeys();
-      System.out.print(Pem.of(CertificateAuthority.open(dir, passphrase, Clock.systemUTC()).crl()));
+      System.out.print(Pem.of(openCa(config.settings(Map.of())).crl()));
       return 0;
     }
   }

@@ -1,6 +1,5 @@
 package org.cernvm.copilot.protocol.security;
 
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
