@@ -335,7 +335,8 @@ public final class Agent implements AutoCloseable {
     }
 
     private void stageOut(int exitCode, List<OutputFile> outputs) {
-      new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(), outputs, () -> leaseLost || closed)
+      new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(), outputs,
+          () -> leaseLost || closed)
           .start()
           .whenComplete((ok, err) -> {
             if (leaseLost) {
