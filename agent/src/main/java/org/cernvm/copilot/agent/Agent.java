@@ -141,6 +141,7 @@ public final class Agent implements AutoCloseable {
   private final class Slot {
     private final int number;
     private int idleRounds;
+    private volatile Address lastJobManager;
 
     Slot(int number) {
       this.number = number;
@@ -159,6 +160,26 @@ public final class Agent implements AutoCloseable {
         return;
       }
       WantGetJob want = new WantGetJob(MessageIds.next(), now(), config.agentId(), config.slotResources(left));
+      Address last = lastJobManager;
+      if (last != null) {
+        // The job manager that handed out the last job is asked directly first: while it has work, that
+        // saves the broadcast to every job manager and their answers, which grow with their number.
+        lastJobManager = null;
+        GetJob get = new GetJob(MessageIds.next(), now(), config.agentId(), want.resources());
+        bus.request(last, get, config.requestTimeout()).whenComplete((resp, err) -> {
+          if (err == null && (resp.reply() instanceof RunJob
+              || resp.reply() instanceof ErrorReply e && e.code() == ErrorCode.DRAINING)) {
+            accept(resp);
+          } else {
+            broadcast(want);
+          }
+        });
+        return;
+      }
+      broadcast(want);
+    }
+
+    private void broadcast(WantGetJob want) {
       bus.request(service, want, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err != null) {
           idle("no job manager offered work: " + err.getMessage());
@@ -185,6 +206,7 @@ public final class Agent implements AutoCloseable {
       Reply reply = resp.reply();
       if (reply instanceof RunJob run) {
         idleRounds = 0;
+        lastJobManager = resp.from();
         JobRun job = new JobRun(this, resp.from(), run);
         running.put(run.job().jobId(), job);
         jobsRun.incrementAndGet();

@@ -3,7 +3,6 @@ package org.cernvm.copilot.testbed;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +37,6 @@ import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.Verb;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.security.Authority;
 import org.cernvm.copilot.protocol.security.Certificates;
 import org.cernvm.copilot.protocol.security.Credentials;
@@ -46,13 +44,9 @@ import org.cernvm.copilot.protocol.security.Enrollment;
 import org.cernvm.copilot.protocol.security.Keyring;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.security.Role;
-import org.cernvm.copilot.protocol.tls.Trust;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
-import org.jivesoftware.smack.ConnectionConfiguration;
-import org.jivesoftware.smack.filter.StanzaTypeFilter;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jxmpp.jid.impl.JidCreate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,7 +115,7 @@ final class Attacker implements AutoCloseable {
     // A legitimately enrolled agent, and a raw connection as the same account.
     String password = pki.remember(Pki.password());
     MessageSecurity signer = pki.join(server, NAME, password, "vm", Role.AGENT, opened).security();
-    connectRaw(server.clientSettings(NAME, password, "raw"));
+    raw = RawXmpp.connect(server.account(NAME, password, "raw"), this::onAnswer);
 
     expect("unsigned message", jobManager, codec.encode(heartbeat("probe-1", clock)), ErrorCode.UNAUTHENTICATED);
 
@@ -251,25 +245,6 @@ final class Attacker implements AutoCloseable {
     JsonNode tree = json.readTree(wire);
     JsonNode body = tree.has("body") ? json.readTree(tree.get("body").asText()) : tree;
     return body.path("id").asText();
-  }
-
-  private void connectRaw(XmppSettings s) throws Exception {
-    var builder = XMPPTCPConnectionConfiguration.builder()
-        .setXmppDomain(s.domain())
-        .setHostAddress(InetAddress.getByName(s.host()))
-        .setPort(s.port())
-        .setUsernameAndPassword(s.username(), s.password())
-        .setResource(s.resource())
-        .setSecurityMode(ConnectionConfiguration.SecurityMode.required)
-        .setCustomX509TrustManager(Trust.of(s.trustCertificate()));
-    if (!s.tlsProtocols().isEmpty()) {
-      builder.setEnabledSSLProtocols(s.tlsProtocols().toArray(String[]::new));
-    }
-    raw = new XMPPTCPConnection(builder.build());
-    raw.setUseStreamManagement(false);
-    raw.addSyncStanzaListener(stanza -> onAnswer(((org.jivesoftware.smack.packet.Message) stanza).getBody()),
-        StanzaTypeFilter.MESSAGE);
-    raw.connect().login();
   }
 
   private void onAnswer(String wire) {

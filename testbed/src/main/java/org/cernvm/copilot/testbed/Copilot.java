@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "CoPilot: runs grid jobs on VMs that hold no grid credentials.",
     subcommands = {
       DemoCommand.class,
+      LoadCommand.class,
       JobManagerCommand.class,
       AgentCommand.class,
       StorageAdapterCommand.class,

@@ -29,7 +29,7 @@ import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
  * belong.
  */
 final class Demo {
-  private static final String DOMAIN = "copilot.local";
+  static final String DOMAIN = "copilot.local";
 
   /** Which jobs the demo runs. */
   enum Kind {

@@ -45,6 +45,14 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "show INFO logs of every component")
   boolean verbose;
 
+  /** Shows only warnings from the components, unless {@code COPILOT_LOG_LEVEL} says otherwise. */
+  static void quiet() {
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root
+        && System.getenv("COPILOT_LOG_LEVEL") == null) {
+      root.setLevel(Level.WARN);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     if (panda && alien) {
@@ -59,9 +67,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     JobManagerConfig.Dispatch mode =
         Settings.of(java.util.Map.of("dispatch", dispatch)).choice("dispatch", JobManagerConfig.Dispatch.class, null);
-    if (!verbose && LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root
-        && System.getenv("COPILOT_LOG_LEVEL") == null) {
-      root.setLevel(Level.WARN);
+    if (!verbose) {
+      quiet();
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
     Demo.Result result =

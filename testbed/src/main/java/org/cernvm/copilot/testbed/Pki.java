@@ -16,7 +16,7 @@ import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.security.EnrolledBus;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.security.SecuritySettings;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
 
 /**
  * The demo's key manager: a fresh CA whose passphrase lives only in this process's memory, one-time
@@ -59,10 +59,9 @@ final class Pki {
   }
 
   /** Starts the key-manager service on {@code server}; what it opens is pushed on {@code stack}. */
-  void serve(EmbeddedXmppServer server, List<AutoCloseable> stack) throws Exception {
+  void serve(XmppAccounts server, List<AutoCloseable> stack) throws Exception {
     String pw = remember(password());
-    server.addUser(KEY_MANAGER, pw);
-    XmppBus bus = Bus.xmpp(server.clientSettings(KEY_MANAGER, pw, "km-1"), keyManager.security(KEY_MANAGER, WINDOW),
+    XmppBus bus = Bus.xmpp(server.account(KEY_MANAGER, pw, "km-1"), keyManager.security(KEY_MANAGER, WINDOW),
         services.scheduler, services.workers);
     stack.add(bus);
     bus.awaitConnected(Duration.ofSeconds(30));
@@ -73,16 +72,15 @@ final class Pki {
    * Creates the account {@code user}, a one-time token for {@code role}, and a bus that has enrolled with
    * it; the bus is pushed on {@code stack}.
    */
-  XmppBus join(EmbeddedXmppServer server, String user, String resource, Role role, List<AutoCloseable> stack)
+  XmppBus join(XmppAccounts server, String user, String resource, Role role, List<AutoCloseable> stack)
       throws Exception {
     return join(server, user, remember(password()), resource, role, stack);
   }
 
-  /** {@link #join(EmbeddedXmppServer, String, String, Role, List)} with the account's password given. */
-  XmppBus join(EmbeddedXmppServer server, String user, String pw, String resource, Role role,
+  /** {@link #join(XmppAccounts, String, String, Role, List)} with the account's password given. */
+  XmppBus join(XmppAccounts server, String user, String pw, String resource, Role role,
       List<AutoCloseable> stack) throws Exception {
-    server.addUser(user, pw);
-    EnrolledBus enrolled = EnrolledBus.connect(server.clientSettings(user, pw, resource),
+    EnrolledBus enrolled = EnrolledBus.connect(server.account(user, pw, resource),
         settings(server.domain(), token(role)), services.scheduler, services.workers, Duration.ofSeconds(30));
     stack.add(enrolled);
     return enrolled.bus();

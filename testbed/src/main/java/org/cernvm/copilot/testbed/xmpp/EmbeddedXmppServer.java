@@ -42,7 +42,7 @@ import org.cernvm.copilot.protocol.security.Pem;
  * several I/O threads over a decoder that is not thread-safe, so this class binds loopback with one I/O
  * thread.
  */
-public final class EmbeddedXmppServer implements AutoCloseable {
+public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
   private final String domain;
   private final XMPPServer server;
   private final LoopbackEndpoint endpoint;
@@ -101,6 +101,7 @@ public final class EmbeddedXmppServer implements AutoCloseable {
   }
 
   /** The XMPP domain it serves. */
+  @Override
   public String domain() {
     return domain;
   }
@@ -112,6 +113,19 @@ public final class EmbeddedXmppServer implements AutoCloseable {
     } catch (AccountCreationException e) {
       throw new IllegalStateException("cannot create account " + user + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Creates the account unless it exists, and returns {@link #clientSettings} for it. */
+  @Override
+  public XmppSettings account(String user, String password, String resource) {
+    try {
+      if (!accounts.verifyAccountExists(EntityImpl.parseUnchecked(user + "@" + domain))) {
+        addUser(user, password);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create account " + user + ": " + e.getMessage(), e);
+    }
+    return clientSettings(user, password, resource);
   }
 
   /** Client settings for an account on this server: TLS 1.2 required, trusting only the key manager's CA. */

@@ -1,0 +1,133 @@
+package org.cernvm.copilot.testbed;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.GetJob;
+import org.cernvm.copilot.protocol.HaveGetJob;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.Usage;
+import org.cernvm.copilot.protocol.WantGetJob;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.Bus;
+import org.cernvm.copilot.protocol.bus.Response;
+import org.cernvm.copilot.protocol.time.Scheduler;
+
+/**
+ * A simulated agent for load runs: a real, enrolled XMPP connection that speaks the agent's side of the
+ * protocol — {@code want_getJob}, {@code getJob}, then at once {@code jobDone}, and next {@code getJob}
+ * to the same job manager first, as the real agent does — with a payload that does nothing, so that what is
+ * measured is dispatch. It never blocks a thread: each step continues when the
+ * previous answer arrives.
+ */
+final class LoadAgent {
+  private static final Resources SLOT = new Resources(1, 2048, 10_000, Duration.ofHours(24), "x86_64-linux", List.of());
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private final Bus bus;
+  private final Address service;
+  private final Scheduler scheduler;
+  private final LoadRecorder recorder;
+  private volatile boolean stopped;
+  private volatile Address lastJobManager;
+
+  LoadAgent(Bus bus, Address service, Scheduler scheduler, LoadRecorder recorder) {
+    this.bus = bus;
+    this.service = service;
+    this.scheduler = scheduler;
+    this.recorder = recorder;
+  }
+
+  /** The same agent reporting to {@code other}, for the next round. */
+  LoadAgent withRecorder(LoadRecorder other) {
+    return new LoadAgent(bus, service, scheduler, other);
+  }
+
+  void start() {
+    ask();
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  private String self() {
+    return bus.self().local();
+  }
+
+  private void ask() {
+    if (stopped) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    Address last = lastJobManager;
+    if (last != null) {
+      // As the real agent does: the job manager of the last job first, the broadcast only if it has none.
+      lastJobManager = null;
+      recorder.requested();
+      bus.request(last, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
+          .whenComplete((r, err) -> {
+            if (err == null && r.reply() instanceof RunJob run) {
+              recorder.dispatched(System.nanoTime() - t0);
+              finish(r.from(), run);
+            } else {
+              broadcast(t0);
+            }
+          });
+      return;
+    }
+    broadcast(t0);
+  }
+
+  private void broadcast(long t0) {
+    recorder.wanted();
+    bus.request(service, new WantGetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
+        .whenComplete((r, err) -> {
+          if (err == null && r.reply() instanceof HaveGetJob) {
+            claim(r, t0);
+          } else {
+            idle();
+          }
+        });
+  }
+
+  private void claim(Response have, long t0) {
+    recorder.requested();
+    bus.request(have.from(), new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
+        .whenComplete((r, err) -> {
+          if (err == null && r.reply() instanceof RunJob run) {
+            recorder.dispatched(System.nanoTime() - t0);
+            finish(r.from(), run);
+          } else {
+            idle();
+          }
+        });
+  }
+
+  private void finish(Address jobManager, RunJob run) {
+    recorder.requested();
+    JobDone done = new JobDone(MessageIds.next(), scheduler.clock().instant(), self(), run.job().jobId(),
+        run.lease().ref(), Outcome.SUCCEEDED, 0, "", Usage.none(), List.of());
+    bus.request(jobManager, done, TIMEOUT).whenComplete((r, err) -> {
+      if (err == null && r.reply() instanceof Ack) {
+        recorder.finished(run.job().jobId());
+        lastJobManager = jobManager;
+        ask();
+      } else {
+        recorder.failed(run.job().jobId(), err != null ? err.toString() : String.valueOf(r.reply()));
+        idle();
+      }
+    });
+  }
+
+  private void idle() {
+    if (!stopped) {
+      scheduler.schedule(Duration.ofMillis(50 + ThreadLocalRandom.current().nextInt(100)), this::ask);
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package org.cernvm.copilot.testbed;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobStatus;
+import org.cernvm.copilot.jobmanager.generic.NewJob;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+
+/**
+ * A load run: simulated agents (each a real, enrolled XMPP connection) against 1, 2, 4… real job managers,
+ * each its own process ({@code copilot job-manager}) serving one generic queue behind a simulated upstream.
+ * For each job-manager count it runs a warm-up (a fifth of the jobs, at least 50, not measured: new JVMs
+ * compile their hot code first), then measures jobs per second, dispatch latency and CPU per job over the
+ * rest, and compares the message rate with the raw ceiling of the same XMPP server, measured in the same
+ * run.
+ */
+final class LoadRun {
+  /**
+   * What to run.
+   *
+   * @param agents simulated agents
+   * @param jobManagers the job-manager counts, one round each
+   * @param jobs jobs per round
+   * @param upstreamLatency each upstream call's latency in the job managers
+   * @param roundTimeout how long a round may take
+   */
+  public record Options(int agents, List<Integer> jobManagers, int jobs, Duration upstreamLatency,
+      Duration roundTimeout) {}
+
+  /** One round's figures. */
+  public record Round(int jobManagers, int jobs, int finished, int duplicates, int failures, double seconds,
+      double jobsPerSecond, double p50Ms, double p99Ms, double jmCpuMsPerJob, double cpuMsPerJob,
+      double messagesPerJob, double efficiency) {}
+
+  /** The whole run. */
+  public record Report(List<Round> rounds, double rawMessagesPerSecond, double heapKibPerAgent,
+      double residentKibPerAgent, Path csv, Path png) {
+    /** Jobs per second of the round with the most job managers over that of the round with the fewest. */
+    public double speedup() {
+      Round first = rounds.get(0);
+      Round last = rounds.get(rounds.size() - 1);
+      return first.jobsPerSecond() == 0 ? 0 : last.jobsPerSecond() / first.jobsPerSecond();
+    }
+  }
+
+  private final Options options;
+  private final XmppAccounts server;
+  private final Pki support;
+  private final Services services;
+  private final Path workDir;
+  private final PrintStream out;
+  private final String prefix = "l" + UUID.randomUUID().toString().substring(0, 6) + "-";
+
+  /**
+   * Prepares a run.
+   *
+   * @param support the key manager and threads of the testbed process
+   * @param server where accounts are made
+   */
+  LoadRun(Options options, Pki support, XmppAccounts server, Path workDir, PrintStream out) {
+    this.options = options;
+    this.services = support.services;
+    this.support = support;
+    this.server = server;
+    this.workDir = workDir;
+    this.out = out;
+  }
+
+  /** Runs every round; closes what it opened. */
+  public Report run() throws Exception {
+    List<AutoCloseable> stack = new ArrayList<>();
+    try {
+      double raw = RawCeiling.measure(server, prefix, out);
+      out.printf("load: raw XMPP ceiling %.0f msg/s one way between two plain clients%n", raw);
+      List<LoadAgent> agents = new ArrayList<>();
+      long[] before = memory();
+      for (int i = 1; i <= options.agents(); i++) {
+        XmppBus bus = support.join(server, prefix + "agent-" + i, "vm", Role.AGENT, stack);
+        agents.add(new LoadAgent(bus, Address.of(prefix + "jobmanager@" + server.domain()), services.scheduler, null));
+        if (i % 100 == 0 || i == options.agents()) {
+          out.printf("load: %d/%d agents connected and enrolled%n", i, options.agents());
+        }
+      }
+      long[] after = memory();
+      double heapPerAgent = (after[0] - before[0]) / 1024.0 / options.agents();
+      double rssPerAgent = (after[1] - before[1]) / 1024.0 / options.agents();
+      out.printf(Locale.ROOT, "load: memory per agent connection (Smack connection, certificate, keys, bus): "
+          + "%.0f KiB heap, %.0f KiB resident%n", heapPerAgent, rssPerAgent);
+      List<Round> rounds = new ArrayList<>();
+      String jmPassword = Pki.password();
+      for (int n : options.jobManagers()) {
+        rounds.add(round(n, agents, jmPassword, raw));
+      }
+      Path csv = workDir.resolve("load.csv");
+      Files.writeString(csv, csv(rounds, raw));
+      Path png = workDir.resolve("load.png");
+      Plot.throughput(rounds, png);
+      return new Report(List.copyOf(rounds), raw, heapPerAgent, rssPerAgent, csv, png);
+    } finally {
+      for (int i = stack.size() - 1; i >= 0; i--) {
+        stack.get(i).close();
+      }
+    }
+  }
+
+  private Round round(int n, List<LoadAgent> template, String jmPassword, double raw) throws Exception {
+    Path dir = workDir.resolve("round-" + n);
+    GenericQueue queue = GenericQueue.open(dir.resolve("queue"), services.scheduler.clock(), 3);
+    // Fresh job-manager processes compile their hot code first; the warm-up jobs keep that out of the figures.
+    int warmUp = Math.max(50, options.jobs() / 5);
+    int total = warmUp + options.jobs();
+    for (int j = 0; j < total; j++) {
+      queue.submit(NewJob.of("true"));
+    }
+    List<Process> processes = new ArrayList<>();
+    try {
+      for (int i = 1; i <= n; i++) {
+        processes.add(startJobManager(dir, i, jmPassword));
+      }
+      for (int i = 1; i <= n; i++) {
+        awaitServing(dir.resolve("jm-" + i + ".log"));
+      }
+      LoadRecorder recorder = new LoadRecorder();
+      List<LoadAgent> agents = template.stream().map(a -> a.withRecorder(recorder)).toList();
+      agents.forEach(LoadAgent::start);
+      long deadline = System.nanoTime() + options.roundTimeout().toNanos();
+      // The agents' count, not the queue's: reading every job file many times a second would cost more CPU
+      // than what is measured. The queue is checked once at the end.
+      while (recorder.finishedJobs() < warmUp && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      int before = recorder.finishedJobs();
+      recorder.measureFromNow();
+      long jmCpu0 = cpuMillis(processes);
+      long cpu0 = machineCpuMillis();
+      long t0 = System.nanoTime();
+      while (recorder.finishedJobs() < total && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      long t1 = System.nanoTime();
+      long jmCpu = cpuMillis(processes) - jmCpu0;
+      long cpu = machineCpuMillis() - cpu0;
+      agents.forEach(LoadAgent::stop);
+      int measured = recorder.finishedJobs() - before;
+      int done = queue.counts().getOrDefault(JobStatus.DONE, 0) - warmUp;
+      double seconds = (t1 - t0) / 1e9;
+      double rate = measured / seconds;
+      double perJob = recorder.messagesPerJob(n, measured);
+      Round r = new Round(n, options.jobs(), done, recorder.duplicates(), recorder.failures().size(), seconds, rate,
+          recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured),
+          cpu / (double) Math.max(1, measured), perJob, rate * perJob / raw);
+      out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
+              + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f%n", n, done,
+          options.jobs(), seconds, rate, r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), perJob,
+          r.efficiency());
+      recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
+      return r;
+    } finally {
+      for (Process p : processes) {
+        p.destroy();
+      }
+      for (Process p : processes) {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
+  private Process startJobManager(Path dir, int i, String password) throws IOException, URISyntaxException {
+    XmppSettings x = server.account(prefix + "jobmanager", password, "jm-" + i);
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC"));
+    // For profiling a run, e.g. COPILOT_LOAD_JM_JAVA_OPTS=-XX:StartFlightRecording=filename=jm.jfr
+    String extra = System.getenv("COPILOT_LOAD_JM_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    cmd.addAll(List.of("-jar", jar().toString(), "job-manager", "--queue-dir", dir.resolve("queue").toString()));
+    if (!options.upstreamLatency().isZero()) {
+      cmd.addAll(List.of("--upstream-latency", options.upstreamLatency().toMillis() + "ms"));
+    }
+    for (String kv : List.of("xmpp.host=" + x.host(), "xmpp.port=" + x.port(), "xmpp.domain=" + x.domain(),
+        "xmpp.user=" + x.username(), "xmpp.resource=" + x.resource(), "xmpp.register=" + x.register(),
+        "xmpp.trust=" + x.trustCertificate(), "xmpp.tls-protocols=" + String.join(",", x.tlsProtocols()),
+        "security.ca=" + support.dir.resolve("ca.pem"), "security.key-manager=" + Pki.KEY_MANAGER + "@" + server.domain(),
+        "job-manager.lease=60s")) {
+      if (!kv.endsWith("=")) {
+        cmd.addAll(List.of("--set", kv));
+      }
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("jm-" + i + ".log").toFile());
+    pb.environment().put("COPILOT_XMPP_PASSWORD", password);
+    pb.environment().put("COPILOT_SECURITY_TOKEN", support.token(Role.JOB_MANAGER));
+    pb.environment().put("COPILOT_LOG_LEVEL", "WARN");
+    return pb.start();
+  }
+
+  private static void awaitServing(Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains("serving")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("a job manager did not start within 90 s; see " + log);
+  }
+
+  /** The testbed's own jar, which job managers are started from. */
+  static Path jar() throws URISyntaxException {
+    Path self = Path.of(LoadRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    if (Files.isRegularFile(self)) {
+      return self;
+    }
+    Path built = self.getParent().resolve("copilot.jar");
+    if (!Files.isRegularFile(built)) {
+      throw new IllegalStateException("no copilot.jar beside " + self + ": build it with mvn package");
+    }
+    return built;
+  }
+
+  /** Heap in use after a collection, and this process's resident set, in bytes. */
+  private static long[] memory() throws IOException, InterruptedException {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    long rss = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return new long[] {rt.totalMemory() - rt.freeMemory(), rss};
+  }
+
+  /** User plus system CPU of {@code processes} in milliseconds, from {@code /proc/PID/stat}. */
+  static long cpuMillis(List<Process> processes) throws IOException {
+    long ticks = 0;
+    for (Process p : processes) {
+      Path stat = Path.of("/proc", Long.toString(p.pid()), "stat");
+      if (Files.exists(stat)) {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      }
+    }
+    return ticks * 10;
+  }
+
+  /** Busy CPU of the whole machine in milliseconds, from {@code /proc/stat}. */
+  static long machineCpuMillis() throws IOException {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long busy = 0;
+    for (int i = 1; i < f.length; i++) {
+      if (i != 4 && i != 5) {
+        busy += Long.parseLong(f[i]);
+      }
+    }
+    return busy * 10;
+  }
+
+  private static String csv(List<Round> rounds, double raw) {
+    StringBuilder b = new StringBuilder("job_managers,jobs,finished,duplicates,failures,seconds,jobs_per_s,dispatch_p50_ms,"
+        + "dispatch_p99_ms,jm_cpu_ms_per_job,machine_cpu_ms_per_job,messages_per_job,raw_msgs_per_s,efficiency\n");
+    for (Round r : rounds) {
+      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f%n",
+          r.jobManagers(), r.jobs(), r.finished(), r.duplicates(), r.failures(), r.seconds(), r.jobsPerSecond(),
+          r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), r.messagesPerJob(), raw, r.efficiency()));
+    }
+    return b.toString();
+  }
+}

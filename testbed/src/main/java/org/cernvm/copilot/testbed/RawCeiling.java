@@ -1,0 +1,49 @@
+package org.cernvm.copilot.testbed;
+
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+
+/**
+ * The raw message-rate ceiling of an XMPP server: one plain client sends 300-byte messages to another as
+ * fast as it can, with none of CoPilot on either side, and the rate at which they arrive is measured.
+ */
+final class RawCeiling {
+  private static final int MESSAGES = 20_000;
+
+  private RawCeiling() {}
+
+  /** Messages per second, one way, through {@code server}; accounts are named with {@code prefix}. */
+  static double measure(XmppAccounts server, String prefix, PrintStream out) throws Exception {
+    AtomicInteger received = new AtomicInteger();
+    String password = Pki.password();
+    XMPPTCPConnection b = RawXmpp.connect(server.account(prefix + "raw-b", password, "b"),
+        body -> received.incrementAndGet());
+    XMPPTCPConnection a = RawXmpp.connect(server.account(prefix + "raw-a", password, "a"), body -> { });
+    try {
+      String body = "x".repeat(300);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < MESSAGES; i++) {
+        a.sendStanza(StanzaBuilder.buildMessage(MessageIds.next()).to(b.getUser()).ofType(Message.Type.normal)
+            .setBody(body).build());
+      }
+      long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+      while (received.get() < MESSAGES && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (received.get() < MESSAGES) {
+        out.printf("load: the raw ceiling run lost %d of %d messages%n", MESSAGES - received.get(), MESSAGES);
+      }
+      return received.get() / seconds;
+    } finally {
+      a.instantShutdown();
+      b.instantShutdown();
+    }
+  }
+}

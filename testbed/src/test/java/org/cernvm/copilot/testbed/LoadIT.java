@@ -1,0 +1,61 @@
+package org.cernvm.copilot.testbed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7, the short version of {@code copilot load}: simulated agents against one and then two job-manager
+ * processes on the embedded server; every job is done exactly once in each round, and the figures, the CSV
+ * and the plot come out. (Its jar is the packaged one, so this runs after {@code package}.)
+ */
+class LoadIT {
+  @TempDir Path dir;
+
+  @Test
+  void issue7_aShortLoadRunFinishesEveryJobOnceWithOneAndTwoJobManagers() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    List<AutoCloseable> stack = new ArrayList<>();
+    LoadRun.Report report;
+    try (Services services = new Services("load-test", 8)) {
+      Pki pki = Pki.create(dir.resolve("ca"), services);
+      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
+          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
+      stack.add(server);
+      pki.serve(server, stack);
+      report = new LoadRun(new LoadRun.Options(8, List.of(1, 2), 100, Duration.ofMillis(20), Duration.ofMinutes(3)),
+          pki, server, dir, out).run();
+    } finally {
+      for (int i = stack.size() - 1; i >= 0; i--) {
+        stack.get(i).close();
+      }
+    }
+    String printed = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(report.rounds()).hasSize(2);
+    for (LoadRun.Round r : report.rounds()) {
+      assertThat(r.finished()).as(printed).isEqualTo(100);
+      assertThat(r.duplicates()).isZero();
+      assertThat(r.failures()).isZero();
+      assertThat(r.jobsPerSecond()).isPositive();
+      assertThat(r.p99Ms()).isGreaterThanOrEqualTo(r.p50Ms()).isPositive();
+      assertThat(r.jmCpuMsPerJob()).isPositive();
+    }
+    assertThat(report.rawMessagesPerSecond()).isGreaterThan(100);
+    assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("job_managers,jobs,");
+    byte[] png = Files.readAllBytes(report.png());
+    assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+    assertThat(printed).contains("raw XMPP ceiling").contains("1 job manager(s): 100/100 jobs")
+        .contains("2 job manager(s): 100/100 jobs");
+  }
+}
