@@ -87,7 +87,11 @@ public final class JobManager implements AutoCloseable {
     Optional<Reply> reply =
         switch (m.verb()) {
           case WANT_GET_JOB -> authorized(in, (WantGetJob) m, this::onWantGetJob);
-          case GET_JOB -> authorized(in, (GetJob) m, this::onGetJob);
+          case GET_JOB -> in.meantForAnother(bus.self())
+              // An agent asked a job manager that has gone; the server handed the claim to every replica.
+              // Only the one asked may lease a job, or one getJob would take several.
+              ? Optional.of(error(m, ErrorCode.NO_JOB, "this getJob was for " + in.to() + ", which is gone; ask again"))
+              : authorized(in, (GetJob) m, this::onGetJob);
           case HEARTBEAT -> authorized(in, (Heartbeat) m, this::onHeartbeat);
           case JOB_DONE -> authorized(in, (JobDone) m, this::onJobDone);
           case KILL -> Optional.of(onKill((Kill) m));

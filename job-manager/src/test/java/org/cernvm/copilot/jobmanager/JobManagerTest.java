@@ -288,4 +288,21 @@ class JobManagerTest {
     assertThat(queue.get(run.job().jobId()).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
     assertThat(call(SERVICE, done(run)).reply()).isInstanceOf(Ack.class);
   }
+
+  @Test
+  void issue7_aGetJobForAJobManagerThatIsGoneIsNotLeasedByTheReplicasItIsHandedTo() throws Exception {
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
+    jobManager("jm-2", JobManagerConfig.Dispatch.HANDSHAKE);
+    String id = queue.submit(NewJob.of("true"));
+    // jm-3 handed out the agent's last job and has gone; like an XMPP server, the network hands a message
+    // for the absent resource to the account's other resources.
+    Address gone = Address.of(SERVICE.value() + "/jm-3");
+    Reply r = call(gone, new GetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
+    assertThat(r).isInstanceOfSatisfying(ErrorReply.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.NO_JOB);
+      assertThat(e.message()).contains("jm-3");
+    });
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    assertThat(claim().job().jobId()).isEqualTo(id);
+  }
 }

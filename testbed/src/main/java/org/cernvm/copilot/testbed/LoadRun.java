@@ -219,20 +219,25 @@ final class LoadRun {
       }
       Thread.sleep(100);
     }
-    throw new IllegalStateException("a job manager did not start within 90 s; see " + log);
+    String text = Files.exists(log) ? Files.readString(log) : "";
+    throw new IllegalStateException("a job manager did not start within 90 s; the end of " + log + ":\n"
+        + text.substring(Math.max(0, text.length() - 2000)));
   }
 
-  /** The testbed's own jar, which job managers are started from. */
+  /**
+   * The testbed's runnable jar, which job managers are started from: the one this class was loaded from, or,
+   * when it was loaded from the build's classes or module jar, the {@code copilot.jar} beside them.
+   */
   static Path jar() throws URISyntaxException {
     Path self = Path.of(LoadRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path beside = self.getParent().resolve("copilot.jar");
+    if (Files.isRegularFile(beside)) {
+      return beside;
+    }
     if (Files.isRegularFile(self)) {
       return self;
     }
-    Path built = self.getParent().resolve("copilot.jar");
-    if (!Files.isRegularFile(built)) {
-      throw new IllegalStateException("no copilot.jar beside " + self + ": build it with mvn package");
-    }
-    return built;
+    throw new IllegalStateException("no copilot.jar beside " + self + ": build it with mvn package");
   }
 
   /** Heap in use after a collection, and this process's resident set, in bytes. */

@@ -52,6 +52,8 @@ class LoadIT {
       assertThat(r.jmCpuMsPerJob()).isPositive();
     }
     assertThat(report.rawMessagesPerSecond()).isGreaterThan(100);
+    // Each job manager waits 20 ms per upstream call, one call at a time: a second one nearly doubles the rate.
+    assertThat(report.speedup()).as(printed).isGreaterThan(1.3);
     assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("job_managers,jobs,");
     byte[] png = Files.readAllBytes(report.png());
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');

@@ -119,7 +119,7 @@ abstract class AbstractBus implements Bus {
       }
       return;
     }
-    execute(() -> dispatch(new Incoming(from, message, opened.sender())));
+    execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to())));
   }
 
   /** Called by the transport when it learns that the request with {@code id} cannot be delivered. */

@@ -10,5 +10,12 @@ import org.cernvm.copilot.protocol.security.Identity;
  * @param from the sender's full address, to which replies go
  * @param message the decoded message
  * @param sender who signed it, verified; empty only for an unsigned {@code enroll}
+ * @param to whom the sender addressed it: the receiver's bare address (a service), or a full address, which
+ *     may be another resource's when the server handed a message for an absent resource to the account
  */
-public record Incoming(Address from, Message message, Optional<Identity> sender) {}
+public record Incoming(Address from, Message message, Optional<Identity> sender, Address to) {
+  /** Whether the sender addressed this to another resource of the receiver's account. */
+  public boolean meantForAnother(Address self) {
+    return to.isFull() && !to.equals(self);
+  }
+}

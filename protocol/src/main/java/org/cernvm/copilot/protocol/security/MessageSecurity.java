@@ -52,7 +52,7 @@ import org.cernvm.copilot.protocol.bus.Address;
  * <p>The envelope is a JSON object {@code {"to", "cert", "sig", "body"}}: {@code body} is the message's
  * JSON text, {@code cert} the sender's certificate (DER, base64) and {@code sig} its ECDSA P-256
  * signature over {@code "copilot-signed-v1\n" + to + "\n" + body}, where {@code to} is the recipient's
- * bare address, so that a message cannot be replayed to somebody else. The receiver checks, in order:
+ * address as the sender wrote it (bare or full), so that a message cannot be replayed to somebody else. The receiver checks, in order:
  * the certificate against the {@link Authority} (issuer, validity, revocation, role), the signature, that
  * the certificate's name is the sender's XMPP account, that it is the recipient, that {@code sentAt} is
  * within the window of its clock, that the id was not seen within twice the window, and that the role may
@@ -64,8 +64,10 @@ public final class MessageSecurity {
    *
    * @param body the message's JSON text
    * @param sender who signed it; empty only for an unsigned {@code enroll}
+   * @param to the address the sender signed it for: this component's bare address, or a full one — possibly
+   *     another resource's, when the server delivered a message for an absent resource to the account
    */
-  public record Opened(String body, Optional<Identity> sender) {}
+  public record Opened(String body, Optional<Identity> sender, Address to) {}
 
   private record Envelope(String to, String cert, String sig, String body) {}
 
@@ -151,14 +153,14 @@ public final class MessageSecurity {
         if (verb != Verb.ENROLL) {
           throw new IllegalStateException("not enrolled yet: cannot sign " + verb + " to " + to);
         }
-        return json.writeValueAsString(new Envelope(to.bare().value(), null, null, body));
+        return json.writeValueAsString(new Envelope(to.value(), null, null, body));
       }
       Credentials c = creds.get();
       Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
       s.initSign(c.key());
-      s.update((SIGNED_PREFIX + to.bare().value() + "\n" + body).getBytes(StandardCharsets.UTF_8));
+      s.update((SIGNED_PREFIX + to.value() + "\n" + body).getBytes(StandardCharsets.UTF_8));
       Base64.Encoder b64 = Base64.getEncoder();
-      return json.writeValueAsString(new Envelope(to.bare().value(), b64.encodeToString(c.certificate().getEncoded()),
+      return json.writeValueAsString(new Envelope(to.value(), b64.encodeToString(c.certificate().getEncoded()),
           b64.encodeToString(s.sign()), body));
     } catch (GeneralSecurityException | JsonProcessingException e) {
       throw new IllegalStateException("cannot sign " + verb + " to " + to + ": " + e.getMessage(), e);
@@ -186,7 +188,7 @@ public final class MessageSecurity {
     JsonNode cert = tree.get("cert");
     JsonNode sig = tree.get("sig");
     if (cert == null || cert.isNull() || sig == null || sig.isNull()) {
-      return new Opened(body, Optional.empty());
+      return new Opened(body, Optional.empty(), self.bare());
     }
     // Only a rejection needs the request's id, to quote in its error answer; most messages pass.
     java.util.function.Supplier<String> id = () -> requestId(body);
@@ -215,11 +217,17 @@ public final class MessageSecurity {
     if (!identity.name().equals(from.local())) {
       throw reject(Rejection.WRONG_SENDER, id.get(), "certificate of " + identity + " presented by account " + from.bare());
     }
-    if (!to.equals(self.bare().value())) {
+    Address recipient;
+    try {
+      recipient = Address.of(to);
+    } catch (IllegalArgumentException e) {
+      throw reject(Rejection.WRONG_RECIPIENT, id.get(), "message from " + identity + " names no recipient");
+    }
+    if (!recipient.bare().equals(self.bare())) {
       throw reject(Rejection.WRONG_RECIPIENT, id.get(), "message from " + identity + " was signed for " + to + ", not "
           + self.bare());
     }
-    return new Opened(body, Optional.of(identity));
+    return new Opened(body, Optional.of(identity), recipient);
   }
 
   /**
