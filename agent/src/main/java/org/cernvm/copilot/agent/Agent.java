@@ -137,11 +137,15 @@ public final class Agent implements AutoCloseable {
     return scheduler.clock().instant();
   }
 
+  /** How many jobs in a row a slot claims straight from the job manager of its last job. */
+  public static final int MAX_DIRECT_CLAIMS = 4;
+
   /** One job slot: a loop of asking for work, running a job, and asking again. */
   private final class Slot {
     private final int number;
     private int idleRounds;
     private volatile Address lastJobManager;
+    private int directInARow;
 
     Slot(int number) {
       this.number = number;
@@ -161,10 +165,12 @@ public final class Agent implements AutoCloseable {
       }
       WantGetJob want = new WantGetJob(MessageIds.next(), now(), config.agentId(), config.slotResources(left));
       Address last = lastJobManager;
-      if (last != null) {
+      if (last != null && directInARow < MAX_DIRECT_CLAIMS) {
         // The job manager that handed out the last job is asked directly first: while it has work, that
-        // saves the broadcast to every job manager and their answers, which grow with their number.
+        // saves the broadcast to every job manager and their answers, which grow with their number. Every
+        // few jobs the slot broadcasts anyway, so that slots spread again over the least busy job managers.
         lastJobManager = null;
+        directInARow++;
         GetJob get = new GetJob(MessageIds.next(), now(), config.agentId(), want.resources());
         bus.request(last, get, config.requestTimeout()).whenComplete((resp, err) -> {
           if (err == null && (resp.reply() instanceof RunJob
@@ -176,6 +182,7 @@ public final class Agent implements AutoCloseable {
         });
         return;
       }
+      directInARow = 0;
       broadcast(want);
     }
 

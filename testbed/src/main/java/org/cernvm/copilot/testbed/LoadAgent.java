@@ -32,20 +32,24 @@ final class LoadAgent {
   private final Bus bus;
   private final Address service;
   private final Scheduler scheduler;
+  private final java.util.concurrent.Executor executor;
   private final LoadRecorder recorder;
   private volatile boolean stopped;
   private volatile Address lastJobManager;
+  private volatile int directInARow;
 
-  LoadAgent(Bus bus, Address service, Scheduler scheduler, LoadRecorder recorder) {
+  LoadAgent(Bus bus, Address service, Scheduler scheduler, java.util.concurrent.Executor executor,
+      LoadRecorder recorder) {
     this.bus = bus;
     this.service = service;
     this.scheduler = scheduler;
+    this.executor = executor;
     this.recorder = recorder;
   }
 
   /** The same agent reporting to {@code other}, for the next round. */
   LoadAgent withRecorder(LoadRecorder other) {
-    return new LoadAgent(bus, service, scheduler, other);
+    return new LoadAgent(bus, service, scheduler, executor, other);
   }
 
   void start() {
@@ -66,9 +70,11 @@ final class LoadAgent {
     }
     long t0 = System.nanoTime();
     Address last = lastJobManager;
-    if (last != null) {
-      // As the real agent does: the job manager of the last job first, the broadcast only if it has none.
+    if (last != null && directInARow < org.cernvm.copilot.agent.Agent.MAX_DIRECT_CLAIMS) {
+      // As the real agent does: the job manager of the last job first, the broadcast only if it has none
+      // or after a few jobs in a row.
       lastJobManager = null;
+      directInARow++;
       recorder.requested();
       bus.request(last, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
           .whenComplete((r, err) -> {
@@ -81,6 +87,7 @@ final class LoadAgent {
           });
       return;
     }
+    directInARow = 0;
     broadcast(t0);
   }
 
@@ -127,7 +134,9 @@ final class LoadAgent {
 
   private void idle() {
     if (!stopped) {
-      scheduler.schedule(Duration.ofMillis(50 + ThreadLocalRandom.current().nextInt(100)), this::ask);
+      // Off the timer thread, which must stay free to time out requests.
+      scheduler.schedule(Duration.ofMillis(50 + ThreadLocalRandom.current().nextInt(100)),
+          () -> executor.execute(this::ask));
     }
   }
 }

@@ -34,7 +34,7 @@ class LoadIT {
           List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
       stack.add(server);
       pki.serve(server, stack);
-      report = new LoadRun(new LoadRun.Options(8, List.of(1, 2), 100, Duration.ofMillis(20), Duration.ofMinutes(3)),
+      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, Duration.ofMillis(20), Duration.ofMinutes(3)),
           pki, server, dir, out).run();
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
@@ -44,7 +44,7 @@ class LoadIT {
     String printed = bytes.toString(StandardCharsets.UTF_8);
     assertThat(report.rounds()).hasSize(2);
     for (LoadRun.Round r : report.rounds()) {
-      assertThat(r.finished()).as(printed).isEqualTo(100);
+      assertThat(r.finished()).as(printed).isEqualTo(200);
       assertThat(r.duplicates()).isZero();
       assertThat(r.failures()).isZero();
       assertThat(r.jobsPerSecond()).isPositive();
@@ -57,7 +57,7 @@ class LoadIT {
     assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("job_managers,jobs,");
     byte[] png = Files.readAllBytes(report.png());
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
-    assertThat(printed).contains("raw XMPP ceiling").contains("1 job manager(s): 100/100 jobs")
-        .contains("2 job manager(s): 100/100 jobs");
+    assertThat(printed).contains("raw XMPP ceiling").contains("1 job manager(s): 200/200 jobs")
+        .contains("2 job manager(s): 200/200 jobs").contains("memory per agent connection");
   }
 }
