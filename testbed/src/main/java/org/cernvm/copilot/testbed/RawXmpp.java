@@ -17,8 +17,25 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 final class RawXmpp {
   private RawXmpp() {}
 
-  /** Logs in with {@code s} (TLS required, trusting {@code s.trustCertificate()}); message bodies go to {@code bodies}. */
+  /**
+   * Logs in with {@code s} (TLS required, trusting {@code s.trustCertificate()}); message bodies go to
+   * {@code bodies}. A failed login is tried again, up to five times: the embedded server garbles logins that
+   * overlap with another's.
+   */
   static XMPPTCPConnection connect(XmppSettings s, Consumer<String> bodies) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return connectOnce(s, bodies);
+      } catch (Exception e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        Thread.sleep(200L * attempt);
+      }
+    }
+  }
+
+  private static XMPPTCPConnection connectOnce(XmppSettings s, Consumer<String> bodies) throws Exception {
     var builder = XMPPTCPConnectionConfiguration.builder()
         .setXmppDomain(s.domain())
         .setHostAddress(InetAddress.getByName(s.host()))
@@ -38,7 +55,12 @@ final class RawXmpp {
         bodies.accept(body);
       }
     }, StanzaTypeFilter.MESSAGE);
-    c.connect();
+    try {
+      c.connect();
+    } catch (Exception e) {
+      c.instantShutdown();
+      throw e;
+    }
     if (s.register()) {
       var accounts = org.jivesoftware.smackx.iqregister.AccountManager.getInstance(c);
       try {
@@ -47,7 +69,12 @@ final class RawXmpp {
         // The account exists already.
       }
     }
-    c.login();
+    try {
+      c.login();
+    } catch (Exception e) {
+      c.instantShutdown();
+      throw e;
+    }
     return c;
   }
 }
