@@ -148,7 +148,7 @@ final class Attacker implements AutoCloseable {
     expect("message signed for another recipient", jobManager,
         signer.wrap(storage, Verb.HEARTBEAT, codec.encode(heartbeat("probe-8", clock))), ErrorCode.UNAUTHENTICATED);
 
-    Address km = Address.of(Pki.KEY_MANAGER + "@" + server.domain());
+    Address km = pki.address(server.domain());
     MessageSecurity anonymous = MessageSecurity.create(Keyring.empty(), Authority.of(pki.ca.certificate()), clock,
         Pki.WINDOW);
     String token = pki.token(Role.AGENT);

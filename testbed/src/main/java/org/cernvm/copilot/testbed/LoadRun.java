@@ -202,7 +202,7 @@ final class LoadRun {
     for (String kv : List.of("xmpp.host=" + x.host(), "xmpp.port=" + x.port(), "xmpp.domain=" + x.domain(),
         "xmpp.user=" + x.username(), "xmpp.resource=" + x.resource(), "xmpp.register=" + x.register(),
         "xmpp.trust=" + x.trustCertificate(), "xmpp.tls-protocols=" + String.join(",", x.tlsProtocols()),
-        "security.ca=" + support.dir.resolve("ca.pem"), "security.key-manager=" + Pki.KEY_MANAGER + "@" + server.domain(),
+        "security.ca=" + support.dir.resolve("ca.pem"), "security.key-manager=" + support.address(server.domain()),
         "job-manager.lease=60s")) {
       if (!kv.endsWith("=")) {
         cmd.addAll(List.of("--set", kv));

@@ -24,7 +24,6 @@ import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
  * component of the demo enrolls with.
  */
 final class Pki {
-  static final String KEY_MANAGER = "keymanager";
   static final Duration WINDOW = Duration.ofMinutes(2);
   // Short, so that a revocation reaches every component within seconds during the demo.
   static final Duration CRL_REFRESH = Duration.ofSeconds(1);
@@ -34,11 +33,14 @@ final class Pki {
   final EnrollmentTokens tokens;
   final KeyManager keyManager;
   final Services services;
+  /** The key manager's XMPP account. */
+  final String account;
   private final char[] passphrase;
   private final List<String> secrets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services) {
+  private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services, String account) {
     this.dir = dir;
+    this.account = account;
     this.passphrase = passphrase;
     secrets.add(new String(passphrase));
     this.ca = ca;
@@ -47,10 +49,24 @@ final class Pki {
     this.keyManager = new KeyManager(ca, tokens, services.scheduler.clock(), Duration.ofHours(24));
   }
 
-  /** Creates a CA in {@code dir}. */
+  /** Creates a CA in {@code dir}, whose key manager logs in as {@code keymanager}. */
   static Pki create(Path dir, Services services) throws IOException {
+    return create(dir, services, "keymanager");
+  }
+
+  /**
+   * Creates a CA in {@code dir} whose key manager logs in as {@code account}: on a server that keeps its
+   * accounts, such as Prosody, each run needs its own, since each makes a new password.
+   */
+  static Pki create(Path dir, Services services, String account) throws IOException {
     char[] passphrase = password().toCharArray();
-    return new Pki(dir, passphrase, CertificateAuthority.create(dir, passphrase, services.scheduler.clock()), services);
+    return new Pki(dir, passphrase, CertificateAuthority.create(dir, passphrase, services.scheduler.clock()), services,
+        account);
+  }
+
+  /** The key manager's bare address on {@code domain}. */
+  Address address(String domain) {
+    return Address.of(account + "@" + domain);
   }
 
   /** Reopens the CA with another clock, e.g. one in the past to issue a certificate that has expired. */
@@ -61,7 +77,7 @@ final class Pki {
   /** Starts the key-manager service on {@code server}; what it opens is pushed on {@code stack}. */
   void serve(XmppAccounts server, List<AutoCloseable> stack) throws Exception {
     String pw = remember(password());
-    XmppBus bus = Bus.xmpp(server.account(KEY_MANAGER, pw, "km-1"), keyManager.security(KEY_MANAGER, WINDOW),
+    XmppBus bus = Bus.xmpp(server.account(account, pw, "km-1"), keyManager.security(account, WINDOW),
         services.scheduler, services.workers);
     stack.add(bus);
     bus.awaitConnected(Duration.ofSeconds(30));
@@ -104,7 +120,7 @@ final class Pki {
 
   /** The security settings of a component enrolling with {@code token}. */
   SecuritySettings settings(String domain, String token) {
-    return new SecuritySettings(dir.resolve("ca.pem"), null, token, Address.of(KEY_MANAGER + "@" + domain), WINDOW,
+    return new SecuritySettings(dir.resolve("ca.pem"), null, token, address(domain), WINDOW,
         Duration.ofSeconds(10), CRL_REFRESH);
   }
 
