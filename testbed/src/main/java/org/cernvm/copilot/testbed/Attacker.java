@@ -131,8 +131,8 @@ final class Attacker implements AutoCloseable {
 
     Credentials revoked = pki.ca.issueCredentials(NAME, Role.AGENT, Duration.ofHours(1));
     pki.ca.revoke(revoked.certificate().getSerialNumber());
-    // Every component fetches the revocation list every Pki.CRL_REFRESH; give them a few rounds.
-    Thread.sleep(Pki.CRL_REFRESH.multipliedBy(3).toMillis());
+    // Every component fetches the revocation list every pki.crlRefresh; give them a few rounds.
+    Thread.sleep(pki.crlRefresh.multipliedBy(3).toMillis());
     expect("revoked certificate", jobManager, security(revoked, clock).wrap(jobManager, Verb.HEARTBEAT,
         codec.encode(heartbeat("probe-5", clock))), ErrorCode.UNAUTHENTICATED);
 

@@ -65,8 +65,9 @@ final class LoadCommand implements Callable<Integer> {
     System.out.printf("load: %d agents, %d jobs per round, job managers %s, upstream latency %s, %s XMPP server, "
         + "work dir %s%n", agents, jobs, jobManagers, upstreamLatency, xmpp, dir);
     try (Services services = new Services("load", 8)) {
+      // The default revocation-list refresh: a thousand agents fetching it every second would be the load.
       Pki pki = Pki.create(dir.resolve("ca"), services,
-          "l" + java.util.UUID.randomUUID().toString().substring(0, 6) + "-keymanager");
+          "l" + java.util.UUID.randomUUID().toString().substring(0, 6) + "-keymanager", Duration.ofMinutes(5));
       List<AutoCloseable> stack = new ArrayList<>();
       try {
         XmppAccounts server;

@@ -26,7 +26,7 @@ import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
 final class Pki {
   static final Duration WINDOW = Duration.ofMinutes(2);
   // Short, so that a revocation reaches every component within seconds during the demo.
-  static final Duration CRL_REFRESH = Duration.ofSeconds(1);
+  static final Duration DEMO_CRL_REFRESH = Duration.ofSeconds(1);
 
   final Path dir;
   final CertificateAuthority ca;
@@ -35,12 +35,16 @@ final class Pki {
   final Services services;
   /** The key manager's XMPP account. */
   final String account;
+  /** How often components fetch the revocation list. */
+  final Duration crlRefresh;
   private final char[] passphrase;
   private final List<String> secrets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services, String account) {
+  private Pki(Path dir, char[] passphrase, CertificateAuthority ca, Services services, String account,
+      Duration crlRefresh) {
     this.dir = dir;
     this.account = account;
+    this.crlRefresh = crlRefresh;
     this.passphrase = passphrase;
     secrets.add(new String(passphrase));
     this.ca = ca;
@@ -49,19 +53,22 @@ final class Pki {
     this.keyManager = new KeyManager(ca, tokens, services.scheduler.clock(), Duration.ofHours(24));
   }
 
-  /** Creates a CA in {@code dir}, whose key manager logs in as {@code keymanager}. */
+  /**
+   * The demo's: a CA in {@code dir}, whose key manager logs in as {@code keymanager}; components fetch the
+   * revocation list every second, so that the attacker's revoked certificate is refused within seconds.
+   */
   static Pki create(Path dir, Services services) throws IOException {
-    return create(dir, services, "keymanager");
+    return create(dir, services, "keymanager", DEMO_CRL_REFRESH);
   }
 
   /**
    * Creates a CA in {@code dir} whose key manager logs in as {@code account}: on a server that keeps its
    * accounts, such as Prosody, each run needs its own, since each makes a new password.
    */
-  static Pki create(Path dir, Services services, String account) throws IOException {
+  static Pki create(Path dir, Services services, String account, Duration crlRefresh) throws IOException {
     char[] passphrase = password().toCharArray();
     return new Pki(dir, passphrase, CertificateAuthority.create(dir, passphrase, services.scheduler.clock()), services,
-        account);
+        account, crlRefresh);
   }
 
   /** The key manager's bare address on {@code domain}. */
@@ -121,7 +128,7 @@ final class Pki {
   /** The security settings of a component enrolling with {@code token}. */
   SecuritySettings settings(String domain, String token) {
     return new SecuritySettings(dir.resolve("ca.pem"), null, token, address(domain), WINDOW,
-        Duration.ofSeconds(10), CRL_REFRESH);
+        Duration.ofSeconds(10), crlRefresh);
   }
 
   /** A random password or passphrase. */

@@ -29,7 +29,7 @@ class LoadIT {
     List<AutoCloseable> stack = new ArrayList<>();
     LoadRun.Report report;
     try (Services services = new Services("load-test", 8)) {
-      Pki pki = Pki.create(dir.resolve("ca"), services);
+      Pki pki = Pki.create(dir.resolve("ca"), services, "keymanager", Duration.ofMinutes(5));
       EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
           List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
       stack.add(server);
