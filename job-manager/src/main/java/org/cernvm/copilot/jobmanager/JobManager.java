@@ -1,5 +1,6 @@
 package org.cernvm.copilot.jobmanager;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -86,12 +87,12 @@ public final class JobManager implements AutoCloseable {
     Message m = in.message();
     Optional<Reply> reply =
         switch (m.verb()) {
-          case WANT_GET_JOB -> authorized(in, (WantGetJob) m, this::onWantGetJob);
+          case WANT_GET_JOB -> authorized(in, (WantGetJob) m, want -> onWantGetJob(in, want));
           case GET_JOB -> in.meantForAnother(bus.self())
               // An agent asked a job manager that has gone; the server handed the claim to every replica.
               // Only the one asked may lease a job, or one getJob would take several.
               ? Optional.of(error(m, ErrorCode.NO_JOB, "this getJob was for " + in.to() + ", which is gone; ask again"))
-              : authorized(in, (GetJob) m, this::onGetJob);
+              : authorized(in, (GetJob) m, get -> onGetJob(in, get));
           case HEARTBEAT -> authorized(in, (Heartbeat) m, this::onHeartbeat);
           case JOB_DONE -> authorized(in, (JobDone) m, this::onJobDone);
           case KILL -> Optional.of(onKill((Kill) m));
@@ -129,12 +130,12 @@ public final class JobManager implements AutoCloseable {
     }
   }
 
-  private Optional<Reply> onWantGetJob(WantGetJob want) throws JobSourceException {
+  private Optional<Reply> onWantGetJob(Incoming in, WantGetJob want) throws JobSourceException {
     if (isDrained(want.agentId())) {
       return Optional.of(draining(want, want.agentId()));
     }
     if (config.dispatch() == JobManagerConfig.Dispatch.DIRECT) {
-      return Optional.of(claim(want, want.agentId(), want.resources()));
+      return Optional.of(claim(in, want, want.agentId(), want.resources()));
     }
     // Silence when there is no work: another job manager of the service may have some, and an explicit
     // "no" would reach the agent first and hide its "yes".
@@ -144,20 +145,47 @@ public final class JobManager implements AutoCloseable {
     return Optional.of(new HaveGetJob(MessageIds.next(), now(), want.id(), source.name()));
   }
 
-  private Optional<Reply> onGetJob(GetJob get) throws JobSourceException {
+  private Optional<Reply> onGetJob(Incoming in, GetJob get) throws JobSourceException {
     if (isDrained(get.agentId())) {
       return Optional.of(draining(get, get.agentId()));
     }
-    return Optional.of(claim(get, get.agentId(), get.resources()));
+    return Optional.of(claim(in, get, get.agentId(), get.resources()));
   }
 
-  private Reply claim(Request request, String agentId, org.cernvm.copilot.protocol.Resources resources)
+  /**
+   * Leases a job to the agent, unless the request has waited here so long that the agent may have stopped
+   * waiting for the answer: then nothing is leased, or the lease just made is handed back at once, and the
+   * agent is told to ask again. Otherwise, under overload, jobs would be leased to agents that gave up, and
+   * wait out the lease.
+   */
+  private Reply claim(Incoming in, Request request, String agentId, org.cernvm.copilot.protocol.Resources resources)
       throws JobSourceException {
-    return source
-        .claim(agentId, resources, config.leaseTime())
-        .<Reply>map(c -> new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
-            bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref())))
-        .orElseGet(() -> error(request, ErrorCode.NO_JOB, "no job fits the offered resources"));
+    if (tooLate(in)) {
+      return busy(in, request);
+    }
+    Optional<Claim> claim = source.claim(agentId, resources, config.leaseTime());
+    if (claim.isEmpty()) {
+      return error(request, ErrorCode.NO_JOB, "no job fits the offered resources");
+    }
+    Claim c = claim.get();
+    if (tooLate(in)) {
+      source.release(c.job().jobId(), c.lease().ref(), "the claim took longer than " + config.claimMaxWait());
+      return busy(in, request);
+    }
+    return new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
+        bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref()));
+  }
+
+  private boolean tooLate(Incoming in) {
+    return Duration.between(in.receivedAt(), now()).compareTo(config.claimMaxWait()) > 0;
+  }
+
+  private ErrorReply busy(Incoming in, Request request) {
+    long waited = Duration.between(in.receivedAt(), now()).toMillis();
+    log.info("{} from {} waited {} ms here, more than {}: not leasing", request.verb(), in.from(), waited,
+        config.claimMaxWait());
+    return error(request, ErrorCode.NO_JOB, "this job manager is busy: the request waited " + waited
+        + " ms; ask again");
   }
 
   private Optional<Reply> onHeartbeat(Heartbeat hb) throws JobSourceException {

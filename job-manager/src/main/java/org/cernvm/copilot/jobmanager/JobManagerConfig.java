@@ -19,6 +19,9 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param queueDir the generic queue's directory
  * @param maxAttempts how often a generic job may be leased before an expired lease fails it
  * @param storage the bare addresses of the storage adapters allowed to register outputs
+ * @param claimMaxWait how long a job request may have waited in this job manager, from its arrival to the
+ *     end of the claim, and still be answered with a job; it must be shorter than the agents' request
+ *     timeout, or a job is leased to an agent that stopped waiting
  */
 public record JobManagerConfig(
     String service,
@@ -28,7 +31,8 @@ public record JobManagerConfig(
     Duration drainMemory,
     Path queueDir,
     int maxAttempts,
-    List<String> storage) {
+    List<String> storage,
+    Duration claimMaxWait) {
 
   /** How {@code want_getJob} is answered. */
   public enum Dispatch {
@@ -49,6 +53,9 @@ public record JobManagerConfig(
     if (maxAttempts < 1) {
       throw new ConfigException("job-manager.max-attempts must be at least 1");
     }
+    if (claimMaxWait.isNegative() || claimMaxWait.isZero()) {
+      throw new ConfigException("job-manager.claim-max-wait must be positive: " + claimMaxWait);
+    }
     storage = List.copyOf(storage);
     for (String a : storage) {
       if (!a.contains("@") || a.contains("/")) {
@@ -60,7 +67,7 @@ public record JobManagerConfig(
   /**
    * Reads the {@code job-manager.*} keys: {@code service}, {@code dispatch} ({@code handshake} or
    * {@code direct}), {@code lease}, {@code sweep-interval}, {@code drain-memory}, {@code queue-dir},
-   * {@code max-attempts}, {@code storage} (comma-separated).
+   * {@code max-attempts}, {@code storage} (comma-separated), {@code claim-max-wait} (2s).
    */
   public static JobManagerConfig from(Settings s, String domain) {
     Duration lease = s.duration("job-manager.lease", Duration.ofSeconds(60));
@@ -72,6 +79,7 @@ public record JobManagerConfig(
         s.duration("job-manager.drain-memory", Duration.ofHours(24)),
         s.path("job-manager.queue-dir", Path.of(System.getProperty("user.home"), ".copilot", "queue")),
         s.integer("job-manager.max-attempts", 3, 1),
-        s.list("job-manager.storage", List.of("storage@" + domain)));
+        s.list("job-manager.storage", List.of("storage@" + domain)),
+        s.duration("job-manager.claim-max-wait", Duration.ofSeconds(2)));
   }
 }

@@ -63,7 +63,7 @@ class JobManagerTest {
 
   private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofHours(1), dir, 3, List.of("storage@test"));
+        Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2));
     var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time);
     jm.start();
     return jm;
@@ -304,5 +304,30 @@ class JobManagerTest {
     });
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
     assertThat(claim().job().jobId()).isEqualTo(id);
+  }
+
+  @Test
+  void issue7_aJobRequestThatWaitedTooLongInTheJobManagerIsNotLeased() throws Exception {
+    // Deliveries wait in a list, as requests wait for a busy job manager's threads.
+    List<Runnable> waiting = new java.util.ArrayList<>();
+    InMemoryNetwork busy = new InMemoryNetwork(time, waiting::add);
+    var config = new JobManagerConfig(SERVICE.value(), JobManagerConfig.Dispatch.HANDSHAKE, Duration.ofSeconds(30),
+        Duration.ofSeconds(5), Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2));
+    new JobManager(config, pki.connect(busy, SERVICE.value() + "/jm-9", Role.JOB_MANAGER), queue, time).start();
+    var slowAgent = pki.connect(busy, "agent-1@test/vm9", Role.AGENT);
+    String id = queue.submit(NewJob.of("true"));
+
+    CompletableFuture<Response> f = slowAgent.request(SERVICE, new GetJob(MessageIds.next(), now(), "agent-1", SLOT),
+        Duration.ofSeconds(10));
+    time.advance(Duration.ofSeconds(3));
+    while (!waiting.isEmpty()) {
+      waiting.remove(0).run();
+    }
+    assertThat(f.get().reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.NO_JOB);
+      assertThat(e.retryable()).isTrue();
+      assertThat(e.message()).contains("busy").contains("waited 3000 ms");
+    });
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
   }
 }

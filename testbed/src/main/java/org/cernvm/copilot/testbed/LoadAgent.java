@@ -37,6 +37,7 @@ final class LoadAgent {
   private volatile boolean stopped;
   private volatile Address lastJobManager;
   private volatile int directInARow;
+  private volatile int idleRounds;
 
   LoadAgent(Bus bus, Address service, Scheduler scheduler, java.util.concurrent.Executor executor,
       LoadRecorder recorder) {
@@ -79,6 +80,7 @@ final class LoadAgent {
       bus.request(last, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
           .whenComplete((r, err) -> {
             if (err == null && r.reply() instanceof RunJob run) {
+              idleRounds = 0;
               recorder.dispatched(System.nanoTime() - t0);
               finish(r.from(), run);
             } else {
@@ -108,6 +110,7 @@ final class LoadAgent {
     bus.request(have.from(), new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
         .whenComplete((r, err) -> {
           if (err == null && r.reply() instanceof RunJob run) {
+            idleRounds = 0;
             recorder.dispatched(System.nanoTime() - t0);
             finish(r.from(), run);
           } else {
@@ -132,10 +135,12 @@ final class LoadAgent {
     });
   }
 
+  /** Waits before asking again, twice as long after each empty answer (100 ms to 2 s), as agents do. */
   private void idle() {
     if (!stopped) {
+      long base = Math.min(2000, 100L << Math.min(idleRounds++, 5));
       // Off the timer thread, which must stay free to time out requests.
-      scheduler.schedule(Duration.ofMillis(50 + ThreadLocalRandom.current().nextInt(100)),
+      scheduler.schedule(Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1)),
           () -> executor.execute(this::ask));
     }
   }

@@ -90,6 +90,7 @@ abstract class AbstractBus implements Bus {
 
   /** Called by the transport for every body that arrives. */
   final void receive(Address from, String wire) {
+    java.time.Instant receivedAt = scheduler.clock().instant();
     MessageSecurity.Opened opened;
     Message message;
     try {
@@ -119,7 +120,7 @@ abstract class AbstractBus implements Bus {
       }
       return;
     }
-    execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to())));
+    execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to(), receivedAt)));
   }
 
   /** Called by the transport when it learns that the request with {@code id} cannot be delivered. */
