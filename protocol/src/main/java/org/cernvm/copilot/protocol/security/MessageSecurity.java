@@ -156,12 +156,8 @@ public final class MessageSecurity {
         return json.writeValueAsString(new Envelope(to.value(), null, null, body));
       }
       Credentials c = creds.get();
-      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
-      s.initSign(c.key());
-      s.update((SIGNED_PREFIX + to.value() + "\n" + body).getBytes(StandardCharsets.UTF_8));
-      Base64.Encoder b64 = Base64.getEncoder();
-      return json.writeValueAsString(new Envelope(to.value(), b64.encodeToString(c.certificate().getEncoded()),
-          b64.encodeToString(s.sign()), body));
+      return json.writeValueAsString(new Envelope(to.value(), Base64.getEncoder().encodeToString(
+          c.certificate().getEncoded()), sign(c, SIGNED_PREFIX + to.value() + "\n" + body), body));
     } catch (GeneralSecurityException | JsonProcessingException e) {
       throw new IllegalStateException("cannot sign " + verb + " to " + to + ": " + e.getMessage(), e);
     }
@@ -194,7 +190,7 @@ public final class MessageSecurity {
     java.util.function.Supplier<String> id = () -> requestId(body);
     X509Certificate certificate;
     try {
-      certificate = parsed.get(cert.asText(), b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
+      certificate = certificate(cert.asText());
     } catch (IllegalArgumentException e) {
       throw reject(Rejection.UNTRUSTED_CERTIFICATE, id.get(), "the certificate from " + from + " cannot be read");
     }
@@ -204,14 +200,7 @@ public final class MessageSecurity {
     } catch (MessageRejectedException e) {
       throw reject(e.reason(), id.get(), e.getMessage());
     }
-    try {
-      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
-      s.initVerify(certificate.getPublicKey());
-      s.update((SIGNED_PREFIX + to + "\n" + body).getBytes(StandardCharsets.UTF_8));
-      if (!s.verify(Base64.getDecoder().decode(sig.asText()))) {
-        throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
-      }
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+    if (!verifies(certificate, SIGNED_PREFIX + to + "\n" + body, sig.asText())) {
       throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
     }
     if (!identity.name().equals(from.local())) {
@@ -315,12 +304,8 @@ public final class MessageSecurity {
         + "lease ticket"));
     LeaseTicket unsigned = new LeaseTicket(jobManager, source, jobId, agentId, lease, clock.instant(), "-", "-");
     try {
-      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
-      s.initSign(c.key());
-      s.update(unsigned.signedText().getBytes(StandardCharsets.UTF_8));
-      Base64.Encoder b64 = Base64.getEncoder();
       return new LeaseTicket(jobManager, source, jobId, agentId, lease, unsigned.issuedAt(),
-          b64.encodeToString(c.certificate().getEncoded()), b64.encodeToString(s.sign()));
+          Base64.getEncoder().encodeToString(c.certificate().getEncoded()), sign(c, unsigned.signedText()));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign a lease ticket: " + e.getMessage(), e);
     }
@@ -336,7 +321,7 @@ public final class MessageSecurity {
   public Identity verify(LeaseTicket ticket) throws MessageRejectedException {
     X509Certificate cert;
     try {
-      cert = parsed.get(ticket.certificate(), b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
+      cert = certificate(ticket.certificate());
     } catch (IllegalArgumentException e) {
       throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " has no readable certificate");
     }
@@ -350,15 +335,8 @@ public final class MessageSecurity {
       throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " was signed by "
           + signer + ", not a job manager of " + ticket.jobManager());
     }
-    try {
-      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
-      s.initVerify(cert.getPublicKey());
-      s.update(ticket.signedText().getBytes(StandardCharsets.UTF_8));
-      if (s.verify(Base64.getDecoder().decode(ticket.signature()))) {
-        return signer;
-      }
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      // falls through to the rejection
+    if (verifies(cert, ticket.signedText(), ticket.signature())) {
+      return signer;
     }
     throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " does not verify");
   }
@@ -368,6 +346,35 @@ public final class MessageSecurity {
     Map<Rejection, Long> out = new EnumMap<>(Rejection.class);
     rejected.forEach((r, n) -> out.put(r, n.sum()));
     return out;
+  }
+
+  /** The base64 signature of {@code text} with {@code c}'s key. */
+  private static String sign(Credentials c, String text) throws GeneralSecurityException {
+    Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+    s.initSign(c.key());
+    s.update(text.getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder().encodeToString(s.sign());
+  }
+
+  /** Whether {@code signature} (base64) is {@code cert}'s signature of {@code text}. */
+  private static boolean verifies(X509Certificate cert, String text, String signature) {
+    try {
+      Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
+      s.initVerify(cert.getPublicKey());
+      s.update(text.getBytes(StandardCharsets.UTF_8));
+      return s.verify(Base64.getDecoder().decode(signature));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The certificate in base64 DER, parsed once per distinct certificate.
+   *
+   * @throws IllegalArgumentException if it is not one
+   */
+  private X509Certificate certificate(String der64) {
+    return parsed.get(der64, b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
   }
 
   private MessageRejectedException reject(Rejection reason, String id, String why) {
