@@ -1,6 +1,8 @@
 package org.cernvm.copilot.alien;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +20,11 @@ import org.cernvm.copilot.alien.jdl.OutputEntry;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
+import org.cernvm.copilot.jobmanager.LeaseFencedException;
 import org.cernvm.copilot.jobmanager.Leases;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
+import org.cernvm.copilot.jobmanager.TicketRejectedException;
+import org.cernvm.copilot.jobmanager.TicketedJob;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.InputFile;
@@ -47,8 +52,11 @@ import org.slf4j.LoggerFactory;
  * job moves STARTED → RUNNING → SAVING → DONE (or ERROR_V, ERROR_E); stored outputs are booked in the
  * catalogue under {@code OutputDir} and committed with their SE location.
  *
- * <p>Lease state lives in this process, so one job manager serves an AliEn site; a job whose job manager
- * disappears becomes ZOMBIE and then EXPIRED in AliEn.
+ * <p>Several job managers can serve one AliEn site: the queue id, job token, user and JDL travel in the
+ * job's sealed ticket, so a replica that gets a heartbeat, end or output registration for a job another
+ * one leased takes it over ({@link #adopt}); its first heartbeat there is relayed at once, and a job AliEn
+ * no longer knows under that token fences the agent. Catalogue commits of the same file are idempotent,
+ * so every replica may register a job's outputs.
  */
 public final class AlienJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlienJobSource.class);
@@ -61,7 +69,11 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
   private final AlienClient client;
   private final Clock clock;
   private final Leases<Leased> leases;
+  private final ObjectMapper json = new ObjectMapper();
   private volatile Instant emptyUntil = Instant.MIN;
+
+  /** What a job ticket holds for AliEn: the job's identity and token, and its JDL as AliEn sent it. */
+  private record Upstream(long queueId, String token, String user, String jdl) {}
 
   /** One job handed to an agent, with its AliEn identity and token; guarded by its own monitor. */
   private static final class Leased extends Leases.Entry {
@@ -73,8 +85,9 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     JobStatus reported = JobStatus.STARTED;
     boolean killedByAlien;
 
-    Leased(long queueId, String token, String user, Jdl jdl, JobSpec spec, Lease lease, String agentId) {
-      super(spec, lease, agentId);
+    Leased(long queueId, String token, String user, Jdl jdl, JobSpec spec, Lease lease, String agentId,
+        Instant now) {
+      super(spec, lease, agentId, now);
       this.queueId = queueId;
       this.token = token;
       this.user = user;
@@ -135,11 +148,17 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       return Optional.empty();
     }
     Lease lease = new Lease(MessageIds.next(), 1, clock.instant().plus(leaseTime));
-    Leased l = new Leased(queueId, token, answer.path("user").asText(), jdl, spec, lease, agentId);
+    Leased l = new Leased(queueId, token, answer.path("user").asText(), jdl, spec, lease, agentId, clock.instant());
     leases.put(l);
     status(queueId, token, JobStatus.STARTED);
     log.info("AliEn job {} ({}) leased to {}", queueId, jdl.executable(), agentId);
-    return Optional.of(new Claim(spec, lease));
+    String upstream;
+    try {
+      upstream = json.writeValueAsString(new Upstream(queueId, token, l.user, answer.path("jdl").asText()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the ticket of AliEn job " + queueId, e);
+    }
+    return Optional.of(new Claim(spec, lease, upstream));
   }
 
   /** The CoPilot job for a matched JDL: inputs from the catalogue, the wrapper, outputs, environment. */
@@ -243,6 +262,28 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     return result.equals("KILLED");
   }
 
+  /**
+   * Takes over a job from its ticket. Its first heartbeat here goes to AliEn at once, whatever the
+   * {@code proc} interval, so that a job AliEn has ended meanwhile is fenced at once.
+   */
+  @Override
+  public void adopt(TicketedJob t, Duration leaseTime, boolean watch) throws JobSourceException {
+    Upstream u;
+    Jdl jdl;
+    try {
+      u = json.readValue(t.upstream(), Upstream.class);
+      jdl = Jdl.parse(u.jdl());
+    } catch (JsonProcessingException | JdlSyntaxException e) {
+      throw new TicketRejectedException("the job ticket of " + t.job().jobId() + " holds no AliEn job: " + e.getMessage());
+    }
+    Instant now = clock.instant();
+    boolean adopted = leases.adopt(t.job().jobId(), () -> new Leased(u.queueId(), u.token(), u.user(), jdl, t.job(),
+        new Lease(t.lease().leaseId(), t.lease().epoch(), now.plus(leaseTime)), t.agentId(), now), watch);
+    if (adopted) {
+      log.info("AliEn job {} of {} taken over from its job ticket", u.queueId(), t.agentId());
+    }
+  }
+
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
     Leased l = leases.current(hb.jobId(), hb.lease(), hb.agentId());
@@ -262,8 +303,14 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
               + " 0 " + l.spec.cores() + " 0 0 0 " + hb.usage().peakRssMb() * 1024 + " 0 1000";
           JsonNode a = client.call("/api/putJobLog", Map.of("queueId", l.queueId, "token", l.token, "tag", "proc",
               "message", proc));
-          killedByAlien(l, a.path("result").asText().equals("KILLED"));
+          String result = a.path("result").asText();
+          killedByAlien(l, result.equals("KILLED"));
           l.lastProc = now;
+          if (result.equals("BAD_TOKEN") || result.equals("UNKNOWN")) {
+            // AliEn ended the job (its token is gone): the lease expired here or at another replica.
+            l.endedAt = now;
+            throw new LeaseFencedException("AliEn no longer runs job " + l.queueId + " under this token: " + result);
+          }
         }
       } catch (UpstreamUnavailableException e) {
         log.warn("AliEn job {}: heartbeat not relayed: {}", hb.jobId(), e.getMessage());

@@ -70,9 +70,7 @@ final class PandaClient implements AutoCloseable {
   }
 
   private Retry.Attempt<Map<String, String>> attempt(String method, Map<String, String> form) {
-    String body = form.entrySet().stream()
-        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-        .collect(Collectors.joining("&"));
+    String body = encode(form);
     ClassicRequestBuilder request = ClassicRequestBuilder.post(config.url() + "/server/panda/" + method)
         .setEntity(new StringEntity(body, ContentType.APPLICATION_FORM_URLENCODED));
     if (config.token() != null) {
@@ -102,6 +100,11 @@ final class PandaClient implements AutoCloseable {
     } catch (IOException e) {
       return new Retry.Failed<>(e.toString(), true);
     }
+  }
+
+  /** PanDA's form encoding, {@code key=value&...}, URL-encoded. */
+  static String encode(Map<String, String> form) {
+    return form.entrySet().stream().map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&"));
   }
 
   static Map<String, String> decode(String text) {

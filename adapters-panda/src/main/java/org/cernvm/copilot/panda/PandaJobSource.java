@@ -13,8 +13,10 @@ import java.util.UUID;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
+import org.cernvm.copilot.jobmanager.LeaseFencedException;
 import org.cernvm.copilot.jobmanager.Leases;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
+import org.cernvm.copilot.jobmanager.TicketedJob;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.FileNames;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -41,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * {@code finished} with a PoolFileCatalog of the stored outputs (LFN, GUID, size, adler32, dataset, SURL),
  * or {@code failed} with the pilot error code that matches the outcome.
  *
- * <p>The lease state of the jobs it has handed out lives in this process, so one job manager serves a
- * PanDA queue; a job whose job manager disappears is failed by PanDA for lost heartbeat and retried there.
+ * <p>Several job managers can serve one PanDA queue: the PanDA job's fields travel in the job's sealed
+ * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
+ * takes it over ({@link #adopt}) and asks PanDA at once whether the job still runs; if PanDA has ended
+ * it, the agent is fenced. Final reports are idempotent in PanDA: reporting the same final state again is
+ * accepted and changes nothing, so two replicas that both report a job's end report it once.
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaJobSource.class);
@@ -70,10 +75,10 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     Instant lastUpdate;
     boolean killedByPanda;
 
-    Leased(JobSpec spec, Lease lease, String agentId, Map<String, String> fields, Instant now) {
-      super(spec, lease, agentId);
+    Leased(JobSpec spec, Lease lease, String agentId, Map<String, String> fields, Instant now, Instant lastUpdate) {
+      super(spec, lease, agentId, now);
       this.fields = fields;
-      this.lastUpdate = now;
+      this.lastUpdate = lastUpdate;
     }
   }
 
@@ -139,7 +144,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       return Optional.empty();
     }
     Lease lease = new Lease(MessageIds.next(), 1, now.plus(leaseTime));
-    Leased l = new Leased(spec, lease, agentId, answer, now);
+    Leased l = new Leased(spec, lease, agentId, answer, now, now);
     leases.put(l);
     try {
       update(l, "starting", Map.of());
@@ -147,7 +152,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       log.warn("PanDA job {}: could not report 'starting': {}", pandaId, e.getMessage());
     }
     log.info("PanDA job {} ({} {}) leased to {}", pandaId, spec.command(), answer.get("outFiles"), agentId);
-    return Optional.of(new Claim(spec, lease));
+    return Optional.of(new Claim(spec, lease, PandaClient.encode(answer)));
   }
 
   /** The CoPilot job for a PanDA job's fields; throws naming what cannot be run here. */
@@ -184,6 +189,21 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     return out;
   }
 
+  /**
+   * Takes over a job from its ticket. Its first heartbeat here is relayed to PanDA at once, whatever the
+   * update interval, so that a job PanDA has ended meanwhile is fenced at once.
+   */
+  @Override
+  public void adopt(TicketedJob t, Duration leaseTime, boolean watch) {
+    Instant now = clock.instant();
+    boolean adopted = leases.adopt(t.job().jobId(), () -> new Leased(t.job(),
+        new Lease(t.lease().leaseId(), t.lease().epoch(), now.plus(leaseTime)), t.agentId(),
+        PandaClient.decode(t.upstream()), now, Instant.MIN), watch);
+    if (adopted) {
+      log.info("PanDA job {} of {} taken over from its job ticket", t.job().jobId(), t.agentId());
+    }
+  }
+
   @Override
   public Optional<String> heartbeat(Heartbeat hb, Duration leaseTime) throws JobSourceException {
     Leased l = leases.current(hb.jobId(), hb.lease(), hb.agentId());
@@ -192,10 +212,19 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       l.deadline = now.plus(leaseTime);
       if (!now.isBefore(l.lastUpdate.plus(config.updateInterval()))) {
         String state = hb.state() == JobState.STAGING_OUT ? "transferring" : "running";
+        Map<String, String> answer;
         try {
-          update(l, state, Map.of("cpuConsumptionTime", Long.toString((long) hb.usage().cpuSeconds())));
+          answer = update(l, state, Map.of("cpuConsumptionTime", Long.toString((long) hb.usage().cpuSeconds())));
         } catch (UpstreamUnavailableException e) {
           log.warn("PanDA job {}: heartbeat not relayed: {}", hb.jobId(), e.getMessage());
+          return Optional.ofNullable(l.killReason);
+        }
+        if (!"0".equals(answer.get("StatusCode"))) {
+          // PanDA no longer runs the job: it failed it for a lost heartbeat, or another replica reported
+          // its end after the lease expired.
+          l.endedAt = now;
+          throw new LeaseFencedException("PanDA no longer runs job " + hb.jobId() + ": "
+              + answer.getOrDefault("errorDialog", "StatusCode " + answer.get("StatusCode")));
         }
       }
       return Optional.ofNullable(l.killReason);
@@ -203,7 +232,8 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
   }
 
   /** Sends {@code updateJob}; a {@code tobekilled} answer marks the job to be killed. */
-  private void update(Leased l, String state, Map<String, String> extra) throws UpstreamUnavailableException {
+  private Map<String, String> update(Leased l, String state, Map<String, String> extra)
+      throws UpstreamUnavailableException {
     Map<String, String> form = baseForm(l.spec.jobId(), l.agentId, state, l.spec.cores());
     form.putAll(extra);
     Map<String, String> answer = client.call("updateJob", form);
@@ -213,6 +243,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       l.killedByPanda = true;
       log.info("PanDA job {}: tobekilled", l.spec.jobId());
     }
+    return answer;
   }
 
   private Map<String, String> baseForm(String pandaId, String node, String state, int cores) {
@@ -262,11 +293,12 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       Map<String, String> form = baseForm(done.jobId(), l.agentId, state, l.spec.cores());
       form.putAll(extra);
       Map<String, String> answer = client.call("updateJob", form);
-      if (!"0".equals(answer.get("StatusCode"))) {
-        log.warn("PanDA refused the final report of job {} ({}): {}", done.jobId(), state,
-            answer.getOrDefault("errorDialog", "StatusCode " + answer.get("StatusCode")));
-      }
       l.endedAt = clock.instant();
+      if (!"0".equals(answer.get("StatusCode"))) {
+        String why = answer.getOrDefault("errorDialog", "StatusCode " + answer.get("StatusCode"));
+        log.warn("PanDA refused the final report of job {} ({}): {}", done.jobId(), state, why);
+        throw new LeaseFencedException("PanDA refused the end of job " + done.jobId() + ": " + why);
+      }
       l.reportedByAgent = true;
       log.info("PanDA job {} reported {}", done.jobId(), state);
     }

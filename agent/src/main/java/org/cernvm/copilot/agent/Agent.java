@@ -259,6 +259,7 @@ public final class Agent implements AutoCloseable {
     private Scheduler.Cancellable heartbeats;
     private Scheduler.Cancellable ttlTimer;
     private Instant giveUpAt;
+    private volatile StageOut stageOut;
 
     JobRun(Slot slot, Address jobManager, RunJob run) {
       this.slot = slot;
@@ -364,8 +365,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private void stageOut(int exitCode, List<OutputFile> outputs) {
-      new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(), outputs,
-          () -> leaseLost || closed)
+      stageOut = new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(),
+          outputs, () -> leaseLost || closed);
+      stageOut
           .start()
           .whenComplete((ok, err) -> {
             if (leaseLost) {
@@ -393,7 +395,7 @@ public final class Agent implements AutoCloseable {
       }
       Usage usage = payload.usage();
       JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
-          exitCode, diagnostic, usage, outputs);
+          exitCode, diagnostic, usage, outputs, run.ticket().job());
       bus.request(target, done, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err == null && resp.reply() instanceof Ack) {
           abandon(null);
@@ -405,6 +407,12 @@ public final class Agent implements AutoCloseable {
           abandon(null);
         } else {
           String why = err != null ? err.getMessage() : resp.from() + " answered " + resp.reply().verb();
+          if (err == null && resp.reply() instanceof ErrorReply e && e.code() == ErrorCode.OUTPUTS_NOT_REGISTERED
+              && stageOut != null) {
+            // The job manager that had the registration is gone; have the storage adapter register again.
+            why = e.message();
+            executor.execute(stageOut::registerAgain);
+          }
           log.warn("{}: jobDone not acknowledged ({}); retrying via {}", spec.jobId(), why, service);
           target = service;
           Duration retry = heartbeatPeriod.compareTo(Duration.ofSeconds(5)) < 0 ? heartbeatPeriod : Duration.ofSeconds(5);
@@ -418,7 +426,7 @@ public final class Agent implements AutoCloseable {
         return;
       }
       Heartbeat hb = new Heartbeat(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), state,
-          payload.usage());
+          payload.usage(), run.ticket().job());
       bus.request(target, hb, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err != null) {
           log.warn("{}: heartbeat to {} failed: {}", spec.jobId(), target, err.getMessage());

@@ -8,5 +8,6 @@ import org.cernvm.copilot.protocol.Lease;
  *
  * @param job what to run
  * @param lease the lease granted
+ * @param upstream the source's own state of the job, sealed into the job ticket (see {@link TicketedJob})
  */
-public record Claim(JobSpec job, Lease lease) {}
+public record Claim(JobSpec job, Lease lease, String upstream) {}

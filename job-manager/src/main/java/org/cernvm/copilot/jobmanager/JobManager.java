@@ -1,5 +1,6 @@
 package org.cernvm.copilot.jobmanager;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
@@ -47,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * and operators' or job managers' commands; here an agent may act only under its own name, and the
  * source refuses a lease quoted by any agent but the one it was issued to. Each {@code runJob} carries a
  * lease ticket signed with this job manager's certificate, which the agent shows the storage adapter.
+ *
+ * <p>Failover: the lease ticket holds a sealed job ticket (see {@link JobTickets}) that the agent quotes in
+ * every heartbeat and job end, and the storage adapter in {@code registerOutputs}. A replica that gets such
+ * a message for a job it does not know, because the replica that leased it has gone, opens the ticket and
+ * hands the job to its source to continue ({@link JobSource#adopt}).
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
@@ -55,15 +62,21 @@ public final class JobManager implements AutoCloseable {
   private final Bus bus;
   private final JobSource source;
   private final Scheduler scheduler;
+  private final JobTickets tickets;
   private final Map<String, Drain> drains = new ConcurrentHashMap<>();
   private Scheduler.Cancellable sweeper;
 
-  /** Creates a job manager; {@link #start} subscribes it to the bus. */
-  public JobManager(JobManagerConfig config, Bus bus, JobSource source, Scheduler scheduler) {
+  /**
+   * Creates a job manager; {@link #start} subscribes it to the bus.
+   *
+   * @throws IOException if the ticket key file cannot be read or created
+   */
+  public JobManager(JobManagerConfig config, Bus bus, JobSource source, Scheduler scheduler) throws IOException {
     this.config = config;
     this.bus = bus;
     this.source = source;
     this.scheduler = scheduler;
+    this.tickets = JobTickets.load(config.ticketKeyFile());
   }
 
   /** Starts answering requests and sweeping expired leases. */
@@ -172,8 +185,9 @@ public final class JobManager implements AutoCloseable {
       source.release(c.job().jobId(), c.lease().ref(), "the claim took longer than " + config.claimMaxWait());
       return busy(in, request);
     }
+    JobTicket sealed = tickets.seal(new TicketedJob(c.job(), agentId, c.lease().ref(), c.upstream()));
     return new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
-        bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref()));
+        bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref(), sealed));
   }
 
   private boolean tooLate(Incoming in) {
@@ -189,6 +203,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onHeartbeat(Heartbeat hb) throws JobSourceException {
+    source.adopt(tickets.open(hb.ticket(), hb.jobId(), hb.agentId(), hb.lease()), config.leaseTime(), true);
     Optional<String> killReason = source.heartbeat(hb, config.leaseTime());
     List<Command> commands = new java.util.ArrayList<>();
     killReason.ifPresent(r -> commands.add(new Kill(MessageIds.next(), now(), hb.jobId(), r)));
@@ -200,6 +215,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
+    source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime(), true);
     source.finish(done);
     return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
   }
@@ -211,6 +227,10 @@ public final class JobManager implements AutoCloseable {
           + config.service());
     }
     try {
+      // Registrations go to the service address and so reach every replica: each records the outputs, so
+      // that whichever gets the job's end can report them.
+      source.adopt(tickets.open(request.ticket(), request.jobId(), request.agentId(), request.lease()),
+          config.leaseTime(), false);
       source.registerOutputs(request);
       return new Ack(MessageIds.next(), now(), request.id(), List.of());
     } catch (JobSourceException e) {

@@ -22,6 +22,8 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param claimMaxWait how long a job request may have waited in this job manager, from its arrival to the
  *     end of the claim, and still be answered with a job; it must be shorter than the agents' request
  *     timeout, or a job is leased to an agent that stopped waiting
+ * @param ticketKeyFile the key of the job-manager group, which seals job tickets; every replica of the
+ *     service needs the same file (created, mode 600, if absent)
  */
 public record JobManagerConfig(
     String service,
@@ -32,7 +34,8 @@ public record JobManagerConfig(
     Path queueDir,
     int maxAttempts,
     List<String> storage,
-    Duration claimMaxWait) {
+    Duration claimMaxWait,
+    Path ticketKeyFile) {
 
   /** How {@code want_getJob} is answered. */
   public enum Dispatch {
@@ -67,19 +70,22 @@ public record JobManagerConfig(
   /**
    * Reads the {@code job-manager.*} keys: {@code service}, {@code dispatch} ({@code handshake} or
    * {@code direct}), {@code lease}, {@code sweep-interval}, {@code drain-memory}, {@code queue-dir},
-   * {@code max-attempts}, {@code storage} (comma-separated), {@code claim-max-wait} (2s).
+   * {@code max-attempts}, {@code storage} (comma-separated), {@code claim-max-wait} (2s),
+   * {@code ticket-key-file} (beside the queue directory).
    */
   public static JobManagerConfig from(Settings s, String domain) {
     Duration lease = s.duration("job-manager.lease", Duration.ofSeconds(60));
+    Path queueDir = s.path("job-manager.queue-dir", Path.of(System.getProperty("user.home"), ".copilot", "queue"));
     return new JobManagerConfig(
         s.string("job-manager.service", "jobmanager@" + domain),
         s.choice("job-manager.dispatch", Dispatch.class, Dispatch.HANDSHAKE),
         lease,
         s.duration("job-manager.sweep-interval", lease.dividedBy(4)),
         s.duration("job-manager.drain-memory", Duration.ofHours(24)),
-        s.path("job-manager.queue-dir", Path.of(System.getProperty("user.home"), ".copilot", "queue")),
+        queueDir,
         s.integer("job-manager.max-attempts", 3, 1),
         s.list("job-manager.storage", List.of("storage@" + domain)),
-        s.duration("job-manager.claim-max-wait", Duration.ofSeconds(2)));
+        s.duration("job-manager.claim-max-wait", Duration.ofSeconds(2)),
+        s.path("job-manager.ticket-key-file", queueDir.toAbsolutePath().resolveSibling("job-manager-ticket.key")));
   }
 }

@@ -13,8 +13,9 @@ import org.cernvm.copilot.protocol.Resources;
 
 /**
  * Where a job manager's jobs come from: the generic queue, PanDA or AliEn. The job manager speaks the
- * CoPilot protocol; the source keeps the state of each job and its lease, so that any job-manager
- * replica can continue a job another one started.
+ * CoPilot protocol; the source keeps the state of each job and its lease. Any job-manager replica can
+ * continue a job another one started: the generic queue keeps its state on shared disk, and the upstream
+ * sources take it from the job's sealed job ticket ({@link #adopt}).
  *
  * <p>Implementations must be thread-safe: the job manager calls them from several threads at once.
  */
@@ -31,6 +32,17 @@ public interface JobSource {
    * @return the job and its lease, or empty when none fits
    */
   Optional<Claim> claim(String agentId, Resources resources, Duration leaseTime) throws JobSourceException;
+
+  /**
+   * Takes over a job that another replica (or this one, before a restart) leased, as its sealed job ticket
+   * describes it, unless this source knows the job already. The job manager calls it before it passes on
+   * a heartbeat, job end or output registration. A source whose state is shared, like the generic queue,
+   * has nothing to do.
+   *
+   * @param watch whether this replica now answers the agent of the job, and so ends the lease when the
+   *     agent falls silent; {@code false} for output registrations, which reach every replica
+   */
+  default void adopt(TicketedJob job, Duration leaseTime, boolean watch) throws JobSourceException {}
 
   /**
    * Records a heartbeat and extends the lease by {@code leaseTime}.

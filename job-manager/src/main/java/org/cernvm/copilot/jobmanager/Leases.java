@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.Lease;
 import org.cernvm.copilot.protocol.LeaseRef;
@@ -13,9 +14,11 @@ import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.StoredFile;
 
 /**
- * The leases an upstream adapter (PanDA, AliEn) has handed out, kept in its process: which agent holds
- * which job under which lease, its deadline, a pending kill, the registered outputs, and whether the
- * agent's end was reported. Ended entries are kept for an hour so that repeated reports are recognised.
+ * The leases an upstream adapter (PanDA, AliEn) knows, kept in its process: which agent holds which job
+ * under which lease, its deadline, a pending kill, the registered outputs, and whether the agent's end was
+ * reported. It knows the jobs it leased and those it took over from their job tickets ({@link #adopt}).
+ * Ended entries, and entries only seen in output registrations, are kept for an hour so that repeated
+ * reports are recognised.
  *
  * @param <E> the adapter's entry, with what it needs to talk to its upstream about the job
  */
@@ -32,12 +35,16 @@ public final class Leases<E extends Leases.Entry> {
     public List<StoredFile> stored = List.of();
     public Instant endedAt;
     public boolean reportedByAgent;
+    /** Whether this replica answers the job's agent and so ends the lease when the agent falls silent. */
+    public boolean watched = true;
+    final Instant seenAt;
 
-    protected Entry(JobSpec spec, Lease lease, String agentId) {
+    protected Entry(JobSpec spec, Lease lease, String agentId, Instant seenAt) {
       this.spec = spec;
       this.lease = lease;
       this.agentId = agentId;
       this.deadline = lease.deadline();
+      this.seenAt = seenAt;
     }
   }
 
@@ -60,6 +67,28 @@ public final class Leases<E extends Leases.Entry> {
   /** Records a newly leased job. */
   public void put(E entry) {
     entries.put(entry.spec.jobId(), entry);
+  }
+
+  /**
+   * Records an entry made from a job's ticket, unless the job is known; a known entry becomes watched if
+   * {@code watch} is set.
+   *
+   * @return whether the entry was new
+   */
+  public boolean adopt(String jobId, Supplier<E> fromTicket, boolean watch) {
+    boolean[] made = {false};
+    E e = entries.computeIfAbsent(jobId, id -> {
+      made[0] = true;
+      E fresh = fromTicket.get();
+      fresh.watched = watch;
+      return fresh;
+    });
+    if (watch) {
+      synchronized (e) {
+        e.watched = true;
+      }
+    }
+    return made[0];
   }
 
   /**
@@ -132,8 +161,9 @@ public final class Leases<E extends Leases.Entry> {
     for (Map.Entry<String, E> m : entries.entrySet()) {
       E e = m.getValue();
       synchronized (e) {
-        if (e.endedAt != null) {
-          if (e.endedAt.plus(FORGET_ENDED_AFTER).isBefore(now)) {
+        if (e.endedAt != null || !e.watched) {
+          Instant since = e.endedAt != null ? e.endedAt : e.seenAt;
+          if (since.plus(FORGET_ENDED_AFTER).isBefore(now)) {
             entries.remove(m.getKey(), e);
           }
         } else if (e.deadline.isBefore(now)) {

@@ -61,9 +61,9 @@ class JobManagerTest {
     agent = pki.connect(net, "agent-1@test/vm", Role.AGENT);
   }
 
-  private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) {
+  private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) throws Exception {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2));
+        Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2), dir.resolve("ticket.key"));
     var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time);
     jm.start();
     return jm;
@@ -89,12 +89,12 @@ class JobManagerTest {
 
   private Heartbeat heartbeat(RunJob run) {
     return new Heartbeat(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), JobState.RUNNING,
-        Usage.none());
+        Usage.none(), run.ticket().job());
   }
 
   private JobDone done(RunJob run) {
     return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, 0,
-        "", Usage.none(), List.of());
+        "", Usage.none(), List.of(), run.ticket().job());
   }
 
   @Test
@@ -121,7 +121,8 @@ class JobManagerTest {
   }
 
   private RegisterOutputs register(RunJob run, List<StoredFile> files) {
-    return new RegisterOutputs(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), files);
+    return new RegisterOutputs(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), files,
+        run.ticket().job());
   }
 
   @Test
@@ -131,7 +132,7 @@ class JobManagerTest {
     RunJob run = claim();
     OutputFile out = new OutputFile("out.txt", 3, "024d0127", "0cc175b9c0f1b6a831c399e269772661");
     JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", id, run.lease().ref(), Outcome.SUCCEEDED, 0, "",
-        Usage.none(), List.of(out));
+        Usage.none(), List.of(out), run.ticket().job());
 
     assertThat(call(SERVICE, done).reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.OUTPUTS_NOT_REGISTERED);
@@ -151,7 +152,7 @@ class JobManagerTest {
 
     // Sent again as agents do, under a new message id: the first was answered, not consumed.
     JobDone again = new JobDone(MessageIds.next(), now(), done.agentId(), done.jobId(), done.lease(), done.outcome(),
-        done.exitCode(), done.diagnostic(), done.usage(), done.outputs());
+        done.exitCode(), done.diagnostic(), done.usage(), done.outputs(), done.ticket());
     assertThat(call(SERVICE, again).reply()).isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
     assertThat(queue.get(id).orElseThrow().stored()).isEqualTo(stored);
@@ -275,14 +276,14 @@ class JobManagerTest {
 
     var other = pki.connect(net, "agent-2@test/vm", Role.AGENT);
     JobDone stolen = new JobDone(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of());
+        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), run.ticket().job());
     assertThat(other.request(SERVICE, stolen, Duration.ofSeconds(1)).get().reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
-          assertThat(e.message()).contains("held by agent-1, not agent-2");
+          assertThat(e.message()).contains("agent agent-2");
         });
     Heartbeat hb = new Heartbeat(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
-        org.cernvm.copilot.protocol.JobState.RUNNING, Usage.none());
+        org.cernvm.copilot.protocol.JobState.RUNNING, Usage.none(), run.ticket().job());
     assertThat(other.request(SERVICE, hb, Duration.ofSeconds(1)).get().reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
     assertThat(queue.get(run.job().jobId()).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
@@ -312,7 +313,7 @@ class JobManagerTest {
     List<Runnable> waiting = new java.util.ArrayList<>();
     InMemoryNetwork busy = new InMemoryNetwork(time, waiting::add);
     var config = new JobManagerConfig(SERVICE.value(), JobManagerConfig.Dispatch.HANDSHAKE, Duration.ofSeconds(30),
-        Duration.ofSeconds(5), Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2));
+        Duration.ofSeconds(5), Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2), dir.resolve("ticket.key"));
     new JobManager(config, pki.connect(busy, SERVICE.value() + "/jm-9", Role.JOB_MANAGER), queue, time).start();
     var slowAgent = pki.connect(busy, "agent-1@test/vm9", Role.AGENT);
     String id = queue.submit(NewJob.of("true"));

@@ -13,9 +13,17 @@ import java.time.Instant;
  * @param lease the lease held
  * @param state what the agent is doing
  * @param usage resources used so far
+ * @param ticket the sealed job ticket of {@link RunJob}'s lease ticket
  */
 public record Heartbeat(
-    String id, Instant sentAt, String agentId, String jobId, LeaseRef lease, JobState state, Usage usage)
+    String id,
+    Instant sentAt,
+    String agentId,
+    String jobId,
+    LeaseRef lease,
+    JobState state,
+    Usage usage,
+    JobTicket ticket)
     implements AgentRequest {
   public Heartbeat {
     Checks.text(id, "id");
@@ -25,5 +33,6 @@ public record Heartbeat(
     Checks.present(lease, "lease");
     Checks.present(state, "state");
     Checks.present(usage, "usage");
+    Checks.present(ticket, "ticket");
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param diagnostic a short human-readable reason when the outcome is not {@link Outcome#SUCCEEDED}
  * @param usage resources used
  * @param outputs the output files found, with size and checksums
+ * @param ticket the sealed job ticket of {@link RunJob}'s lease ticket
  */
 public record JobDone(
     String id,
@@ -27,7 +28,8 @@ public record JobDone(
     int exitCode,
     String diagnostic,
     Usage usage,
-    List<OutputFile> outputs)
+    List<OutputFile> outputs,
+    JobTicket ticket)
     implements AgentRequest {
   public JobDone {
     Checks.text(id, "id");
@@ -39,5 +41,6 @@ public record JobDone(
     Checks.present(diagnostic, "diagnostic");
     Checks.present(usage, "usage");
     outputs = Checks.list(outputs, "outputs");
+    Checks.present(ticket, "ticket");
   }
 }

@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param jobId the job
  * @param agentId the agent it was leased to
  * @param lease the lease
+ * @param job the sealed job ticket, which the storage adapter passes on when it registers the outputs
  * @param issuedAt when the job manager signed it
  * @param certificate the signing job manager's certificate, DER, base64
  * @param signature the signature over all the fields above, base64
@@ -23,6 +24,7 @@ public record LeaseTicket(
     String jobId,
     String agentId,
     LeaseRef lease,
+    JobTicket job,
     Instant issuedAt,
     String certificate,
     String signature) {
@@ -32,6 +34,7 @@ public record LeaseTicket(
     Checks.text(jobId, "jobId");
     Checks.text(agentId, "agentId");
     Checks.present(lease, "lease");
+    Checks.present(job, "job");
     Checks.present(issuedAt, "issuedAt");
     Checks.text(certificate, "certificate");
     Checks.text(signature, "signature");
@@ -39,7 +42,8 @@ public record LeaseTicket(
 
   /** The bytes the signature covers. */
   public String signedText() {
-    return "copilot-lease-ticket-v1\n" + jobManager + "\n" + source + "\n" + jobId + "\n" + agentId + "\n"
-        + lease.leaseId() + "\n" + lease.epoch() + "\n" + issuedAt;
+    return "copilot-lease-ticket-v2\n" + jobManager + "\n" + source + "\n" + jobId + "\n" + agentId + "\n"
+        + lease.leaseId() + "\n" + lease.epoch() + "\n" + job.keyId() + "\n" + job.nonce() + "\n" + job.data() + "\n"
+        + issuedAt;
   }
 }

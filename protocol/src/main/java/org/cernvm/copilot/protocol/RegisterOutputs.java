@@ -14,9 +14,16 @@ import java.util.List;
  * @param jobId the job
  * @param lease the lease under which they were produced
  * @param files every output of the job, as stored
+ * @param ticket the sealed job ticket the agent showed with its lease ticket
  */
 public record RegisterOutputs(
-    String id, Instant sentAt, String agentId, String jobId, LeaseRef lease, List<StoredFile> files)
+    String id,
+    Instant sentAt,
+    String agentId,
+    String jobId,
+    LeaseRef lease,
+    List<StoredFile> files,
+    JobTicket ticket)
     implements Request {
   public RegisterOutputs {
     Checks.text(id, "id");
@@ -25,5 +32,6 @@ public record RegisterOutputs(
     Checks.text(jobId, "jobId");
     Checks.present(lease, "lease");
     files = Checks.list(files, "files");
+    Checks.present(ticket, "ticket");
   }
 }

@@ -3,6 +3,7 @@ package org.cernvm.copilot.storage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.OutputFile;
 
@@ -19,6 +20,7 @@ import org.cernvm.copilot.protocol.OutputFile;
  * @param file the name of the one file this grant allows
  * @param files every output of the job with its declared size and checksums
  * @param expiresAt when the grant stops being accepted
+ * @param ticket the job's sealed job ticket, passed on in {@code registerOutputs}
  */
 record GrantClaims(
     String agentId,
@@ -28,7 +30,8 @@ record GrantClaims(
     String jobManager,
     String file,
     List<OutputFile> files,
-    Instant expiresAt) {
+    Instant expiresAt,
+    JobTicket ticket) {
   GrantClaims {
     Objects.requireNonNull(agentId, "agentId");
     Objects.requireNonNull(source, "source");
@@ -36,6 +39,7 @@ record GrantClaims(
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(jobManager, "jobManager");
     Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(ticket, "ticket");
     files = List.copyOf(files);
     if (files.stream().noneMatch(f -> f.name().equals(file))) {
       throw new IllegalArgumentException("the grant's file " + file + " is not among the job's files");

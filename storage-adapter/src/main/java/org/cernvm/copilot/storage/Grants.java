@@ -7,21 +7,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
-import java.util.EnumSet;
-import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.security.SecretKeyFile;
 
 /**
  * Signs and checks upload grants. A token is {@code base64url(claims JSON) "." base64url(HMAC-SHA256)}
@@ -30,7 +23,6 @@ import org.cernvm.copilot.protocol.config.ConfigException;
  */
 final class Grants {
   private static final String ALGORITHM = "HmacSHA256";
-  private static final int KEY_BYTES = 32;
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
@@ -44,8 +36,8 @@ final class Grants {
           .build();
 
   Grants(byte[] key, Clock clock) {
-    if (key.length < KEY_BYTES) {
-      throw new IllegalArgumentException("a grant key needs at least " + KEY_BYTES + " bytes");
+    if (key.length < SecretKeyFile.KEY_BYTES) {
+      throw new IllegalArgumentException("a grant key needs at least " + SecretKeyFile.KEY_BYTES + " bytes");
     }
     this.key = new SecretKeySpec(key, ALGORITHM);
     this.clock = clock;
@@ -55,39 +47,11 @@ final class Grants {
    * Loads the grant key from {@code file}, creating it with fresh random bytes and mode 600 if it does not
    * exist.
    *
-   * @throws ConfigException if the file is readable by group or others, or too short
+   * @throws org.cernvm.copilot.protocol.config.ConfigException if the file is readable by group or others, or
+   *     too short
    */
   static Grants load(Path file, Clock clock) throws IOException {
-    if (!Files.exists(file)) {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".new");
-      Files.deleteIfExists(tmp);
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      byte[] fresh = new byte[KEY_BYTES];
-      new SecureRandom().nextBytes(fresh);
-      Files.write(tmp, B64.encode(fresh));
-      try {
-        Files.move(tmp, file);
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        // Another replica created it first; use theirs.
-        Files.delete(tmp);
-      }
-    }
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-    if (!EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE).containsAll(perms)) {
-      throw new ConfigException("grant key file " + file + " must be readable by its owner only (chmod 600), is "
-          + PosixFilePermissions.toString(perms));
-    }
-    byte[] key;
-    try {
-      key = B64D.decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("grant key file " + file + " does not hold a base64url key");
-    }
-    if (key.length < KEY_BYTES) {
-      throw new ConfigException("grant key file " + file + " holds fewer than " + KEY_BYTES + " bytes");
-    }
-    return new Grants(key, clock);
+    return new Grants(SecretKeyFile.loadOrCreate(file, "grant key"), clock);
   }
 
   /** The signed token for {@code claims}. */

@@ -164,7 +164,7 @@ public final class StorageAdapter implements AutoCloseable {
     List<UploadGrant> list = new ArrayList<>();
     for (OutputFile f : want.files()) {
       GrantClaims claims = new GrantClaims(want.agentId(), want.source(), want.jobId(), want.lease(),
-          want.jobManager(), f.name(), want.files(), expires);
+          want.jobManager(), f.name(), want.files(), expires, t.job());
       String url = publicUrl + UploadReceipt.PATH_PREFIX + Keys.encode(claims.key());
       // The token lets whoever holds it upload; sealed for the agent's key, only that agent can use it.
       list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
@@ -360,7 +360,7 @@ public final class StorageAdapter implements AutoCloseable {
       return new Registration(Registration.State.WAITING, "waiting for " + missing);
     }
     RegisterOutputs request = new RegisterOutputs(MessageIds.next(), clock.instant(), c.agentId(), c.jobId(), c.lease(),
-        stored);
+        stored, c.ticket());
     String to = c.jobManager();
     try {
       Response resp = bus.call(Address.of(to), request, config.registerTimeout());

@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.config.ConfigException;
@@ -25,7 +26,7 @@ class GrantsTest {
         new OutputFile("a.txt", 9, "11e60398", "5a2b8b0c0f5e5f1e6b6a7c2e0a3f7d11"),
         new OutputFile("b.txt", 1, "00620062", "92eb5ffee6ae2fec3ad71c777531578f"));
     return new GrantClaims("agent-1", "generic", "g000001", new LeaseRef("l-1", 2), "jobmanager@test", file, files,
-        time.clock().instant().plus(Duration.ofMinutes(10)));
+        time.clock().instant().plus(Duration.ofMinutes(10)), new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA=="));
   }
 
   @Test

@@ -24,6 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobTickets;
+import org.cernvm.copilot.jobmanager.TicketedJob;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
@@ -32,6 +34,7 @@ import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
@@ -102,9 +105,18 @@ class StorageAdapterTest {
     agent = pki.connect(net, "agent-1@test/vm", Role.AGENT);
   }
 
-  private void startJobManager() {
+  private Path ticketKey() {
+    return dir.resolve("ticket.key");
+  }
+
+  /** The job ticket a job manager of the test's group seals for {@code job}. */
+  private JobTicket sealed(Job job) throws Exception {
+    return JobTickets.load(ticketKey()).seal(new TicketedJob(job.claim().job(), "agent-1", job.claim().lease().ref(), ""));
+  }
+
+  private void startJobManager() throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", "jobmanager@test",
-        "job-manager.storage", "storage@test")), "test");
+        "job-manager.storage", "storage@test", "job-manager.ticket-key-file", ticketKey().toString())), "test");
     jobManager = new JobManager(config, pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, Scheduler.system(timers));
     jobManager.start();
   }
@@ -136,7 +148,7 @@ class StorageAdapterTest {
 
   private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files) throws Exception {
     return ask(job, agentId, jobManagerService, files, jobManagerKeys.ticket("jobmanager@test", "generic",
-        job.claim().job().jobId(), "agent-1", job.claim().lease().ref()));
+        job.claim().job().jobId(), "agent-1", job.claim().lease().ref(), sealed(job)));
   }
 
   private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files, LeaseTicket ticket)
@@ -208,7 +220,7 @@ class StorageAdapterTest {
     assertThat(Files.readAllBytes(root.resolve("generic/" + id + "/1/b.dat"))).isEqualTo(Files.readAllBytes(job.b()));
 
     JobDone done = new JobDone(MessageIds.next(), grantClock.clock().instant(), "agent-1", id, job.claim().lease().ref(),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), job.outputs());
+        Outcome.SUCCEEDED, 0, "", Usage.none(), job.outputs(), sealed(job));
     assertThat(agent.request(Address.of("jobmanager@test"), done, Duration.ofSeconds(3)).get().reply())
         .isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
@@ -352,20 +364,22 @@ class StorageAdapterTest {
     startJobManager();
     Job job = leasedJob();
     String id = job.claim().job().jobId();
-    LeaseTicket byAgent = agent.security().ticket("jobmanager@test", "generic", id, "agent-1", job.claim().lease().ref());
+    LeaseTicket byAgent = agent.security().ticket("jobmanager@test", "generic", id, "agent-1", job.claim().lease().ref(),
+        sealed(job));
     assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), byAgent))
         .isInstanceOfSatisfying(ErrorReply.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
           assertThat(e.message()).contains("not a job manager of jobmanager@test");
         });
-    LeaseTicket forAnother = jobManagerKeys.ticket("jobmanager@test", "generic", id, "agent-2", job.claim().lease().ref());
+    LeaseTicket forAnother = jobManagerKeys.ticket("jobmanager@test", "generic", id, "agent-2", job.claim().lease().ref(),
+        sealed(job));
     assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), forAnother))
         .isInstanceOfSatisfying(ErrorReply.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
           assertThat(e.message()).contains("of agent agent-2");
         });
     LeaseTicket otherJob = jobManagerKeys.ticket("jobmanager@test", "generic", "g999999", "agent-1",
-        job.claim().lease().ref());
+        job.claim().lease().ref(), sealed(job));
     assertThat(ask(job, "agent-1", "jobmanager@test", job.outputs(), otherJob))
         .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
 

@@ -24,6 +24,7 @@ import org.cernvm.copilot.protocol.Enroll;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageCodec;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * It tries, while the demo's jobs run, each way in that the security must close: an unsigned message, a
  * forged signature, an expired and a revoked certificate, a verb its role may not send, a replayed
  * message, a message signed for another recipient, a reused and an expired enrollment token, finishing
- * another agent's job, a forged lease ticket, and a tampered upload grant. An attempt counts as rejected
+ * another agent's job, a forged lease ticket, a forged job ticket, and a tampered upload grant. An attempt counts as rejected
  * only if it is answered with the error the security should give; anything else counts as accepted.
  */
 final class Attacker implements AutoCloseable {
@@ -65,7 +66,10 @@ final class Attacker implements AutoCloseable {
   private static final String NAME = "mallory";
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
   /** How many attempts {@link #attack} makes. */
-  static final int ATTEMPTS = 12;
+  static final int ATTEMPTS = 13;
+  /** A job ticket made up by the attacker, who lacks the job managers' group key. */
+  private static final JobTicket FORGED_TICKET = new JobTicket("mallory", "AAAAAAAAAAAAAAAA",
+      Base64.getEncoder().encodeToString("{\"job\":{\"jobId\":\"probe-12\"}}".getBytes(StandardCharsets.UTF_8)));
 
   /**
    * How the attack went.
@@ -137,7 +141,7 @@ final class Attacker implements AutoCloseable {
         codec.encode(heartbeat("probe-5", clock))), ErrorCode.UNAUTHENTICATED);
 
     RegisterOutputs register = new RegisterOutputs(MessageIds.next(), clock.instant(), NAME, "probe-6",
-        new LeaseRef("lease-6", 1), List.of());
+        new LeaseRef("lease-6", 1), List.of(), FORGED_TICKET);
     expect("wrong role (an agent registering outputs)", jobManager,
         signer.wrap(jobManager, Verb.REGISTER_OUTPUTS, codec.encode(register)), ErrorCode.FORBIDDEN);
 
@@ -162,7 +166,7 @@ final class Attacker implements AutoCloseable {
         anonymous.wrap(km, Verb.ENROLL, codec.encode(enroll(shortLived, anonymous, clock))), ErrorCode.FORBIDDEN);
 
     JobDone done = new JobDone(MessageIds.next(), clock.instant(), "agent-1", "probe-9", new LeaseRef("lease-9", 1),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of());
+        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), FORGED_TICKET);
     expect("finishing another agent's job", jobManager, signer.wrap(jobManager, Verb.JOB_DONE, codec.encode(done)),
         ErrorCode.FORBIDDEN);
 
@@ -170,9 +174,12 @@ final class Attacker implements AutoCloseable {
     LeaseRef lease = new LeaseRef("lease-10", 1);
     WantStoreJobOutputDir want = new WantStoreJobOutputDir(MessageIds.next(), clock.instant(), NAME, "probe-10",
         "generic", jobManager.value(), lease, List.of(file),
-        signer.ticket(jobManager.value(), "generic", "probe-10", NAME, lease));
+        signer.ticket(jobManager.value(), "generic", "probe-10", NAME, lease, FORGED_TICKET));
     expect("forged lease ticket", storage, signer.wrap(storage, Verb.WANT_STORE_JOB_OUTPUT_DIR, codec.encode(want)),
         ErrorCode.UNAUTHENTICATED);
+
+    expect("forged job ticket", jobManager, signer.wrap(jobManager, Verb.HEARTBEAT,
+        codec.encode(heartbeat("probe-12", clock))), ErrorCode.FORBIDDEN);
 
     tamperedGrant();
   }
@@ -193,7 +200,7 @@ final class Attacker implements AutoCloseable {
 
   private Heartbeat heartbeat(String jobId, Clock clock) {
     return new Heartbeat(MessageIds.next(), clock.instant(), NAME, jobId, new LeaseRef("lease-" + jobId, 1),
-        JobState.RUNNING, Usage.none());
+        JobState.RUNNING, Usage.none(), FORGED_TICKET);
   }
 
   private Enroll enroll(String token, MessageSecurity security, Clock clock) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       LoadCommand.class,
+      ChaosCommand.class,
       JobManagerCommand.class,
       AgentCommand.class,
       StorageAdapterCommand.class,

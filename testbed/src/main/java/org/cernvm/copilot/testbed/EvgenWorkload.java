@@ -36,21 +36,43 @@ public final class EvgenWorkload implements Workload {
   private final PandaJobSource source;
   private final Evgen evgen;
   private final int jobs;
+  private final Clock clock;
+  private final String token;
+  private final Path release;
 
   /** Starts a fake PanDA server and submits {@code jobs} evgen jobs of {@code events} events each. */
   public EvgenWorkload(Path workDir, int jobs, int events, Clock clock) throws Exception {
+    this(workDir, jobs, events, clock, Duration.ofMinutes(30));
+  }
+
+  /**
+   * {@link #EvgenWorkload(Path, int, int, Clock)} with PanDA failing a dispatched job that has had no update
+   * for {@code heartbeatTimeout}.
+   */
+  public EvgenWorkload(Path workDir, int jobs, int events, Clock clock, Duration heartbeatTimeout) throws Exception {
     this.jobs = jobs;
-    String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-    panda = FakePanda.start(clock, Duration.ofMinutes(30), Map.of(token, "production"), token, 0);
-    Path release = Transforms.install(workDir.resolve("release"));
+    this.clock = clock;
+    this.token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    panda = FakePanda.start(clock, heartbeatTimeout, Map.of(token, "production"), token, 0);
+    release = Transforms.install(workDir.resolve("release"));
     evgen = new Evgen(events, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.x", 47000001L);
     panda.submit(evgen.jobs(jobs));
-    source = PandaJobSource.open(PandaConfig.from(Settings.of(Map.of(
+    source = openSource();
+  }
+
+  /** A new PanDA adapter for the fake server, as another job-manager process would open. */
+  public PandaJobSource openSource() {
+    return PandaJobSource.open(PandaConfig.from(Settings.of(Map.of(
         "panda.url", panda.url().toString(),
         "panda.token", token,
         "panda.release-dir", release.toString(),
         "panda.update-interval", "10s",
         "panda.empty-pause", "1s"))), clock);
+  }
+
+  /** The fake PanDA server's view of every job. */
+  public List<JobView> jobs() {
+    return panda.list();
   }
 
   @Override
@@ -89,7 +111,8 @@ public final class EvgenWorkload implements Workload {
     return passed;
   }
 
-  private String problem(JobView job) throws IOException {
+  /** What is wrong with a job, or {@code null} when it finished with the right output. */
+  String problem(JobView job) throws IOException {
     if (!job.state().equals("finished")) {
       return "ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag();
     }

@@ -122,7 +122,7 @@ final class LoadAgent {
   private void finish(Address jobManager, RunJob run) {
     recorder.requested();
     JobDone done = new JobDone(MessageIds.next(), scheduler.clock().instant(), self(), run.job().jobId(),
-        run.lease().ref(), Outcome.SUCCEEDED, 0, "", Usage.none(), List.of());
+        run.lease().ref(), Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), run.ticket().job());
     bus.request(jobManager, done, TIMEOUT).whenComplete((r, err) -> {
       if (err == null && r.reply() instanceof Ack) {
         recorder.finished(run.job().jobId());

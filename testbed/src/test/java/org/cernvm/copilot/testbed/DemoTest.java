@@ -31,7 +31,7 @@ class DemoTest {
     // issue 6: every attempt of the built-in attacker was rejected with the right error.
     assertThat(result.security().accepted()).isEmpty();
     assertThat(result.security().rejected()).isEqualTo(Attacker.ATTEMPTS);
-    assertThat(result.securityLine()).isEqualTo("security: 12 rejected attempts, 0 accepted");
+    assertThat(result.securityLine()).isEqualTo("security: 13 rejected attempts, 0 accepted");
     assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("demo: 8/8 jobs ended (8 done, 0 failed)");
   }
 

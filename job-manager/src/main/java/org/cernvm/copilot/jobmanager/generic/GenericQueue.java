@@ -168,7 +168,7 @@ public final class GenericQueue implements JobSource {
           QueuedJob leased = found.get().leased(MessageIds.next(), agentId, now.plus(leaseTime), now);
           store(leased);
           log.info("leased {} to {} (epoch {})", leased.jobId(), agentId, leased.epoch());
-          return Optional.of(new Claim(leased.spec(), new Lease(leased.leaseId(), leased.epoch(), leased.leaseDeadline())));
+          return Optional.of(new Claim(leased.spec(), new Lease(leased.leaseId(), leased.epoch(), leased.leaseDeadline()), ""));
         });
   }
 

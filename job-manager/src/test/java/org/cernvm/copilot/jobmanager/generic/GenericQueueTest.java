@@ -13,6 +13,7 @@ import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.Resources;
@@ -27,6 +28,8 @@ class GenericQueueTest {
   static final Duration LEASE = Duration.ofSeconds(30);
 
   @TempDir Path dir;
+  /** The queue keeps its state on disk and never reads the ticket. */
+  private static final JobTicket ANY_TICKET = new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA==");
   private final ManualScheduler time = new ManualScheduler();
   private GenericQueue queue;
 
@@ -37,12 +40,13 @@ class GenericQueueTest {
 
   private JobDone done(Claim c, Outcome outcome) {
     return new JobDone("d", time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome,
-        outcome == Outcome.SUCCEEDED ? 0 : 1, outcome == Outcome.SUCCEEDED ? "" : "boom", Usage.none(), List.of());
+        outcome == Outcome.SUCCEEDED ? 0 : 1, outcome == Outcome.SUCCEEDED ? "" : "boom", Usage.none(), List.of(),
+        ANY_TICKET);
   }
 
   private Heartbeat hb(Claim c) {
     return new Heartbeat("h", time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), JobState.RUNNING,
-        Usage.none());
+        Usage.none(), ANY_TICKET);
   }
 
   @Test

@@ -36,6 +36,7 @@ import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 import org.cernvm.copilot.protocol.LeaseRef;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.Request;
@@ -298,13 +299,18 @@ public final class MessageSecurity {
     }
   }
 
-  /** Signs a lease ticket saying that this job manager leased {@code jobId} to {@code agentId}. */
-  public LeaseTicket ticket(String jobManager, String source, String jobId, String agentId, LeaseRef lease) {
+  /**
+   * Signs a lease ticket saying that this job manager leased {@code jobId} to {@code agentId}, with the
+   * job's sealed job ticket.
+   */
+  public LeaseTicket ticket(String jobManager, String source, String jobId, String agentId, LeaseRef lease,
+      JobTicket job) {
     Credentials c = keyring.current().orElseThrow(() -> new IllegalStateException("not enrolled: cannot sign a "
         + "lease ticket"));
-    LeaseTicket unsigned = new LeaseTicket(jobManager, source, jobId, agentId, lease, clock.instant(), "-", "-");
+    LeaseTicket unsigned = new LeaseTicket(jobManager, source, jobId, agentId, lease, job, clock.instant(), "-",
+        "-");
     try {
-      return new LeaseTicket(jobManager, source, jobId, agentId, lease, unsigned.issuedAt(),
+      return new LeaseTicket(jobManager, source, jobId, agentId, lease, job, unsigned.issuedAt(),
           Base64.getEncoder().encodeToString(c.certificate().getEncoded()), sign(c, unsigned.signedText()));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign a lease ticket: " + e.getMessage(), e);

@@ -14,6 +14,7 @@ import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /** Issue 6: every message is signed and verified; each way around it is refused with a clear error and no delivery. */
 class MessageSecurityTest {
+  private static final JobTicket SEALED_JOB = new JobTicket("k1", "AAAAAAAAAAAAAAAA", "c2VhbGVk");
   private final ManualScheduler time = new ManualScheduler();
   private final InMemoryNetwork net = new InMemoryNetwork(time, Runnable::run);
   private final TestPki pki = new TestPki(time.clock());
@@ -58,7 +60,7 @@ class MessageSecurityTest {
 
   private Heartbeat heartbeat() {
     return new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", "j1", new LeaseRef("l1", 1),
-        JobState.RUNNING, Usage.none());
+        JobState.RUNNING, Usage.none(), SEALED_JOB);
   }
 
   /** Delivers a raw body from the agent's address and returns the error it was answered with. */
@@ -68,7 +70,7 @@ class MessageSecurityTest {
     agent.subscribe(in -> { });
     var pending = agent.request(net.connect("agent-1@t/ghost", pki.security("agent-1", Role.AGENT)).self(),
         new Heartbeat(id, time.clock().instant(), "agent-1", "j0", new LeaseRef("l0", 1), JobState.RUNNING,
-            Usage.none()), Duration.ofSeconds(5));
+            Usage.none(), SEALED_JOB), Duration.ofSeconds(5));
     jm.injectRaw(agent.self(), wire);
     Response r = pending.get();
     assertThat(r.reply()).isInstanceOf(ErrorReply.class);
@@ -141,7 +143,7 @@ class MessageSecurityTest {
   @Test
   void issue6_aVerbTheSendersRoleMayNotSendIsRefused() throws Exception {
     RegisterOutputs r = new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", "j1",
-        new LeaseRef("l1", 1), List.of());
+        new LeaseRef("l1", 1), List.of(), SEALED_JOB);
     ErrorReply e = rejected(agent.security().wrap(jm.self(), Verb.REGISTER_OUTPUTS, codec.encode(r)));
     assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);
     assertThat(e.message()).contains("WRONG_ROLE").contains("may not send registerOutputs").contains("[storage]");
@@ -198,14 +200,14 @@ class MessageSecurityTest {
   @Test
   void issue6_aLeaseTicketVerifiesOnlyIfAJobManagerOfItsServiceSignedIt() throws Exception {
     LeaseRef lease = new LeaseRef("l1", 2);
-    LeaseTicket ticket = jm.security().ticket("jobmanager@t", "generic", "j1", "agent-1", lease);
+    LeaseTicket ticket = jm.security().ticket("jobmanager@t", "generic", "j1", "agent-1", lease, SEALED_JOB);
     assertThat(agent.security().verify(ticket).name()).isEqualTo("jobmanager");
 
     LeaseTicket altered = new LeaseTicket(ticket.jobManager(), ticket.source(), ticket.jobId(), "agent-2",
-        ticket.lease(), ticket.issuedAt(), ticket.certificate(), ticket.signature());
+        ticket.lease(), ticket.job(), ticket.issuedAt(), ticket.certificate(), ticket.signature());
     assertThatThrownBy(() -> agent.security().verify(altered)).isInstanceOf(MessageRejectedException.class)
         .hasMessageContaining("does not verify");
-    LeaseTicket byAgent = agent.security().ticket("jobmanager@t", "generic", "j1", "agent-1", lease);
+    LeaseTicket byAgent = agent.security().ticket("jobmanager@t", "generic", "j1", "agent-1", lease, SEALED_JOB);
     assertThatThrownBy(() -> jm.security().verify(byAgent)).isInstanceOf(MessageRejectedException.class)
         .hasMessageContaining("not a job manager of jobmanager@t");
   }

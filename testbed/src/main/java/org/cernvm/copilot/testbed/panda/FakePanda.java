@@ -323,8 +323,13 @@ public final class FakePanda implements AutoCloseable {
     String state = form.getOrDefault("state", "");
     Instant now = clock.instant();
     if (j.isFinal()) {
-      return state.equals(j.state) || j.state.equals("cancelled") ? status(SC_SUCCESS, "")
-          : status(SC_FAILED, "job " + j.pandaId + " is already " + j.state);
+      if (state.equals(j.state) || j.state.equals("cancelled")) {
+        return status(SC_SUCCESS, "");
+      }
+      if (state.equals("finished") || state.equals("failed")) {
+        j.history.add(now + " refused " + state + ": already " + j.state);
+      }
+      return status(SC_FAILED, "job " + j.pandaId + " is already " + j.state);
     }
     if (j.state.equals("defined") || j.state.equals("activated")) {
       return status(SC_FAILED, "job " + j.pandaId + " was not dispatched");

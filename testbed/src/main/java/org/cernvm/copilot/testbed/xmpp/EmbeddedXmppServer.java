@@ -66,6 +66,15 @@ public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
    */
   public static EmbeddedXmppServer start(String domain, Credentials tls, X509Certificate ca, Path workDir)
       throws IOException {
+    return start(domain, tls, ca, workDir, 0);
+  }
+
+  /**
+   * {@link #start(String, Credentials, X509Certificate, Path)} on {@code port} of 127.0.0.1; 0 picks a free
+   * port. A server started again on the port of one that was closed stands in for a restarted server.
+   */
+  public static EmbeddedXmppServer start(String domain, Credentials tls, X509Certificate ca, Path workDir, int port)
+      throws IOException {
     try {
       Path pem = workDir.resolve("xmpp-ca.pem");
       Files.writeString(pem, Pem.of(ca));
@@ -81,7 +90,7 @@ public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
       XMPPServer server = new XMPPServer(domain);
       server.setStorageProviderRegistry(providers);
       server.setTLSCertificateInfo(new ByteArrayInputStream(keyStore.toByteArray()), new String(storePassword));
-      LoopbackEndpoint endpoint = new LoopbackEndpoint();
+      LoopbackEndpoint endpoint = new LoopbackEndpoint(port);
       server.addEndpoint(endpoint);
       server.start();
       server.addModule(new XmppPingModule());
@@ -157,6 +166,10 @@ public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
     private NioSocketAcceptor acceptor;
     private volatile int port;
 
+    LoopbackEndpoint(int port) {
+      this.port = port;
+    }
+
     @Override
     public void setServerRuntimeContext(ServerRuntimeContext context) {
       this.context = context;
@@ -172,7 +185,7 @@ public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
       handler.setServerRuntimeContext(context);
       acceptor.setHandler(handler);
       acceptor.setReuseAddress(true);
-      acceptor.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      acceptor.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       port = acceptor.getLocalAddress().getPort();
     }
 

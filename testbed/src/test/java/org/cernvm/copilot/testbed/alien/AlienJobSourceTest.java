@@ -8,6 +8,7 @@ import java.util.List;
 import org.cernvm.copilot.alien.JobStatus;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.protocol.MessageCodec;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
@@ -46,7 +47,7 @@ class AlienJobSourceTest {
       TestPki pki = new TestPki(time.clock());
       String wire = new MessageCodec().encode(new RunJob(MessageIds.next(), time.clock().instant(), "m1", c.job(),
           c.lease(), pki.security("jobmanager", Role.JOB_MANAGER).ticket("jobmanager@t", c.job().source(),
-              c.job().jobId(), "agent-1", c.lease().ref())));
+              c.job().jobId(), "agent-1", c.lease().ref(), new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA=="))));
       assertThat(w.alien().queue().liveTokens()).hasSize(1);
       for (String token : w.alien().queue().liveTokens()) {
         assertThat(wire).doesNotContain(token);

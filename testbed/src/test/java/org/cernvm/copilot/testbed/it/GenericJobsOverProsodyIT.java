@@ -67,7 +67,8 @@ class GenericJobsOverProsodyIT extends OverProsody {
 
   private void startJobManager(String resource) throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", service(),
-        "job-manager.storage", storage(), "job-manager.lease", "6s", "job-manager.sweep-interval", "1s")),
+        "job-manager.storage", storage(), "job-manager.lease", "6s", "job-manager.sweep-interval", "1s",
+        "job-manager.ticket-key-file", ticketKey().toString())),
         Prosody.DOMAIN);
     JobManager jm = new JobManager(config, connect("jobmanager", resource), queue, scheduler);
     jm.start();
@@ -175,7 +176,7 @@ class GenericJobsOverProsodyIT extends OverProsody {
     assertThat(queue.get(id).orElseThrow().epoch()).isEqualTo(2);
 
     JobDone late = new JobDone(MessageIds.next(), Instant.now(), staleId, id, run.lease().ref(), Outcome.FAILED, 1,
-        "late", Usage.none(), List.of());
+        "late", Usage.none(), List.of(), run.ticket().job());
     Response answer = stale.call(Address.of(service()), late, Duration.ofSeconds(5));
     assertThat(answer.reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.FENCED);

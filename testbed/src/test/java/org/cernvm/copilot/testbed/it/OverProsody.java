@@ -109,10 +109,16 @@ abstract class OverProsody {
     return storage;
   }
 
+  /** The key file of the test's job-manager group. */
+  Path ticketKey() {
+    return dir.resolve("ticket.key");
+  }
+
   /** A job manager of the {@code jobmanager} service serving {@code source}, registering with {@code storage}. */
   JobManager startJobManager(JobSource source, String lease) throws Exception {
     JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
-        "job-manager.storage", address("storage"), "job-manager.lease", lease)), Prosody.DOMAIN);
+        "job-manager.storage", address("storage"), "job-manager.lease", lease,
+        "job-manager.ticket-key-file", ticketKey().toString())), Prosody.DOMAIN);
     jobManagerBus = connect("jobmanager", "jm-1");
     JobManager jm = new JobManager(jc, jobManagerBus, source, scheduler);
     jm.start();

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
 import java.util.zip.Adler32;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobTickets;
+import org.cernvm.copilot.jobmanager.TicketedJob;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
@@ -60,7 +62,8 @@ class StorageOverProsodyIT extends OverProsody {
 
   private void startJobManager() throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
-        "job-manager.storage", address("storage"), "job-manager.lease", "10s")), Prosody.DOMAIN);
+        "job-manager.storage", address("storage"), "job-manager.lease", "10s",
+        "job-manager.ticket-key-file", ticketKey().toString())), Prosody.DOMAIN);
     jobManagerBus = connect("jobmanager", "jm-1");
     JobManager jm = new JobManager(config, jobManagerBus, queue, scheduler);
     jm.start();
@@ -200,7 +203,8 @@ class StorageOverProsodyIT extends OverProsody {
         new WantStoreJobOutputDir(MessageIds.next(), Instant.now(), agent.self().local(), claim.job().jobId(), "generic",
             address("jobmanager"), claim.lease().ref(), List.of(Checksums.of(file)),
             jobManagerBus.security().ticket(address("jobmanager"), "generic", claim.job().jobId(), agent.self().local(),
-                claim.lease().ref())), Duration.ofSeconds(5)).reply();
+                claim.lease().ref(), JobTickets.load(ticketKey()).seal(new TicketedJob(claim.job(), agent.self().local(),
+                    claim.lease().ref(), "")))), Duration.ofSeconds(5)).reply();
     UploadGrant grant = granted.grants().get(0);
     String token = agent.security().unseal(grant.token(), UploadGrant.PURPOSE);
 

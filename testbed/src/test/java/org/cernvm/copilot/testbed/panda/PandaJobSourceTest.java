@@ -17,6 +17,7 @@ import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The PanDA adapter against the fake PanDA server over real HTTP: translation, relaying, reports, faults. */
 class PandaJobSourceTest {
+  /** The source never reads the ticket: the job manager opens it and calls {@code adopt}. */
+  private static final JobTicket ANY_TICKET = new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA==");
   static final Resources SLOT = new Resources(1, 2048, 20_000, Duration.ofHours(24), "x86_64-linux", List.of());
 
   private final ManualScheduler time = new ManualScheduler();
@@ -67,7 +70,7 @@ class PandaJobSourceTest {
 
   private JobDone done(Claim c, Outcome outcome, int exit, String diag, List<OutputFile> outputs) {
     return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome,
-        exit, diag, Usage.none(), outputs);
+        exit, diag, Usage.none(), outputs, ANY_TICKET);
   }
 
   @Test
@@ -86,7 +89,7 @@ class PandaJobSourceTest {
 
     time.advance(Duration.ofSeconds(1));
     Heartbeat hb = new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
-        c.lease().ref(), JobState.RUNNING, Usage.none());
+        c.lease().ref(), JobState.RUNNING, Usage.none(), ANY_TICKET);
     assertThat(source.heartbeat(hb, Duration.ofMinutes(1))).isEmpty();
     assertThat(job(id).state()).isEqualTo("running");
 
@@ -94,7 +97,7 @@ class PandaJobSourceTest {
     assertThatThrownBy(() -> source.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt))))
         .isInstanceOf(OutputsNotRegisteredException.class);
     source.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
-        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/x/1/EVNT"))));
+        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/x/1/EVNT")), ANY_TICKET));
     JobDone ok = done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt));
     source.finish(ok);
     source.finish(ok);
@@ -118,7 +121,7 @@ class PandaJobSourceTest {
     panda.kill(ids.get(0));
     time.advance(Duration.ofSeconds(1));
     Heartbeat hb = new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", first.job().jobId(),
-        first.lease().ref(), JobState.RUNNING, Usage.none());
+        first.lease().ref(), JobState.RUNNING, Usage.none(), ANY_TICKET);
     assertThat(source.heartbeat(hb, Duration.ofMinutes(1))).hasValue("PanDA: tobekilled");
     source.finish(done(first, Outcome.KILLED, 143, "killed: PanDA: tobekilled", List.of()));
     assertThat(job(ids.get(0)).state()).isEqualTo("cancelled");

@@ -1,0 +1,70 @@
+package org.cernvm.copilot.testbed;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.cernvm.copilot.protocol.config.ConfigException;
+import org.cernvm.copilot.protocol.config.Settings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code copilot chaos}: ATLAS jobs through CoPilot while its components are killed and restarted. */
+@Command(name = "chaos", mixinStandardHelpOptions = true,
+    description = "Run ATLAS evgen jobs from a fake PanDA server while agents, job managers, the storage adapter "
+        + "and the embedded XMPP server are killed and restarted at random; end with "
+        + "'chaos: J jobs, 0 lost, 0 duplicated'.")
+final class ChaosCommand implements Callable<Integer> {
+  @Option(names = "--jobs", defaultValue = "200", description = "number of jobs (default ${DEFAULT-VALUE})")
+  int jobs;
+
+  @Option(names = "--duration", defaultValue = "2m", description = "how long faults are injected (default ${DEFAULT-VALUE})")
+  String duration;
+
+  @Option(names = "--agents", defaultValue = "4", description = "agents running at a time (default ${DEFAULT-VALUE})")
+  int agents;
+
+  @Option(names = "--job-managers", defaultValue = "2", description = "job managers (default ${DEFAULT-VALUE})")
+  int jobManagers;
+
+  @Option(names = "--interval", defaultValue = "3s", description = "mean time between faults (default ${DEFAULT-VALUE})")
+  String interval;
+
+  @Option(names = "--settle", defaultValue = "3m",
+      description = "how long to wait after the faults for every job to end (default ${DEFAULT-VALUE})")
+  String settle;
+
+  @Option(names = "--seed", description = "seed of the fault schedule (default: random)")
+  Long seed;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "where everything is kept (default: a new temp dir)")
+  Path workDir;
+
+  @Option(names = "--verbose", description = "show INFO logs of every component")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (jobs < 1 || agents < 1 || jobManagers < 1) {
+      throw new ConfigException("--jobs, --agents and --job-managers must be at least 1");
+    }
+    Chaos.Options options = new Chaos.Options(jobs, duration("--duration", duration), agents, jobManagers,
+        duration("--interval", interval), duration("--settle", settle),
+        seed != null ? seed : System.nanoTime(),
+        workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"));
+    if (!verbose) {
+      DemoCommand.quiet();
+    }
+    Chaos.Result result = new Chaos(options, System.out).run();
+    System.out.println(result.closingLine());
+    return result.lost().isEmpty() && result.duplicated().isEmpty() ? 0 : 1;
+  }
+
+  private static Duration duration(String option, String text) {
+    Duration d = Settings.parseDuration(text);
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new ConfigException(option + " must be a positive duration like 30s, got '" + text + "'");
+    }
+    return d;
+  }
+}
