@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * <p>Several job managers can serve one AliEn site: the queue id, job token, user and JDL travel in the
  * job's sealed ticket, so a replica that gets a heartbeat, end or output registration for a job another
  * one leased takes it over ({@link #adopt}); its first heartbeat there is relayed at once, and a job AliEn
- * no longer knows under that token fences the agent. Catalogue commits of the same file are idempotent,
+ * no longer knows under that token fences the agent; if its agent falls silent, AliEn's own ZOMBIE and
+ * EXPIRED states end it. Catalogue commits of the same file are idempotent,
  * so every replica may register a job's outputs.
  */
 public final class AlienJobSource implements JobSource, AutoCloseable {
@@ -267,7 +268,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
    * {@code proc} interval, so that a job AliEn has ended meanwhile is fenced at once.
    */
   @Override
-  public void adopt(TicketedJob t, Duration leaseTime, boolean watch) throws JobSourceException {
+  public void adopt(TicketedJob t, Duration leaseTime) throws JobSourceException {
     Upstream u;
     Jdl jdl;
     try {
@@ -278,7 +279,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     }
     Instant now = clock.instant();
     boolean adopted = leases.adopt(t.job().jobId(), () -> new Leased(u.queueId(), u.token(), u.user(), jdl, t.job(),
-        new Lease(t.lease().leaseId(), t.lease().epoch(), now.plus(leaseTime)), t.agentId(), now), watch);
+        new Lease(t.lease().leaseId(), t.lease().epoch(), now.plus(leaseTime)), t.agentId(), now));
     if (adopted) {
       log.info("AliEn job {} of {} taken over from its job ticket", u.queueId(), t.agentId());
     }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>Several job managers can serve one PanDA queue: the PanDA job's fields travel in the job's sealed
  * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
  * takes it over ({@link #adopt}) and asks PanDA at once whether the job still runs; if PanDA has ended
- * it, the agent is fenced. Final reports are idempotent in PanDA: reporting the same final state again is
+ * it, the agent is fenced. A job taken over is not expired by this replica; if its agent falls silent,
+ * PanDA fails it for a lost heartbeat. Final reports are idempotent in PanDA: reporting the same final state again is
  * accepted and changes nothing, so two replicas that both report a job's end report it once.
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
@@ -194,11 +195,11 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
    * update interval, so that a job PanDA has ended meanwhile is fenced at once.
    */
   @Override
-  public void adopt(TicketedJob t, Duration leaseTime, boolean watch) {
+  public void adopt(TicketedJob t, Duration leaseTime) {
     Instant now = clock.instant();
     boolean adopted = leases.adopt(t.job().jobId(), () -> new Leased(t.job(),
         new Lease(t.lease().leaseId(), t.lease().epoch(), now.plus(leaseTime)), t.agentId(),
-        PandaClient.decode(t.upstream()), now, Instant.MIN), watch);
+        PandaClient.decode(t.upstream()), now, Instant.MIN));
     if (adopted) {
       log.info("PanDA job {} of {} taken over from its job ticket", t.job().jobId(), t.agentId());
     }

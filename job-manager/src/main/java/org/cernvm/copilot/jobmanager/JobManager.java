@@ -203,7 +203,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onHeartbeat(Heartbeat hb) throws JobSourceException {
-    source.adopt(tickets.open(hb.ticket(), hb.jobId(), hb.agentId(), hb.lease()), config.leaseTime(), true);
+    source.adopt(tickets.open(hb.ticket(), hb.jobId(), hb.agentId(), hb.lease()), config.leaseTime());
     Optional<String> killReason = source.heartbeat(hb, config.leaseTime());
     List<Command> commands = new java.util.ArrayList<>();
     killReason.ifPresent(r -> commands.add(new Kill(MessageIds.next(), now(), hb.jobId(), r)));
@@ -215,7 +215,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
-    source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime(), true);
+    source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime());
     source.finish(done);
     return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
   }
@@ -230,7 +230,7 @@ public final class JobManager implements AutoCloseable {
       // Registrations go to the service address and so reach every replica: each records the outputs, so
       // that whichever gets the job's end can report them.
       source.adopt(tickets.open(request.ticket(), request.jobId(), request.agentId(), request.lease()),
-          config.leaseTime(), false);
+          config.leaseTime());
       source.registerOutputs(request);
       return new Ack(MessageIds.next(), now(), request.id(), List.of());
     } catch (JobSourceException e) {

@@ -37,12 +37,10 @@ public interface JobSource {
    * Takes over a job that another replica (or this one, before a restart) leased, as its sealed job ticket
    * describes it, unless this source knows the job already. The job manager calls it before it passes on
    * a heartbeat, job end or output registration. A source whose state is shared, like the generic queue,
-   * has nothing to do.
-   *
-   * @param watch whether this replica now answers the agent of the job, and so ends the lease when the
-   *     agent falls silent; {@code false} for output registrations, which reach every replica
+   * has nothing to do. A job taken over is not expired by {@link #expireLeases}: another replica may be
+   * the one its agent talks to, so a silent agent's job is left to the upstream's own timeout.
    */
-  default void adopt(TicketedJob job, Duration leaseTime, boolean watch) throws JobSourceException {}
+  default void adopt(TicketedJob job, Duration leaseTime) throws JobSourceException {}
 
   /**
    * Records a heartbeat and extends the lease by {@code leaseTime}.

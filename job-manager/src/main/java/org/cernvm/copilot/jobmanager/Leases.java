@@ -17,8 +17,10 @@ import org.cernvm.copilot.protocol.StoredFile;
  * The leases an upstream adapter (PanDA, AliEn) knows, kept in its process: which agent holds which job
  * under which lease, its deadline, a pending kill, the registered outputs, and whether the agent's end was
  * reported. It knows the jobs it leased and those it took over from their job tickets ({@link #adopt}).
- * Ended entries, and entries only seen in output registrations, are kept for an hour so that repeated
- * reports are recognised.
+ * Only the leases handed out here expire here: a job taken over from its ticket is ended by its upstream's
+ * own timeout (PanDA's lost heartbeat, AliEn's ZOMBIE and EXPIRED) if its agent falls silent, because
+ * another replica may be the one its agent talks to now. Ended and taken-over entries are kept for an hour
+ * so that repeated reports are recognised.
  *
  * @param <E> the adapter's entry, with what it needs to talk to its upstream about the job
  */
@@ -35,8 +37,8 @@ public final class Leases<E extends Leases.Entry> {
     public List<StoredFile> stored = List.of();
     public Instant endedAt;
     public boolean reportedByAgent;
-    /** Whether this replica answers the job's agent and so ends the lease when the agent falls silent. */
-    public boolean watched = true;
+    /** Whether this replica took the job over from its ticket rather than leasing it. */
+    boolean adopted;
     final Instant seenAt;
 
     protected Entry(JobSpec spec, Lease lease, String agentId, Instant seenAt) {
@@ -70,24 +72,18 @@ public final class Leases<E extends Leases.Entry> {
   }
 
   /**
-   * Records an entry made from a job's ticket, unless the job is known; a known entry becomes watched if
-   * {@code watch} is set.
+   * Records an entry made from a job's ticket, unless the job is known.
    *
    * @return whether the entry was new
    */
-  public boolean adopt(String jobId, Supplier<E> fromTicket, boolean watch) {
+  public boolean adopt(String jobId, Supplier<E> fromTicket) {
     boolean[] made = {false};
-    E e = entries.computeIfAbsent(jobId, id -> {
+    entries.computeIfAbsent(jobId, id -> {
       made[0] = true;
       E fresh = fromTicket.get();
-      fresh.watched = watch;
+      fresh.adopted = true;
       return fresh;
     });
-    if (watch) {
-      synchronized (e) {
-        e.watched = true;
-      }
-    }
     return made[0];
   }
 
@@ -154,14 +150,17 @@ public final class Leases<E extends Leases.Entry> {
     }
   }
 
-  /** Ends every lease past its deadline, reporting each upstream, and forgets long-ended entries. */
+  /**
+   * Ends every lease handed out here that is past its deadline, reporting each upstream, and forgets
+   * long-ended and long-adopted entries.
+   */
   public int expire(Expiry<E> report) throws JobSourceException {
     Instant now = clock.instant();
     int expired = 0;
     for (Map.Entry<String, E> m : entries.entrySet()) {
       E e = m.getValue();
       synchronized (e) {
-        if (e.endedAt != null || !e.watched) {
+        if (e.endedAt != null || e.adopted) {
           Instant since = e.endedAt != null ? e.endedAt : e.seenAt;
           if (since.plus(FORGET_ENDED_AFTER).isBefore(now)) {
             entries.remove(m.getKey(), e);

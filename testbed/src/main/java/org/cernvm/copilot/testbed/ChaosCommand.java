@@ -40,7 +40,7 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--work-dir", paramLabel = "DIR", description = "where everything is kept (default: a new temp dir)")
   Path workDir;
 
-  @Option(names = "--verbose", description = "show INFO logs of every component")
+  @Option(names = "--verbose", description = "show INFO logs of every component (default: errors only)")
   boolean verbose;
 
   @Override
@@ -53,7 +53,12 @@ final class ChaosCommand implements Callable<Integer> {
         seed != null ? seed : System.nanoTime(),
         workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"));
     if (!verbose) {
-      DemoCommand.quiet();
+      // Under chaos every component warns about the faults it rides out; errors are what matter here.
+      DemoCommand.quiet(ch.qos.logback.classic.Level.ERROR);
+      // The embedded server logs each session a restart cut off as an error of its own.
+      if (org.slf4j.LoggerFactory.getLogger("org.apache.vysper") instanceof ch.qos.logback.classic.Logger vysper) {
+        vysper.setLevel(ch.qos.logback.classic.Level.OFF);
+      }
     }
     Chaos.Result result = new Chaos(options, System.out).run();
     System.out.println(result.closingLine());

@@ -47,9 +47,14 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Shows only warnings from the components, unless {@code COPILOT_LOG_LEVEL} says otherwise. */
   static void quiet() {
+    quiet(Level.WARN);
+  }
+
+  /** Shows only messages of {@code level} and above, unless {@code COPILOT_LOG_LEVEL} says otherwise. */
+  static void quiet(Level level) {
     if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root
         && System.getenv("COPILOT_LOG_LEVEL") == null) {
-      root.setLevel(Level.WARN);
+      root.setLevel(level);
     }
   }
 

@@ -8,6 +8,8 @@ import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A component's XMPP bus once the component holds a certificate: it logs in, enrolls with its token (or
@@ -18,10 +20,13 @@ import org.cernvm.copilot.protocol.time.Scheduler;
  * @param upkeep the background renewal and revocation-list refresh
  */
 public record EnrolledBus(XmppBus bus, Scheduler.Cancellable upkeep) implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EnrolledBus.class);
+  private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+
   /**
    * Connects and enrolls as the XMPP account of {@code xmpp}.
    *
-   * @param connectTimeout how long to wait for the first login
+   * @param connectTimeout how long to wait for the first login and for the key manager's answers
    * @throws EnrollmentException if the key manager refused
    * @throws BusException if the server or the key manager could not be reached in time
    * @throws IOException if the CA certificate or the kept credentials cannot be read
@@ -31,11 +36,25 @@ public record EnrolledBus(XmppBus bus, Scheduler.Cancellable upkeep) implements 
       throws EnrollmentException, BusException, IOException, InterruptedException {
     XmppBus bus = Bus.xmpp(xmpp, security.open(scheduler.clock()), scheduler, executor);
     try {
+      long deadline = System.nanoTime() + connectTimeout.toNanos();
       bus.awaitConnected(connectTimeout);
       Enrollment enrollment = new Enrollment(bus, security.keyManager(), security.timeout());
-      enrollment.ensure(bus.self().local(), security.token());
-      enrollment.refreshRevocations();
-      return new EnrolledBus(bus, enrollment.maintain(scheduler, security.crlRefresh()));
+      while (true) {
+        try {
+          enrollment.ensure(bus.self().local(), security.token());
+          enrollment.refreshRevocations();
+          return new EnrolledBus(bus, enrollment.maintain(scheduler, security.crlRefresh()));
+        } catch (BusException e) {
+          // The key manager may be reconnecting, e.g. after the XMPP server restarted; ask again until the
+          // connect timeout is spent. A refusal (EnrollmentException) is final.
+          if (System.nanoTime() + RETRY_PAUSE.toNanos() > deadline) {
+            throw e;
+          }
+          log.warn("no answer from key manager {} yet ({}); asking again in {} ms", security.keyManager(),
+              e.getMessage(), RETRY_PAUSE.toMillis());
+          Thread.sleep(RETRY_PAUSE.toMillis());
+        }
+      }
     } catch (EnrollmentException | BusException | InterruptedException | RuntimeException e) {
       bus.close();
       throw e;
