@@ -275,7 +275,8 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       u = json.readValue(t.upstream(), Upstream.class);
       jdl = Jdl.parse(u.jdl());
     } catch (JsonProcessingException | JdlSyntaxException e) {
-      throw new TicketRejectedException("the job ticket of " + t.job().jobId() + " holds no AliEn job: " + e.getMessage());
+      throw new TicketRejectedException("the job ticket of " + t.job().jobId() + " holds no AliEn job: "
+          + e.getMessage());
     }
     Instant now = clock.instant();
     boolean adopted = leases.adopt(t.job().jobId(), () -> new Leased(u.queueId(), u.token(), u.user(), jdl, t.job(),

@@ -104,7 +104,9 @@ final class PandaClient implements AutoCloseable {
 
   /** PanDA's form encoding, {@code key=value&...}, URL-encoded. */
   static String encode(Map<String, String> form) {
-    return form.entrySet().stream().map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&"));
+    return form.entrySet().stream()
+        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+        .collect(Collectors.joining("&"));
   }
 
   static Map<String, String> decode(String text) {

@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
  * takes it over ({@link #adopt}) and asks PanDA at once whether the job still runs; if PanDA has ended
  * it, the agent is fenced. A job taken over is not expired by this replica; if its agent falls silent,
- * PanDA fails it for a lost heartbeat. Final reports are idempotent in PanDA: reporting the same final state again is
- * accepted and changes nothing, so two replicas that both report a job's end report it once.
+ * PanDA fails it for a lost heartbeat. Final reports are idempotent in PanDA: reporting the same final
+ * state again is accepted and changes nothing, so two replicas that both report a job's end report it
+ * once.
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaJobSource.class);

@@ -78,6 +78,8 @@ public final class AlienWorkload implements Workload {
 
   private final FakeAlien alien;
   private final AlienJobSource source;
+  private final String token;
+  private final Clock clock;
   private final Path grid;
   private final int jobs;
 
@@ -95,7 +97,14 @@ public final class AlienWorkload implements Workload {
     register(grid, EXE_LFN, EXE);
     register(grid, VALIDATION_LFN, VALIDATION);
     alien.queue().submit(productionJdl(jobs, 0), List.of(DATA_LFN), "copilot");
-    source = AlienJobSource.open(AlienConfig.from(Settings.of(Map.of(
+    this.token = token;
+    this.clock = clock;
+    source = openSource();
+  }
+
+  /** A new AliEn adapter for the fake services, as another job-manager process would open. */
+  public AlienJobSource openSource() {
+    return AlienJobSource.open(AlienConfig.from(Settings.of(Map.of(
         "alien.url", alien.url().toString(),
         "alien.agent-token", token,
         "alien.proc-interval", "5s",

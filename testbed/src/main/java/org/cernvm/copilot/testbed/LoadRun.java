@@ -29,6 +29,8 @@ import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
  * run.
  */
 final class LoadRun {
+  /** A progress line every 30 s (polls of 20 ms) of a long round. */
+  private static final int PROGRESS_POLLS = 1500;
   /**
    * What to run.
    *
@@ -154,6 +156,11 @@ final class LoadRun {
         // Once a second the queue too: a job whose acknowledgement an agent missed is still done.
         if (++polls % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
           break;
+        }
+        if (polls % PROGRESS_POLLS == 0) {
+          int sofar = recorder.finishedJobs() - before;
+          out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d measured jobs done, %.1f jobs/s so far%n", n, sofar,
+              options.jobs(), sofar / ((System.nanoTime() - t0) / 1e9));
         }
       }
       long t1 = System.nanoTime();

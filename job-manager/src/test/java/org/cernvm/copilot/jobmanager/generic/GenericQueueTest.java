@@ -149,4 +149,20 @@ class GenericQueueTest {
     reopened.finish(done(c, Outcome.SUCCEEDED));
     assertThat(reopened.counts().get(JobStatus.DONE)).isEqualTo(1);
   }
+
+  @Test
+  void issue7_jobsQueuedByAnotherProcessAreSeenThoughTheListingOfTheQueueIsReused() throws Exception {
+    GenericQueue other = GenericQueue.open(dir, time.clock(), 2);
+    String a = queue.submit(NewJob.of("true"));
+    String b = queue.submit(NewJob.of("true"));
+    assertThat(queue.hasWorkFor(ONE_CORE)).isTrue();
+    assertThat(queue.claim("agent-1", ONE_CORE, LEASE).orElseThrow().job().jobId()).isEqualTo(a);
+    // Another job manager on the host takes b and queues c; this one's listing still names b only.
+    assertThat(other.claim("agent-2", ONE_CORE, LEASE).orElseThrow().job().jobId()).isEqualTo(b);
+    String c = other.submit(NewJob.of("true"));
+    assertThat(queue.hasWorkFor(ONE_CORE)).isTrue();
+    assertThat(queue.claim("agent-1", ONE_CORE, LEASE).orElseThrow().job().jobId()).isEqualTo(c);
+    assertThat(queue.claim("agent-1", ONE_CORE, LEASE)).isEmpty();
+    assertThat(queue.hasWorkFor(ONE_CORE)).isFalse();
+  }
 }

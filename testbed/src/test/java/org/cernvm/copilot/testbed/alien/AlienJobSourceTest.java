@@ -1,12 +1,24 @@
 package org.cernvm.copilot.testbed.alien;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.cernvm.copilot.alien.JobStatus;
+import org.cernvm.copilot.alien.AlienJobSource;
 import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.LeaseFencedException;
+import org.cernvm.copilot.jobmanager.TicketedJob;
+import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.RegisterOutputs;
+import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.MessageIds;
@@ -19,7 +31,7 @@ import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The AliEn adapter's translation of a matched JDL, against the fake central services. */
+/** The AliEn adapter's translation of a matched JDL and its failover, against the fake central services. */
 class AlienJobSourceTest {
   static final Resources SLOT = new Resources(1, 2048, 20_000, Duration.ofHours(24), "x86_64-linux", List.of());
 
@@ -53,5 +65,46 @@ class AlienJobSourceTest {
         assertThat(wire).doesNotContain(token);
       }
     }
+  }
+
+  @Test
+  void issue7_anAliEnJobLeasedByOneReplicaIsContinuedByAnotherFromItsTicketAndFencedOnceExpired() throws Exception {
+    ManualScheduler time = new ManualScheduler();
+    try (AlienWorkload w = new AlienWorkload(dir, 2, time.clock()); AlienJobSource other = w.openSource()) {
+      Claim c = w.source().claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+      other.adopt(new TicketedJob(c.job(), "agent-1", c.lease().ref(), c.upstream()), Duration.ofMinutes(1));
+      assertThat(other.heartbeat(heartbeat(c, time), Duration.ofMinutes(1))).isEmpty();
+      assertThat(status(w, c)).isEqualTo(JobStatus.RUNNING);
+      List<OutputFile> outputs = c.job().outputs().stream()
+          .map(n -> new OutputFile(n, 10, "0badcafe", "0123456789abcdef0123456789abcdef")).toList();
+      other.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+          c.lease().ref(), outputs.stream().map(o -> new StoredFile(o, "file:///se/" + o.name())).toList(), ANY));
+      other.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
+          Outcome.SUCCEEDED, 0, "", Usage.none(), outputs, ANY));
+      assertThat(status(w, c)).isEqualTo(JobStatus.DONE);
+
+      // The second job's lease expires at the replica that leased it; the other one fences its agent. The
+      // first job's lease expires there too, but AliEn keeps it DONE.
+      Claim d = w.source().claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+      time.advance(Duration.ofMinutes(2));
+      w.source().expireLeases();
+      assertThat(status(w, d)).isEqualTo(JobStatus.EXPIRED);
+      assertThat(status(w, c)).isEqualTo(JobStatus.DONE);
+      other.adopt(new TicketedJob(d.job(), "agent-1", d.lease().ref(), d.upstream()), Duration.ofMinutes(1));
+      assertThatThrownBy(() -> other.heartbeat(heartbeat(d, time), Duration.ofMinutes(1)))
+          .isInstanceOf(LeaseFencedException.class);
+    }
+  }
+
+  private static final JobTicket ANY = new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA==");
+
+  private static Heartbeat heartbeat(Claim c, ManualScheduler time) {
+    return new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
+        JobState.RUNNING, Usage.none(), ANY);
+  }
+
+  private static JobStatus status(AlienWorkload w, Claim c) {
+    return w.alien().queue().list().stream().filter(j -> j.queueId() == Long.parseLong(c.job().jobId()))
+        .findFirst().orElseThrow().status();
   }
 }
