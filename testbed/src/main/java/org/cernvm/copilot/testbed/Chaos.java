@@ -104,6 +104,8 @@ final class Chaos {
   private final List<AutoCloseable> stack = new ArrayList<>();
   private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
   private final Set<String> killedAgents = new HashSet<>();
+  /** One password per account, kept across restarts. */
+  private final Map<String, String> passwords = new HashMap<>();
   private Services services;
   private Pki pki;
   private EvgenWorkload workload;
@@ -266,9 +268,6 @@ final class Chaos {
     c.parts.add(agent);
     agents.add(c);
   }
-
-  /** One password per account, kept across restarts. */
-  private final Map<String, String> passwords = new HashMap<>();
 
   private String password(String account) {
     return passwords.computeIfAbsent(account, a -> pki.remember(Pki.password()));
