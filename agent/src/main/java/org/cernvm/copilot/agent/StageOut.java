@@ -175,19 +175,17 @@ final class StageOut {
 
   /**
    * Asks the storage adapter once more to register the stored outputs, as when a job manager that lost
-   * the registration (it restarted) refuses the job's end; answers whether they are registered now.
+   * the registration (it restarted) refuses the job's end; the job's end is reported again after it.
    */
-  boolean registerAgain() {
+  void registerAgain() {
     if (grants == null || !result.isDone() || result.isCompletedExceptionally()) {
-      return false;
+      return;
     }
     try {
       Uploader.Answer answer = uploader.register(grants.get(0), tokens.get(0));
       log.info("{}: registered again: {} {}", spec.jobId(), answer.status(), answer.receipt().message());
-      return answer.status() == 200;
     } catch (IOException e) {
       log.warn("{}: registering again broke off: {}", spec.jobId(), e.toString());
-      return false;
     }
   }
 

@@ -15,7 +15,6 @@ import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.WantGetJob;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
-import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.time.Scheduler;
 
 /**
@@ -76,17 +75,7 @@ final class LoadAgent {
       // or after a few jobs in a row.
       lastJobManager = null;
       directInARow++;
-      recorder.requested();
-      bus.request(last, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
-          .whenComplete((r, err) -> {
-            if (err == null && r.reply() instanceof RunJob run) {
-              idleRounds = 0;
-              recorder.dispatched(System.nanoTime() - t0);
-              finish(r.from(), run);
-            } else {
-              broadcast(t0);
-            }
-          });
+      getJob(last, t0, () -> broadcast(t0));
       return;
     }
     directInARow = 0;
@@ -98,23 +87,24 @@ final class LoadAgent {
     bus.request(service, new WantGetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
         .whenComplete((r, err) -> {
           if (err == null && r.reply() instanceof HaveGetJob) {
-            claim(r, t0);
+            getJob(r.from(), t0, this::idle);
           } else {
             idle();
           }
         });
   }
 
-  private void claim(Response have, long t0) {
+  /** Claims a job from {@code jobManager} and runs it, or does {@code otherwise} if none comes. */
+  private void getJob(Address jobManager, long t0, Runnable otherwise) {
     recorder.requested();
-    bus.request(have.from(), new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
+    bus.request(jobManager, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
         .whenComplete((r, err) -> {
           if (err == null && r.reply() instanceof RunJob run) {
             idleRounds = 0;
             recorder.dispatched(System.nanoTime() - t0);
             finish(r.from(), run);
           } else {
-            idle();
+            otherwise.run();
           }
         });
   }

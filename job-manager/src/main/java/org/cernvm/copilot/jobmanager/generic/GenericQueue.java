@@ -332,7 +332,7 @@ public final class GenericQueue implements JobSource {
   private Optional<QueuedJob> firstFitting(List<Path> files, Resources r) throws IOException {
     for (Path file : files) {
       QueuedJob job = read(file);
-      if (job != null && job.status() == JobStatus.QUEUED && fits(job.spec(), r)) {
+      if (job != null && fits(job.spec(), r)) {
         return Optional.of(job);
       }
     }
