@@ -28,6 +28,11 @@ public enum ErrorCode {
   UNAUTHENTICATED(false),
   /** The message was seen before or sent outside the accepted time window. */
   REPLAYED(false),
+  /**
+   * The message was authenticated with a pairwise key the receiver does not hold (it restarted, or renewed
+   * its certificate twice); the sender's bus sends it again signed.
+   */
+  SIGN_AGAIN(true),
   /** A job is reported done before the storage adapter has registered all its outputs; store them first. */
   OUTPUTS_NOT_REGISTERED(true),
   /** The upstream system did not answer in time or failed; try again. */

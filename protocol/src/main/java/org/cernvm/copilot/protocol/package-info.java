@@ -3,8 +3,9 @@
  *
  * <h2>Wire format</h2>
  *
- * <p>Every message is one JSON object, UTF-8, at most 256 KiB, signed by its sender in an envelope
- * {@code {"to", "cert", "sig", "body"}} whose {@code body} is the message's JSON text (see
+ * <p>Every message is one JSON object, UTF-8, at most 256 KiB, in an envelope: one line of JSON naming
+ * the recipient and carrying the sender's signature ({@code {"to", "cert", "sig"}}) or pairwise MAC
+ * ({@code {"to", "from", "for", "mac"}}), then a newline and the message's JSON text (see
  * {@link org.cernvm.copilot.protocol.security.MessageSecurity} for the envelope, the checks every receiver
  * makes, and which roles may send which verb), carried as the body of an XMPP
  * {@code <message type='normal'>} stanza whose stanza id equals the message id (see

@@ -1,8 +1,6 @@
 package org.cernvm.copilot.testbed;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -124,9 +122,7 @@ final class Attacker implements AutoCloseable {
     expect("unsigned message", jobManager, codec.encode(heartbeat("probe-1", clock)), ErrorCode.UNAUTHENTICATED);
 
     String signed = signer.wrap(jobManager, Verb.HEARTBEAT, codec.encode(heartbeat("probe-2", clock)));
-    ObjectNode forged = (ObjectNode) json.readTree(signed);
-    forged.put("body", forged.get("body").asText().replace("probe-2", "probe-3"));
-    expect("forged signature", jobManager, json.writeValueAsString(forged), ErrorCode.UNAUTHENTICATED);
+    expect("forged signature", jobManager, signed.replace("probe-2", "probe-3"), ErrorCode.UNAUTHENTICATED);
 
     Credentials stale = pki.reopen(Clock.offset(clock, Duration.ofDays(-3)))
         .issueCredentials(NAME, Role.AGENT, Duration.ofHours(1));
@@ -249,9 +245,7 @@ final class Attacker implements AutoCloseable {
 
   /** The message id inside a raw body, enveloped or not. */
   private String idOf(String wire) throws Exception {
-    JsonNode tree = json.readTree(wire);
-    JsonNode body = tree.has("body") ? json.readTree(tree.get("body").asText()) : tree;
-    return body.path("id").asText();
+    return json.readTree(MessageSecurity.bodyOf(wire)).path("id").asText();
   }
 
   private void onAnswer(String wire) {
@@ -259,12 +253,11 @@ final class Attacker implements AutoCloseable {
       return;
     }
     try {
-      JsonNode tree = json.readTree(wire);
-      Message m = codec.decode(tree.path("body").asText());
+      Message m = codec.decode(MessageSecurity.bodyOf(wire));
       if (m instanceof Reply r && waiting.containsKey(r.replyTo())) {
         waiting.get(r.replyTo()).complete(r);
       }
-    } catch (ProtocolException | java.io.IOException e) {
+    } catch (ProtocolException e) {
       log.debug("attacker ignored an answer it cannot read: {}", e.getMessage());
     }
   }

@@ -87,7 +87,7 @@ final class LoadRun {
     List<AutoCloseable> stack = new ArrayList<>();
     try {
       double raw = RawCeiling.measure(server, prefix, out);
-      out.printf("load: raw XMPP ceiling %.0f msg/s one way between two plain clients%n", raw);
+      out.printf("load: raw XMPP ceiling %.0f msg/s one way between two plain clients (best of three rounds)%n", raw);
       List<LoadAgent> agents = new ArrayList<>();
       long[] before = memory();
       for (int i = 1; i <= options.agents(); i++) {
@@ -100,8 +100,11 @@ final class LoadRun {
       long[] after = memory();
       double heapPerAgent = (after[0] - before[0]) / 1024.0 / options.agents();
       double rssPerAgent = (after[1] - before[1]) / 1024.0 / options.agents();
+      // The resident set can shrink meanwhile (the JVM returns the heap that the raw ceiling's garbage took),
+      // which with few agents outweighs what they add.
       out.printf(Locale.ROOT, "load: memory per agent connection (Smack connection, certificate, keys, bus): "
-          + "%.0f KiB heap, %.0f KiB resident%n", heapPerAgent, rssPerAgent);
+          + "%.0f KiB heap, %s%n", heapPerAgent, rssPerAgent > 0 ? String.format(Locale.ROOT, "%.0f KiB resident",
+              rssPerAgent) : "resident size not measurable (the process's resident set shrank meanwhile)");
       List<Round> rounds = new ArrayList<>();
       String jmPassword = Pki.password();
       for (int n : options.jobManagers()) {
@@ -151,10 +154,16 @@ final class LoadRun {
       long cpu0 = machineCpuMillis();
       long t0 = System.nanoTime();
       int polls = 0;
+      int stalled = 0;
+      int last = -1;
       while (recorder.finishedJobs() < total && System.nanoTime() < deadline) {
         Thread.sleep(20);
-        // Once a second the queue too: a job whose acknowledgement an agent missed is still done.
-        if (++polls % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
+        ++polls;
+        stalled = recorder.finishedJobs() == last ? stalled + 1 : 0;
+        last = recorder.finishedJobs();
+        // The queue too once the agents' count has not moved for a second: a job whose acknowledgement an
+        // agent missed is still done. Not while it moves: reading every job file costs a CPU.
+        if (stalled > 0 && stalled % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
           break;
         }
         if (polls % PROGRESS_POLLS == 0) {

@@ -15,10 +15,15 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
  */
 final class RawCeiling {
   private static final int MESSAGES = 20_000;
+  private static final int ROUNDS = 3;
 
   private RawCeiling() {}
 
-  /** Messages per second, one way, through {@code server}; accounts are named with {@code prefix}. */
+  /**
+   * Messages per second, one way, through {@code server}: the best of {@link #ROUNDS} rounds, since the
+   * first runs while the server's and the clients' code is still being compiled (single cold rounds
+   * measured anywhere from 2,200 to 5,500 msg/s on this machine). Accounts are named with {@code prefix}.
+   */
   static double measure(XmppAccounts server, String prefix, PrintStream out) throws Exception {
     AtomicInteger received = new AtomicInteger();
     String password = Pki.password();
@@ -27,20 +32,25 @@ final class RawCeiling {
     XMPPTCPConnection a = RawXmpp.connect(server.account(prefix + "raw-a", password, "a"), body -> { });
     try {
       String body = "x".repeat(300);
-      long t0 = System.nanoTime();
-      for (int i = 0; i < MESSAGES; i++) {
-        a.sendStanza(StanzaBuilder.buildMessage(MessageIds.next()).to(b.getUser()).ofType(Message.Type.normal)
-            .setBody(body).build());
+      double best = 0;
+      for (int round = 0; round < ROUNDS; round++) {
+        received.set(0);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < MESSAGES; i++) {
+          a.sendStanza(StanzaBuilder.buildMessage(MessageIds.next()).to(b.getUser()).ofType(Message.Type.normal)
+              .setBody(body).build());
+        }
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
+        while (received.get() < MESSAGES && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (received.get() < MESSAGES) {
+          out.printf("load: the raw ceiling run lost %d of %d messages%n", MESSAGES - received.get(), MESSAGES);
+        }
+        best = Math.max(best, received.get() / seconds);
       }
-      long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
-      while (received.get() < MESSAGES && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (received.get() < MESSAGES) {
-        out.printf("load: the raw ceiling run lost %d of %d messages%n", MESSAGES - received.get(), MESSAGES);
-      }
-      return received.get() / seconds;
+      return best;
     } finally {
       a.instantShutdown();
       b.instantShutdown();

@@ -325,25 +325,39 @@ public final class GenericQueue implements JobSource {
     if (fresh) {
       listing = relist();
     }
-    Optional<QueuedJob> found = firstFitting(listing.files(), r);
-    return found.isEmpty() && !fresh ? firstFitting(relist().files(), r) : found;
+    Optional<QueuedJob> found = firstFitting(listing, r);
+    return found.isEmpty() && !fresh ? firstFitting(relist(), r) : found;
   }
 
-  private Optional<QueuedJob> firstFitting(List<Path> files, Resources r) throws IOException {
-    for (Path file : files) {
-      QueuedJob job = read(file);
-      if (job != null && fits(job.spec(), r)) {
+  private Optional<QueuedJob> firstFitting(Listing listing, Resources r) throws IOException {
+    List<Path> files = listing.files();
+    boolean leading = true;
+    for (int i = listing.claimed().get(); i < files.size(); i++) {
+      QueuedJob job = read(files.get(i));
+      if (job == null) {
+        if (leading) {
+          listing.claimed().accumulateAndGet(i + 1, Math::max);
+        }
+        continue;
+      }
+      leading = false;
+      if (fits(job.spec(), r)) {
         return Optional.of(job);
       }
     }
     return Optional.empty();
   }
 
-  /** A listing of {@code queued/}, and when it was made. */
-  private record Listing(List<Path> files, Instant at) {}
+  /**
+   * A listing of {@code queued/}, and when it was made.
+   *
+   * @param claimed how many of its first files are known to be gone; claims take the oldest job that fits,
+   *     so without this every claim would look again for every file claimed since the listing was made
+   */
+  private record Listing(List<Path> files, Instant at, java.util.concurrent.atomic.AtomicInteger claimed) {}
 
   private Listing relist() throws IOException {
-    Listing l = new Listing(sortedFiles("queued"), clock.instant());
+    Listing l = new Listing(sortedFiles("queued"), clock.instant(), new java.util.concurrent.atomic.AtomicInteger());
     queuedListing = l;
     return l;
   }

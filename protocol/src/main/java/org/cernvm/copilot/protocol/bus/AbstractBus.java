@@ -30,7 +30,13 @@ import org.slf4j.LoggerFactory;
 abstract class AbstractBus implements Bus {
   private static final Logger log = LoggerFactory.getLogger(AbstractBus.class);
 
-  private record Pending(CompletableFuture<Response> future, Scheduler.Cancellable timer) {}
+  /**
+   * A request waiting for its answer.
+   *
+   * @param signed whether it was sent again signed after a {@code SIGN_AGAIN} answer; that is done once
+   */
+  private record Pending(CompletableFuture<Response> future, Scheduler.Cancellable timer, Address to,
+      Request request, boolean signed) {}
 
   private final MessageCodec codec = new MessageCodec();
   private final ConcurrentMap<String, Pending> pending = new ConcurrentHashMap<>();
@@ -72,7 +78,7 @@ abstract class AbstractBus implements Bus {
                     new RequestTimeoutException(request.verb().wireName(), id, to, timeout));
               }
             });
-    pending.put(id, new Pending(future, timer));
+    pending.put(id, new Pending(future, timer, to, request, false));
     try {
       send(to, request);
     } catch (BusException | RuntimeException e) {
@@ -112,6 +118,10 @@ abstract class AbstractBus implements Bus {
     }
     if (message instanceof Reply reply) {
       Pending p = pending.remove(reply.replyTo() == null ? "" : reply.replyTo());
+      if (p != null && !p.signed() && reply instanceof ErrorReply e && e.code() == ErrorCode.SIGN_AGAIN) {
+        signAgain(from, p);
+        return;
+      }
       if (p != null) {
         p.timer().cancel();
         complete(p.future(), new Response(from, reply));
@@ -121,6 +131,26 @@ abstract class AbstractBus implements Bus {
       return;
     }
     execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to(), receivedAt)));
+  }
+
+  /**
+   * Sends a request again, signed, whose MAC its receiver could not check: the receiver restarted and lost
+   * the pairwise key, or the request went to an absent resource and reached another endpoint of the
+   * account.
+   */
+  private void signAgain(Address answeredBy, Pending p) {
+    security.forget(p.to());
+    security.forget(answeredBy);
+    log.debug("{} could not check the MAC of {} {}; sending it again signed", answeredBy, p.request().verb(),
+        p.request().id());
+    pending.put(p.request().id(), new Pending(p.future(), p.timer(), p.to(), p.request(), true));
+    try {
+      send(p.to(), p.request());
+    } catch (BusException | RuntimeException e) {
+      pending.remove(p.request().id());
+      p.timer().cancel();
+      complete(p.future(), e);
+    }
   }
 
   /** Called by the transport when it learns that the request with {@code id} cannot be delivered. */

@@ -167,7 +167,7 @@ public final class Enrollment {
     X509Certificate cert;
     try {
       cert = Pem.certificate(e.certificate());
-      if (!cert.getPublicKey().equals(pair.getPublic())) {
+      if (!java.util.Arrays.equals(cert.getPublicKey().getEncoded(), pair.getPublic().getEncoded())) {
         throw new EnrollmentException("the key manager issued a certificate for another key");
       }
       bus.security().authority().check(cert, bus.security().clock().instant());

@@ -23,6 +23,7 @@ public final class Keyring {
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
   private final AtomicReference<Credentials> current = new AtomicReference<>();
+  private final AtomicReference<Credentials> previous = new AtomicReference<>();
   private final Path dir;
 
   private Keyring(Path dir) {
@@ -70,6 +71,14 @@ public final class Keyring {
     return Optional.ofNullable(current.get());
   }
 
+  /**
+   * The credentials in use before the last renewal, kept in memory only: peers may still authenticate a
+   * message or two for the old certificate while they learn the new one.
+   */
+  public Optional<Credentials> previous() {
+    return Optional.ofNullable(previous.get());
+  }
+
   /** Puts new credentials in use, and on disk when the keyring has a directory. */
   public void install(Credentials credentials) throws IOException {
     if (dir != null) {
@@ -84,7 +93,10 @@ public final class Keyring {
       Files.move(tmpCert, dir.resolve("cert.pem"), StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
     }
-    current.set(credentials);
+    Credentials old = current.getAndSet(credentials);
+    if (old != null) {
+      previous.set(old);
+    }
   }
 
   @Override

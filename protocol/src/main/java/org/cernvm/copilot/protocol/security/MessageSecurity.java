@@ -1,5 +1,7 @@
 package org.cernvm.copilot.protocol.security;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,17 +11,22 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -27,16 +34,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.JobTicket;
+import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.Request;
@@ -45,19 +55,36 @@ import org.cernvm.copilot.protocol.Verb;
 import org.cernvm.copilot.protocol.bus.Address;
 
 /**
- * Message security as every bus applies it: each message travels in a signed envelope, is verified by
- * its receiver, and is admitted only if its sender's role may send its verb and it is neither stale nor
- * a replay. Secrets inside messages are {@linkplain #seal sealed} for their recipient, and job managers
- * sign {@linkplain #ticket lease tickets}.
+ * Message security as every bus applies it: each message travels in an authenticated envelope, is
+ * verified by its receiver, and is admitted only if its sender's role may send its verb and it is neither
+ * stale nor a replay. Secrets inside messages are {@linkplain #seal sealed} for their recipient, and job
+ * managers sign {@linkplain #ticket lease tickets}.
  *
- * <p>The envelope is a JSON object {@code {"to", "cert", "sig", "body"}}: {@code body} is the message's
- * JSON text, {@code cert} the sender's certificate (DER, base64) and {@code sig} its ECDSA P-256
- * signature over {@code "copilot-signed-v1\n" + to + "\n" + body}, where {@code to} is the recipient's
- * address as the sender wrote it (bare or full), so that a message cannot be replayed to somebody else. The receiver checks, in order:
- * the certificate against the {@link Authority} (issuer, validity, revocation, role), the signature, that
- * the certificate's name is the sender's XMPP account, that it is the recipient, that {@code sentAt} is
- * within the window of its clock, that the id was not seen within twice the window, and that the role may
- * send the verb. Only {@code enroll} may travel unsigned, since the component has no certificate yet.
+ * <p>The envelope is one line of JSON, the header, then a newline and the message's JSON text. A message is
+ * authenticated in one of two ways:
+ *
+ * <ul>
+ *   <li><b>Signed</b>, header {@code {"to", "cert", "sig"}}: {@code cert} is the sender's certificate (DER,
+ *       base64) and {@code sig} its ECDSA P-256 signature over {@code "copilot-signed-v1\n" + to + "\n" +
+ *       body}. Messages to a bare address (which may reach several replicas) and to a peer not heard from
+ *       yet are signed.
+ *   <li><b>MAC</b>, header {@code {"to", "from", "for", "mac"}} and {@code cert} until the peer has shown
+ *       that it knows it: {@code from} and {@code for} are the fingerprints of the sender's and the
+ *       recipient's certificates, and {@code mac} is HMAC-SHA256 over {@code "copilot-mac-v1\n" + from +
+ *       "\n" + for + "\n" + to + "\n" + body} under a key that only the two hold: HKDF of the static ECDH
+ *       secret of their two certified keys. A peer at a full address whose certificate this component has
+ *       verified gets MACs: one HMAC instead of a signature and its verification, and no certificate in
+ *       every message, made the messages several times cheaper for sender, server and receiver.
+ * </ul>
+ *
+ * <p>{@code to} is the recipient's address as the sender wrote it (bare or full), so that a message cannot
+ * be replayed to somebody else. The receiver checks, in order: the certificate (presented, or known by its
+ * fingerprint) against the {@link Authority} (issuer, validity, revocation, role), the signature or MAC,
+ * that the certificate's name is the sender's XMPP account, that it is the recipient, that {@code sentAt}
+ * is within the window of its clock, that the id was not seen within twice the window, and that the role
+ * may send the verb. A MAC for a key the receiver does not hold (it restarted, or its certificate was
+ * renewed twice since) is refused {@code SIGN_AGAIN}, and the sender's bus sends the request again,
+ * signed. Only {@code enroll} may travel unsigned, since the component has no certificate yet.
  */
 public final class MessageSecurity {
   /**
@@ -70,9 +97,31 @@ public final class MessageSecurity {
    */
   public record Opened(String body, Optional<Identity> sender, Address to) {}
 
-  private record Envelope(String to, String cert, String sig, String body) {}
+  /** The first line of an envelope; absent fields are left out. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private record Header(String to, String cert, String sig, String from, @JsonProperty("for") String recipient,
+      String mac) {}
+
+  /**
+   * A sender's certificate, with its key as Bouncy Castle's object (which verifies several times faster)
+   * and its fingerprint.
+   */
+  private record Signer(X509Certificate certificate, PublicKey key, String fingerprint) {}
+
+  /** This component's credentials as it presents them. */
+  private record Own(Credentials credentials, String der64, String fingerprint) {}
+
+  /**
+   * What this component knows of the peer at one full address.
+   *
+   * @param signer the certificate it last authenticated a message with
+   * @param knowsMine the fingerprint of this component's certificate that its last message was MACed for;
+   *     {@code null} after a signed message, which says that it may not know this component's certificate
+   */
+  private record Peer(Signer signer, String knowsMine) {}
 
   private static final String SIGNED_PREFIX = "copilot-signed-v1\n";
+  private static final String MAC_PREFIX = "copilot-mac-v1\n";
   private static final Set<Role> ANY = EnumSet.allOf(Role.class);
 
   private final Keyring keyring;
@@ -80,7 +129,11 @@ public final class MessageSecurity {
   private final Clock clock;
   private final Duration window;
   private final Cache<String, Boolean> seen;
-  private final Cache<String, X509Certificate> parsed = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final Cache<String, Signer> parsed = Caffeine.newBuilder().maximumSize(10_000).build();
+  private final Cache<String, Signer> byFingerprint = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Cache<Address, Peer> peers;
+  private final Cache<String, SecretKeySpec> pairKeys = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final AtomicReference<Own> own = new AtomicReference<>();
   private final Map<Rejection, LongAdder> rejected = new EnumMap<>(Rejection.class);
   private final ObjectMapper json =
       JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -94,6 +147,11 @@ public final class MessageSecurity {
     this.seen = Caffeine.newBuilder()
         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
         .expireAfterWrite(window.multipliedBy(2))
+        .build();
+    this.peers = Caffeine.newBuilder()
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .expireAfterAccess(Duration.ofHours(1))
+        .maximumSize(100_000)
         .build();
     for (Rejection r : Rejection.values()) {
       rejected.put(r, new LongAdder());
@@ -142,8 +200,9 @@ public final class MessageSecurity {
   }
 
   /**
-   * Puts a message body in a signed envelope for {@code to}; an {@code enroll} from a component without
-   * credentials goes unsigned.
+   * Puts a message body in an envelope for {@code to}: MACed for a peer at a full address whose
+   * certificate is known, signed otherwise; an {@code enroll} from a component without credentials goes
+   * unsigned.
    *
    * @throws IllegalStateException if the component has not enrolled and the verb is not {@code enroll}
    */
@@ -154,54 +213,84 @@ public final class MessageSecurity {
         if (verb != Verb.ENROLL) {
           throw new IllegalStateException("not enrolled yet: cannot sign " + verb + " to " + to);
         }
-        return json.writeValueAsString(new Envelope(to.value(), null, null, body));
+        return envelope(new Header(to.value(), null, null, null, null, null), body);
       }
-      Credentials c = creds.get();
-      return json.writeValueAsString(new Envelope(to.value(), Base64.getEncoder().encodeToString(
-          c.certificate().getEncoded()), sign(c, SIGNED_PREFIX + to.value() + "\n" + body), body));
+      Own me = own(creds.get());
+      Peer peer = to.isFull() ? peers.getIfPresent(to) : null;
+      if (peer == null) {
+        return envelope(new Header(to.value(), me.der64(), sign(me.credentials(), SIGNED_PREFIX + to.value() + "\n"
+            + body), null, null, null), body);
+      }
+      String theirs = peer.signer().fingerprint();
+      String mac = mac(pairKey(me.credentials(), me.fingerprint(), peer.signer()), me.fingerprint(), theirs,
+          to.value(), body);
+      String cert = me.fingerprint().equals(peer.knowsMine()) ? null : me.der64();
+      return envelope(new Header(to.value(), cert, null, me.fingerprint(), theirs, mac), body);
     } catch (GeneralSecurityException | JsonProcessingException e) {
       throw new IllegalStateException("cannot sign " + verb + " to " + to + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Opens an envelope from {@code from} received at {@code self}: checks the certificate, the signature,
-   * the sender and the recipient.
+   * Forgets what this component knew of the peer at {@code address}, so that the next message to it is
+   * signed and carries the certificate.
+   */
+  public void forget(Address address) {
+    peers.invalidate(address);
+  }
+
+  /**
+   * Opens an envelope from {@code from} received at {@code self}: checks the certificate, the signature or
+   * MAC, the sender and the recipient, and remembers the sender's certificate for MACs to it.
    *
    * @throws MessageRejectedException if any check fails
    */
   public Opened open(Address from, Address self, String wire) throws MessageRejectedException {
-    JsonNode tree;
-    try {
-      tree = json.readTree(wire);
-    } catch (JsonProcessingException e) {
-      throw reject(Rejection.UNSIGNED, null, "body from " + from + " is not a CoPilot envelope");
+    int newline = wire.indexOf('\n');
+    Header h = null;
+    if (newline > 0) {
+      try {
+        h = json.readValue(wire.substring(0, newline), Header.class);
+      } catch (JsonProcessingException e) {
+        h = null;
+      }
     }
-    if (tree == null || !tree.isObject() || !tree.path("body").isTextual()) {
-      throw reject(Rejection.UNSIGNED, requestId(tree), "unsigned message from " + from);
+    if (h == null) {
+      throw reject(Rejection.UNSIGNED, requestId(wire), "unsigned message from " + from);
     }
-    String body = tree.path("body").asText();
-    String to = tree.path("to").asText("");
-    JsonNode cert = tree.get("cert");
-    JsonNode sig = tree.get("sig");
-    if (cert == null || cert.isNull() || sig == null || sig.isNull()) {
+    String body = wire.substring(newline + 1);
+    String to = h.to() == null ? "" : h.to();
+    if (h.sig() == null && h.mac() == null) {
       return new Opened(body, Optional.empty(), self.bare());
     }
     // Only a rejection needs the request's id, to quote in its error answer; most messages pass.
-    java.util.function.Supplier<String> id = () -> requestId(body);
-    X509Certificate certificate;
+    Supplier<String> id = () -> requestId(body);
+    Signer signer;
     try {
-      certificate = certificate(cert.asText());
+      signer = h.cert() != null ? signer(h.cert()) : h.from() == null ? null : byFingerprint.getIfPresent(h.from());
     } catch (IllegalArgumentException e) {
       throw reject(Rejection.UNTRUSTED_CERTIFICATE, id.get(), "the certificate from " + from + " cannot be read");
     }
+    if (signer == null) {
+      throw reject(h.from() == null ? Rejection.UNSIGNED : Rejection.UNKNOWN_KEY, id.get(), "the message from "
+          + from + " names a certificate this component does not know");
+    }
     Identity identity;
     try {
-      identity = authority.check(certificate, clock.instant());
+      identity = authority.check(signer.certificate(), clock.instant());
     } catch (MessageRejectedException e) {
       throw reject(e.reason(), id.get(), e.getMessage());
     }
-    if (!verifies(certificate, SIGNED_PREFIX + to + "\n" + body, sig.asText())) {
+    if (h.mac() != null) {
+      Credentials mine = credentialsFor(h.recipient());
+      if (mine == null) {
+        throw reject(Rejection.UNKNOWN_KEY, id.get(), "the message from " + identity + " is MACed for a "
+            + "certificate this component does not hold");
+      }
+      if (!signer.fingerprint().equals(h.from()) || !macVerifies(mine, h.recipient(), signer, to, body, h.mac())) {
+        throw reject(Rejection.BAD_SIGNATURE, id.get(), "the MAC of " + identity + " does not verify");
+      }
+    } else if (!verifies(signer.key(), SIGNED_PREFIX + to + "\n" + body, h.sig())) {
       throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
     }
     if (!identity.name().equals(from.local())) {
@@ -217,7 +306,16 @@ public final class MessageSecurity {
       throw reject(Rejection.WRONG_RECIPIENT, id.get(), "message from " + identity + " was signed for " + to + ", not "
           + self.bare());
     }
+    byFingerprint.put(signer.fingerprint(), signer);
+    if (from.isFull()) {
+      peers.put(from, new Peer(signer, h.mac() == null ? null : h.recipient()));
+    }
     return new Opened(body, Optional.of(identity), recipient);
+  }
+
+  /** The message text of an envelope as {@link #wrap} makes it, for tools that read raw traffic. */
+  public static String bodyOf(String wire) {
+    return wire.substring(wire.indexOf('\n') + 1);
   }
 
   /**
@@ -284,10 +382,10 @@ public final class MessageSecurity {
   }
 
   /** Opens a secret sealed for {@code key}; the key manager opens enrollment tokens with the CA key. */
-  public String unseal(Sealed sealed, java.security.PrivateKey key, String purpose) throws MessageRejectedException {
+  public String unseal(Sealed sealed, PrivateKey key, String purpose) throws MessageRejectedException {
     try {
       Base64.Decoder b64 = Base64.getDecoder();
-      PublicKey ephemeral = java.security.KeyFactory.getInstance("EC", Certificates.BC)
+      PublicKey ephemeral = KeyFactory.getInstance("EC", Certificates.BC)
           .generatePublic(new X509EncodedKeySpec(b64.decode(sealed.key())));
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.DECRYPT_MODE, aesKey(key, ephemeral, purpose),
@@ -310,8 +408,8 @@ public final class MessageSecurity {
     LeaseTicket unsigned = new LeaseTicket(jobManager, source, jobId, agentId, lease, job, clock.instant(), "-",
         "-");
     try {
-      return new LeaseTicket(jobManager, source, jobId, agentId, lease, job, unsigned.issuedAt(),
-          Base64.getEncoder().encodeToString(c.certificate().getEncoded()), sign(c, unsigned.signedText()));
+      return new LeaseTicket(jobManager, source, jobId, agentId, lease, job, unsigned.issuedAt(), own(c).der64(),
+          sign(c, unsigned.signedText()));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot sign a lease ticket: " + e.getMessage(), e);
     }
@@ -325,15 +423,15 @@ public final class MessageSecurity {
    * @throws MessageRejectedException if it does not verify
    */
   public Identity verify(LeaseTicket ticket) throws MessageRejectedException {
-    X509Certificate cert;
+    Signer cert;
     try {
-      cert = certificate(ticket.certificate());
+      cert = signer(ticket.certificate());
     } catch (IllegalArgumentException e) {
       throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " has no readable certificate");
     }
     Identity signer;
     try {
-      signer = authority.check(cert, ticket.issuedAt());
+      signer = authority.check(cert.certificate(), ticket.issuedAt());
     } catch (MessageRejectedException e) {
       throw reject(e.reason(), null, "the lease ticket of job " + ticket.jobId() + ": " + e.getMessage());
     }
@@ -341,7 +439,7 @@ public final class MessageSecurity {
       throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " was signed by "
           + signer + ", not a job manager of " + ticket.jobManager());
     }
-    if (verifies(cert, ticket.signedText(), ticket.signature())) {
+    if (verifies(cert.key(), ticket.signedText(), ticket.signature())) {
       return signer;
     }
     throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " does not verify");
@@ -362,11 +460,11 @@ public final class MessageSecurity {
     return Base64.getEncoder().encodeToString(s.sign());
   }
 
-  /** Whether {@code signature} (base64) is {@code cert}'s signature of {@code text}. */
-  private static boolean verifies(X509Certificate cert, String text, String signature) {
+  /** Whether {@code signature} (base64) is the signature of {@code text} with the private half of {@code key}. */
+  private static boolean verifies(PublicKey key, String text, String signature) {
     try {
       Signature s = Signature.getInstance(Certificates.SIGNATURE, Certificates.BC);
-      s.initVerify(cert.getPublicKey());
+      s.initVerify(key);
       s.update(text.getBytes(StandardCharsets.UTF_8));
       return s.verify(Base64.getDecoder().decode(signature));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -379,8 +477,11 @@ public final class MessageSecurity {
    *
    * @throws IllegalArgumentException if it is not one
    */
-  private X509Certificate certificate(String der64) {
-    return parsed.get(der64, b64 -> Pem.certificate(Base64.getDecoder().decode(b64)));
+  private Signer signer(String der64) {
+    return parsed.get(der64, b64 -> {
+      X509Certificate c = Pem.certificate(Base64.getDecoder().decode(b64));
+      return new Signer(c, Certificates.inBouncyCastle(c.getPublicKey()), fingerprint(c));
+    });
   }
 
   private MessageRejectedException reject(Rejection reason, String id, String why) {
@@ -388,17 +489,101 @@ public final class MessageSecurity {
     return new MessageRejectedException(reason, id, why);
   }
 
-  private SecretKeySpec aesKey(java.security.PrivateKey mine, PublicKey theirs, String purpose)
+  private static SecretKeySpec aesKey(PrivateKey mine, PublicKey theirs, String purpose)
       throws GeneralSecurityException {
+    return new SecretKeySpec(agree(mine, theirs, "copilot-seal-v1 " + purpose), "AES");
+  }
+
+  /** 32 bytes of HKDF-SHA256 of the ECDH secret of {@code mine} and {@code theirs}, for {@code info}. */
+  private static byte[] agree(PrivateKey mine, PublicKey theirs, String info) throws GeneralSecurityException {
     KeyAgreement ka = KeyAgreement.getInstance("ECDH", Certificates.BC);
     ka.init(mine);
     ka.doPhase(theirs, true);
     HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(ka.generateSecret(), null,
-        ("copilot-seal-v1 " + purpose).getBytes(StandardCharsets.UTF_8)));
+    hkdf.init(new HKDFParameters(ka.generateSecret(), null, info.getBytes(StandardCharsets.UTF_8)));
     byte[] key = new byte[32];
     hkdf.generateBytes(key, 0, key.length);
-    return new SecretKeySpec(key, "AES");
+    return key;
+  }
+
+  private String envelope(Header header, String body) throws JsonProcessingException {
+    return json.writeValueAsString(header) + "\n" + body;
+  }
+
+  /** This component's credentials with their encoding and fingerprint, worked out once per certificate. */
+  private Own own(Credentials c) {
+    Own o = own.get();
+    if (o != null && o.credentials() == c) {
+      return o;
+    }
+    Own fresh = new Own(c, Base64.getEncoder().encodeToString(encoded(c.certificate())), fingerprint(c.certificate()));
+    own.set(fresh);
+    return fresh;
+  }
+
+  /** This component's credentials whose certificate has {@code fingerprint}: the current or the previous. */
+  private Credentials credentialsFor(String fingerprint) {
+    Optional<Credentials> current = keyring.current();
+    if (current.isPresent() && own(current.get()).fingerprint().equals(fingerprint)) {
+      return current.get();
+    }
+    Optional<Credentials> previous = keyring.previous();
+    return previous.filter(p -> fingerprint(p.certificate()).equals(fingerprint)).orElse(null);
+  }
+
+  private boolean macVerifies(Credentials mine, String mineFingerprint, Signer theirs, String to, String body,
+      String mac) {
+    try {
+      String expected = mac(pairKey(mine, mineFingerprint, theirs), theirs.fingerprint(), mineFingerprint, to, body);
+      return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
+          mac.getBytes(StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  private static String mac(SecretKeySpec key, String from, String recipient, String to, String body)
+      throws GeneralSecurityException {
+    Mac m = Mac.getInstance("HmacSHA256");
+    m.init(key);
+    m.update((MAC_PREFIX + from + "\n" + recipient + "\n" + to + "\n").getBytes(StandardCharsets.UTF_8));
+    return Base64.getEncoder().withoutPadding().encodeToString(m.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The key that this component and a peer share: HKDF-SHA256 of the ECDH secret of their certified keys,
+   * bound to both certificates' fingerprints. Worked out once per pair of certificates.
+   */
+  private SecretKeySpec pairKey(Credentials mine, String mineFingerprint, Signer theirs) {
+    String a = mineFingerprint;
+    String b = theirs.fingerprint();
+    String pair = a.compareTo(b) < 0 ? a + " " + b : b + " " + a;
+    return pairKeys.get(a + ">" + b, k -> {
+      try {
+        return new SecretKeySpec(agree(mine.key(), theirs.key(), "copilot-pair-v1 " + pair), "HmacSHA256");
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("cannot agree a key with " + Certificates.nameOf(theirs.certificate()) + ": "
+            + e.getMessage(), e);
+      }
+    });
+  }
+
+  /** The first 16 bytes of the SHA-256 of a certificate's encoding, base64url. */
+  private static String fingerprint(X509Certificate cert) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(encoded(cert));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK has no SHA-256", e);
+    }
+  }
+
+  private static byte[] encoded(X509Certificate cert) {
+    try {
+      return cert.getEncoded();
+    } catch (CertificateEncodingException e) {
+      throw new IllegalArgumentException("a certificate that cannot be encoded: " + e.getMessage(), e);
+    }
   }
 
   private String requestId(String body) {

@@ -6,8 +6,13 @@ import org.cernvm.copilot.protocol.ErrorCode;
 public enum Rejection {
   /** The message carried no signature and its verb needs one. */
   UNSIGNED(ErrorCode.UNAUTHENTICATED),
-  /** The signature does not verify against the certificate presented. */
+  /** The signature or MAC does not verify against the certificate presented. */
   BAD_SIGNATURE(ErrorCode.UNAUTHENTICATED),
+  /**
+   * The message is authenticated with a pairwise key of a certificate the receiver does not know or no
+   * longer holds; the sender should sign it.
+   */
+  UNKNOWN_KEY(ErrorCode.SIGN_AGAIN),
   /** The certificate was not issued by the key manager's CA. */
   UNTRUSTED_CERTIFICATE(ErrorCode.UNAUTHENTICATED),
   /** The certificate is expired or not yet valid. */

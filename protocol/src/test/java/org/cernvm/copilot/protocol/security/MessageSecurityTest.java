@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,8 +78,7 @@ class MessageSecurityTest {
   }
 
   private String idOf(String wire) throws Exception {
-    var tree = json.readTree(wire);
-    return json.readTree(tree.has("body") ? tree.get("body").asText() : wire).get("id").asText();
+    return json.readTree(MessageSecurity.bodyOf(wire)).get("id").asText();
   }
 
   @Test
@@ -101,9 +99,7 @@ class MessageSecurityTest {
   @Test
   void issue6_aForgedSignatureIsRefused() throws Exception {
     String wire = agent.security().wrap(jm.self(), Verb.HEARTBEAT, codec.encode(heartbeat()));
-    ObjectNode tree = (ObjectNode) json.readTree(wire);
-    tree.put("body", tree.get("body").asText().replace("\"j1\"", "\"j2\""));
-    ErrorReply e = rejected(json.writeValueAsString(tree));
+    ErrorReply e = rejected(wire.replace("\"j1\"", "\"j2\""));
     assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
     assertThat(e.message()).contains("BAD_SIGNATURE");
     assertThat(delivered).isEmpty();
@@ -217,6 +213,7 @@ class MessageSecurityTest {
     MessageSecurity fresh = pki.unenrolled();
     assertThatThrownBy(() -> fresh.wrap(jm.self(), Verb.HEARTBEAT, "{}"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("not enrolled");
-    assertThat(fresh.wrap(jm.self(), Verb.ENROLL, "{}")).contains("\"cert\":null");
+    assertThat(fresh.wrap(jm.self(), Verb.ENROLL, "{}")).doesNotContain("\"cert\"").doesNotContain("\"sig\"")
+        .endsWith("\n{}");
   }
 }
