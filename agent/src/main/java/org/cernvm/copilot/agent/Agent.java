@@ -64,8 +64,10 @@ public final class Agent implements AutoCloseable {
   private final Map<String, JobRun> running = new ConcurrentHashMap<>();
   private final AtomicInteger activeSlots = new AtomicInteger();
   private final AtomicInteger jobsRun = new AtomicInteger();
-  private final CompletableFuture<String> drained = new CompletableFuture<>();
-  private volatile String drainReason;
+  private final CompletableFuture<Shutdown> drained = new CompletableFuture<>();
+  private volatile Shutdown shutdown;
+  // When the agent last ran a job, or started: idle shutdown counts from here while no job runs.
+  private volatile Instant lastBusy;
   private volatile boolean closed;
 
   /** Creates an agent; {@link #start} sets it to work. */
@@ -78,6 +80,7 @@ public final class Agent implements AutoCloseable {
     this.uploader = new Uploader(config.requestTimeout(), config.uploadTimeout(), config.storageTrust());
     this.service = Address.of(config.service());
     this.startedAt = scheduler.clock().instant();
+    this.lastBusy = startedAt;
   }
 
   /** Starts one request loop per slot. */
@@ -92,8 +95,8 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Completes with the drain reason once the agent has been told to drain and its last job has ended. */
-  public CompletableFuture<String> drained() {
+  /** Completes with why the agent stopped taking work, once its last job has ended. */
+  public CompletableFuture<Shutdown> drained() {
     return drained;
   }
 
@@ -109,16 +112,20 @@ public final class Agent implements AutoCloseable {
 
   /** Stops taking work and lets running jobs finish; {@link #drained} completes when they have. */
   public void drain(String reason) {
-    if (drainReason == null) {
-      drainReason = reason;
-      log.info("agent {} draining: {}", config.agentId(), reason);
+    stopTakingWork(new Shutdown(Shutdown.Reason.DRAINED, reason));
+  }
+
+  private synchronized void stopTakingWork(Shutdown why) {
+    if (shutdown == null) {
+      shutdown = why;
+      log.info("agent {} stops taking work: {}", config.agentId(), why);
     }
     checkDrained();
   }
 
   private void checkDrained() {
-    if (drainReason != null && activeSlots.get() == 0 && running.isEmpty()) {
-      drained.complete(drainReason);
+    if (shutdown != null && activeSlots.get() == 0 && running.isEmpty()) {
+      drained.complete(shutdown);
     }
   }
 
@@ -152,14 +159,21 @@ public final class Agent implements AutoCloseable {
     }
 
     void ask() {
-      if (closed || drainReason != null) {
+      if (closed || shutdown != null) {
         activeSlots.decrementAndGet();
         checkDrained();
         return;
       }
       Duration left = config.lifetime().minus(Duration.between(startedAt, now()));
       if (left.isNegative() || left.isZero()) {
-        drain("VM lifetime of " + config.lifetime() + " is over");
+        stopTakingWork(new Shutdown(Shutdown.Reason.LIFETIME_OVER, "the VM lifetime of " + config.lifetime()
+            + " is over"));
+        ask();
+        return;
+      }
+      Duration idle = Duration.between(lastBusy, now());
+      if (!config.idleShutdown().isZero() && running.isEmpty() && idle.compareTo(config.idleShutdown()) >= 0) {
+        stopTakingWork(new Shutdown(Shutdown.Reason.NO_WORK, "no work offered for " + config.idleShutdown()));
         ask();
         return;
       }
@@ -213,6 +227,7 @@ public final class Agent implements AutoCloseable {
       Reply reply = resp.reply();
       if (reply instanceof RunJob run) {
         idleRounds = 0;
+        lastBusy = now();
         lastJobManager = resp.from();
         JobRun job = new JobRun(this, resp.from(), run);
         running.put(run.job().jobId(), job);
@@ -238,6 +253,7 @@ public final class Agent implements AutoCloseable {
 
     void jobEnded(JobRun job) {
       running.remove(job.spec.jobId(), job);
+      lastBusy = now();
       executor.execute(this::ask);
     }
   }

@@ -24,6 +24,8 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param requestTimeout how long to wait for a job manager's answer
  * @param idleBackoffMin the first pause after a request found no work
  * @param idleBackoffMax the longest pause between requests when there is no work
+ * @param idleShutdown how long the agent asks for work with none offered and no job running before it stops
+ *     with {@link Shutdown.Reason#NO_WORK}; zero ({@code agent.idle-shutdown=never}) for never
  * @param killGrace how long a payload has between SIGTERM and SIGKILL
  * @param sampleInterval how often the payload's CPU and memory are measured
  * @param reportGiveUp how long to keep retrying a {@code jobDone} no job manager acknowledges
@@ -49,6 +51,7 @@ public record AgentConfig(
     Duration requestTimeout,
     Duration idleBackoffMin,
     Duration idleBackoffMax,
+    Duration idleShutdown,
     Duration killGrace,
     Duration sampleInterval,
     Duration reportGiveUp,
@@ -67,6 +70,9 @@ public record AgentConfig(
     if (idleBackoffMax.compareTo(idleBackoffMin) < 0) {
       throw new ConfigException("agent.idle-backoff-max must not be below agent.idle-backoff-min");
     }
+    if (idleShutdown.isNegative()) {
+      throw new ConfigException("agent.idle-shutdown must not be negative: " + idleShutdown);
+    }
     if (uploadBackoffMax.compareTo(uploadBackoffMin) < 0) {
       throw new ConfigException("agent.upload-backoff-max must not be below agent.upload-backoff-min");
     }
@@ -84,7 +90,7 @@ public record AgentConfig(
    * Reads the {@code agent.*} keys: {@code id} (default: the XMPP user), {@code job-manager}, {@code cores},
    * {@code memory-mb}, {@code disk-mb}, {@code slots}, {@code lifetime}, {@code platform},
    * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
-   * {@code idle-backoff-max}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
+   * {@code idle-backoff-max}, {@code idle-shutdown}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
    * {@code storage}, {@code upload-timeout}, {@code upload-backoff-min}, {@code upload-backoff-max},
    * {@code stage-out-give-up}, {@code storage-trust}.
    */
@@ -106,6 +112,8 @@ public record AgentConfig(
         s.duration("agent.request-timeout", Duration.ofSeconds(3)),
         s.duration("agent.idle-backoff-min", Duration.ofMillis(500)),
         s.duration("agent.idle-backoff-max", Duration.ofSeconds(30)),
+        "never".equals(s.string("agent.idle-shutdown", "")) ? Duration.ZERO
+            : s.duration("agent.idle-shutdown", Duration.ofMinutes(30)),
         s.duration("agent.kill-grace", Duration.ofSeconds(10)),
         s.duration("agent.sample-interval", Duration.ofSeconds(1)),
         s.duration("agent.report-give-up", Duration.ofHours(1)),

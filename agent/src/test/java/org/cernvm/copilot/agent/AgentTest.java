@@ -260,8 +260,49 @@ class AgentTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
     agent.drain("test");
     String next = queue.submit(NewJob.of("true"));
-    assertThat(agent.drained().get(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("test");
+    assertThat(agent.drained().get(20, java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(new Shutdown(Shutdown.Reason.DRAINED, "test"));
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
     assertThat(queue.get(next).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+  }
+
+  @Test
+  void issue8_anAgentOfferedNoWorkForTheIdleTimeStopsWithItsOwnExitCode() throws Exception {
+    long t0 = System.nanoTime();
+    startAgent(1, "agent.idle-shutdown", "1s");
+
+    Shutdown why = agent.drained().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(why.reason()).isEqualTo(Shutdown.Reason.NO_WORK);
+    assertThat(why.reason().exitCode()).isNotZero().isNotEqualTo(Shutdown.Reason.LIFETIME_OVER.exitCode());
+    assertThat(why.detail()).contains("no work offered for PT1S");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(agent.jobsRun()).isZero();
+  }
+
+  @Test
+  void issue8_aRunningJobIsNotIdlenessAndTheIdleTimeCountsFromItsEnd() throws Exception {
+    String id = queue.submit(NewJob.of("sleep", "2"));
+    long t0 = System.nanoTime();
+    // Two slots: the second asks in vain all along while the first runs the job.
+    startAgent(2, "agent.idle-shutdown", "1s");
+    await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
+
+    Shutdown why = agent.drained().get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(why.reason()).isEqualTo(Shutdown.Reason.NO_WORK);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
+    assertThat(agent.jobsRun()).isEqualTo(1);
+  }
+
+  @Test
+  void issue8_anAgentWhoseLifetimeIsOverStopsWithLifetimeOver() throws Exception {
+    startAgent(1, "agent.lifetime", "1s", "agent.idle-shutdown", "never");
+
+    Shutdown why = agent.drained().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(why.reason()).isEqualTo(Shutdown.Reason.LIFETIME_OVER);
+    assertThat(why.reason().exitCode()).isEqualTo(4);
   }
 }

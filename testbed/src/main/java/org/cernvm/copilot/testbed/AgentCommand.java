@@ -1,10 +1,14 @@
 package org.cernvm.copilot.testbed;
 
+import java.net.http.HttpClient;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
+import org.cernvm.copilot.agent.Contextualization;
+import org.cernvm.copilot.agent.Shutdown;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
@@ -14,13 +18,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code copilot agent}: one agent over XMPP, until drained or stopped. */
-@Command(name = "agent", description = "Runs an agent until it is drained (exit 0) or stopped (SIGTERM).")
+@Command(name = "agent", description = "Runs an agent until it is drained (exit 0), finds no work for "
+    + "agent.idle-shutdown (exit 3), outlives agent.lifetime (exit 4) or is stopped (SIGTERM).")
 final class AgentCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
   @Override
   public Integer call() throws Exception {
-    Settings s = config.settings(Map.of());
+    Settings s = Contextualization.apply(config.settings(Map.of()), HttpClient.newHttpClient(), Clock.systemUTC());
     XmppSettings xmpp = XmppSettings.from(s, null, "agent");
     AgentConfig cfg = AgentConfig.from(s, xmpp.username(), xmpp.domain());
     SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
@@ -38,11 +43,14 @@ final class AgentCommand implements Callable<Integer> {
         stopped.complete("stopped");
       }, "agent-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      String why = CompletableFuture.anyOf(agent.drained(), stopped).thenApply(String::valueOf).get();
+      CompletableFuture.anyOf(agent.drained(), stopped).join();
       if (agent.drained().isDone()) {
         Runtime.getRuntime().removeShutdownHook(hook);
         bus.close();
-        System.out.println("agent " + cfg.agentId() + " drained after " + agent.jobsRun() + " job(s): " + why);
+        Shutdown why = agent.drained().join();
+        System.out.println("agent " + cfg.agentId() + " stopped after " + agent.jobsRun() + " job(s): " + why
+            + "; exit code " + why.reason().exitCode());
+        return why.reason().exitCode();
       }
     }
     return 0;

@@ -21,8 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Raw configuration, layered: a properties file, then the environment, then the command line, each
- * overriding the one before. A key such as {@code agent.memory-mb} is read from the environment as
+ * Raw configuration, layered: a properties file, then the VM's contextualization (user-data), then the
+ * environment, then the command line, each overriding the one before. A key such as {@code agent.memory-mb} is read from the environment as
  * {@code COPILOT_AGENT_MEMORY_MB}. Each role turns these into its own immutable, validated config record
  * at start; errors name the key and where its value came from. Values are never printed, since some are
  * secrets.
@@ -32,13 +32,18 @@ public final class Settings {
 
   private final Map<String, String> file;
   private final Path filePath;
+  private final Map<String, String> context;
+  private final String contextOrigin;
   private final Map<String, String> env;
   private final Map<String, String> cli;
   private final Set<String> read = ConcurrentHashMap.newKeySet();
 
-  private Settings(Path filePath, Map<String, String> file, Map<String, String> env, Map<String, String> cli) {
+  private Settings(Path filePath, Map<String, String> file, Map<String, String> context, String contextOrigin,
+      Map<String, String> env, Map<String, String> cli) {
     this.filePath = filePath;
     this.file = Map.copyOf(file);
+    this.context = Map.copyOf(context);
+    this.contextOrigin = contextOrigin;
     this.env = Map.copyOf(env);
     this.cli = Map.copyOf(cli);
   }
@@ -59,19 +64,30 @@ public final class Settings {
       }
       p.stringPropertyNames().forEach(k -> fromFile.put(k, p.getProperty(k).trim()));
     }
-    return new Settings(propertiesFile, fromFile, env, cli);
+    return new Settings(propertiesFile, fromFile, Map.of(), null, env, cli);
   }
 
   /** Settings from command-line values only, for tests and embedded use. */
   public static Settings of(Map<String, String> values) {
-    return new Settings(null, Map.of(), Map.of(), values);
+    return new Settings(null, Map.of(), Map.of(), null, Map.of(), values);
   }
 
   /** These settings with {@code overrides} layered on top of the command line. */
   public Settings with(Map<String, String> overrides) {
     Map<String, String> merged = new LinkedHashMap<>(cli);
     merged.putAll(overrides);
-    return new Settings(filePath, file, env, merged);
+    return new Settings(filePath, file, context, contextOrigin, env, merged);
+  }
+
+  /**
+   * These settings with the VM's contextualization layered between the config file and the environment.
+   *
+   * @param origin where the values came from, for error messages, e.g. {@code user-data http://…/user-data}
+   */
+  public Settings withContext(Map<String, String> values, String origin) {
+    Settings layered = new Settings(filePath, file, values, origin, env, cli);
+    layered.read.addAll(read);
+    return layered;
   }
 
   /** The environment variable that sets {@code key}. */
@@ -86,6 +102,9 @@ public final class Settings {
       v = env.get(envName(key));
     }
     if (v == null) {
+      v = context.get(key);
+    }
+    if (v == null) {
       v = file.get(key);
     }
     return v == null || v.isBlank() ? null : v.trim();
@@ -97,6 +116,9 @@ public final class Settings {
     }
     if (env.containsKey(envName(key))) {
       return "environment " + envName(key);
+    }
+    if (context.containsKey(key)) {
+      return contextOrigin;
     }
     return "config file " + filePath;
   }
@@ -235,6 +257,7 @@ public final class Settings {
   public void rejectUnknownKeys() {
     Set<String> unknown = new TreeSet<>();
     file.keySet().stream().filter(k -> !read.contains(k)).forEach(unknown::add);
+    context.keySet().stream().filter(k -> !read.contains(k)).forEach(unknown::add);
     cli.keySet().stream().filter(k -> !read.contains(k)).forEach(unknown::add);
     if (!unknown.isEmpty()) {
       throw new ConfigException("unknown configuration keys: " + unknown);
@@ -243,6 +266,6 @@ public final class Settings {
 
   @Override
   public String toString() {
-    return "Settings[file=" + filePath + ", " + (file.size() + cli.size()) + " explicit keys]";
+    return "Settings[file=" + filePath + ", " + (file.size() + context.size() + cli.size()) + " explicit keys]";
   }
 }
