@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       LoadCommand.class,
       ChaosCommand.class,
+      FootprintCommand.class,
       JobManagerCommand.class,
       AgentCommand.class,
       StorageAdapterCommand.class,

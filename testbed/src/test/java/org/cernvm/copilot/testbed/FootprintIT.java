@@ -1,0 +1,34 @@
+package org.cernvm.copilot.testbed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8, the short version of {@code copilot footprint}: the agent, started as its own process with the
+ * tuned JVM and its settings in a user-data file, enrolls and asks the job manager for work, and its idle
+ * memory is read. (It runs the packaged jar, so this runs after {@code package}.)
+ */
+class FootprintIT {
+  @TempDir Path dir;
+
+  @Test
+  void issue8_theAgentProcessStartsFromUserDataAndIsMeasuredIdle() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Footprint.Result r = Footprint.measure(dir, Duration.ofSeconds(3), Footprint.TUNED_JVM,
+        new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+    // Generous bounds: the goals (2 s, 64 MB) are for the footprint command on an idle machine.
+    assertThat(r.startup()).isPositive().isLessThan(Duration.ofSeconds(30));
+    assertThat(r.idleResidentBytes()).isBetween(10_000_000L, 400_000_000L);
+    assertThat(r.line()).contains("agent start to first want_getJob").contains("-Xmx32m");
+    assertThat(Files.readString(dir.resolve("agent.log"))).doesNotContain("Exception");
+  }
+}
