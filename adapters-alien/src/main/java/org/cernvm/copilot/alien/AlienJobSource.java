@@ -371,6 +371,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
         case FAILED -> done.exitCode() == VALIDATION_FAILED ? JobStatus.ERROR_V : JobStatus.ERROR_E;
         case TTL_EXCEEDED -> JobStatus.ERROR_E;
         case KILLED -> l.killedByAlien ? JobStatus.KILLED : JobStatus.ERROR_E;
+        case RELEASED -> throw new IllegalArgumentException("a released job is handed back with release(), not finished");
       };
       if (end == JobStatus.DONE && l.reported.level() < JobStatus.SAVING.level()) {
         status(l.queueId, l.token, JobStatus.SAVING);

@@ -311,6 +311,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       case SUCCEEDED -> 0;
       case TTL_EXCEEDED -> REACHEDMAXTIME;
       case KILLED -> l.killedByPanda ? PANDAKILL : KILLSIGNAL;
+      case RELEASED -> throw new IllegalArgumentException("a released job is handed back with release(), not finished");
       case FAILED -> done.diagnostic().startsWith("stage-out failed") ? STAGEOUTFAILED
           : done.diagnostic().startsWith("missing outputs") ? MISSINGOUTPUTFILE
           : done.diagnostic().startsWith("cannot stage inputs") ? STAGEINFAILED

@@ -1,11 +1,14 @@
 package org.cernvm.copilot.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -68,6 +71,9 @@ public final class Agent implements AutoCloseable {
   private volatile Shutdown shutdown;
   // When the agent last ran a job, or started: idle shutdown counts from here while no job runs.
   private volatile Instant lastBusy;
+  private volatile Scheduler.Cancellable spotPolls;
+  private final MetadataService metadata;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private volatile boolean closed;
 
   /** Creates an agent; {@link #start} sets it to work. */
@@ -81,6 +87,7 @@ public final class Agent implements AutoCloseable {
     this.service = Address.of(config.service());
     this.startedAt = scheduler.clock().instant();
     this.lastBusy = startedAt;
+    this.metadata = config.metadata() == null ? null : new MetadataService(http, config.metadata());
   }
 
   /** Starts one request loop per slot. */
@@ -92,6 +99,48 @@ public final class Agent implements AutoCloseable {
       activeSlots.incrementAndGet();
       Slot slot = new Slot(i + 1);
       executor.execute(slot::ask);
+    }
+    if (metadata != null) {
+      log.info("agent {} looks for a spot notice at {} every {}", config.agentId(),
+          metadata.url(config.spotNoticePath()), config.spotPoll());
+      spotPolls = scheduler.every(config.spotPoll(), () -> executor.execute(this::pollSpotNotice));
+    }
+  }
+
+  /**
+   * Stops taking work because the VM goes away at {@code deadline}: running jobs whose TTL ends before it
+   * go on; the others are killed and handed back to their job manager ({@link Outcome#RELEASED}), which
+   * has them run again elsewhere. {@link #drained} completes once every job has ended or been handed back.
+   */
+  public void preempt(Shutdown why, Instant deadline) {
+    stopTakingWork(why);
+    for (JobRun job : running.values()) {
+      if (job.startedAt.plus(job.spec.ttl()).plus(config.killGrace()).isAfter(deadline)) {
+        job.kill(Outcome.RELEASED, why.detail());
+      }
+    }
+  }
+
+  private void pollSpotNotice() {
+    if (closed) {
+      return;
+    }
+    try {
+      Optional<String> notice = metadata.read(config.spotNoticePath(), config.requestTimeout());
+      if (notice.isPresent()) {
+        JsonNode n = JSON.readTree(notice.get());
+        String action = n.path("action").asText("terminate");
+        Instant at = n.hasNonNull("time") ? Instant.parse(n.get("time").asText()) : now();
+        if (spotPolls != null) {
+          spotPolls.cancel();
+        }
+        log.warn("agent {}: spot notice: {} at {}", config.agentId(), action, at);
+        preempt(new Shutdown(Shutdown.Reason.PREEMPTED, "spot instance-action " + action + " at " + at), at);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("no spot notice read from {}: {}", metadata.url(config.spotNoticePath()), e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -276,6 +325,7 @@ public final class Agent implements AutoCloseable {
     private Scheduler.Cancellable ttlTimer;
     private Instant giveUpAt;
     private volatile StageOut stageOut;
+    private final Instant startedAt = now();
 
     JobRun(Slot slot, Address jobManager, RunJob run) {
       this.slot = slot;
@@ -376,7 +426,7 @@ public final class Agent implements AutoCloseable {
       if (outcome == Outcome.SUCCEEDED && !outputs.isEmpty()) {
         stageOut(exitCode, outputs);
       } else {
-        report(outcome, exitCode, diagnostic, outputs);
+        report(outcome, exitCode, diagnostic, outcome == Outcome.RELEASED ? List.of() : outputs);
       }
     }
 
@@ -492,6 +542,9 @@ public final class Agent implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (spotPolls != null) {
+      spotPolls.cancel();
+    }
     uploader.close();
     for (JobRun job : running.values()) {
       job.heartbeats.cancel();

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.agent;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,12 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param stageOutGiveUp how long to keep retrying the stage-out before the job is reported failed
  * @param storageTrust a PEM file with the certificate or CA that HTTPS upload endpoints must present, or
  *     {@code null} for the JDK's trust store
+ * @param metadata the instance metadata service's base URL ({@code context.metadata-url}), or {@code null}
+ *     where there is none: then no spot notice is polled
+ * @param spotNoticePath where under it a spot or preemption notice appears (EC2's
+ *     {@code meta-data/spot/instance-action}: {@code {"action": …, "time": …}})
+ * @param spotPoll how often the notice is looked for
+ * @param stopGrace on SIGTERM, how long running jobs may go on: those whose TTL does not fit are handed back
  */
 public record AgentConfig(
     String agentId,
@@ -60,7 +67,11 @@ public record AgentConfig(
     Duration uploadBackoffMin,
     Duration uploadBackoffMax,
     Duration stageOutGiveUp,
-    Path storageTrust) {
+    Path storageTrust,
+    URI metadata,
+    String spotNoticePath,
+    Duration spotPoll,
+    Duration stopGrace) {
 
   public AgentConfig {
     if (slots < 1 || slots > cores) {
@@ -92,7 +103,8 @@ public record AgentConfig(
    * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
    * {@code idle-backoff-max}, {@code idle-shutdown}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
    * {@code storage}, {@code upload-timeout}, {@code upload-backoff-min}, {@code upload-backoff-max},
-   * {@code stage-out-give-up}, {@code storage-trust}.
+   * {@code stage-out-give-up}, {@code storage-trust}, {@code spot-notice-path}, {@code spot-poll},
+   * {@code stop-grace}; and {@code context.metadata-url}.
    */
   public static AgentConfig from(Settings s, String xmppUser, String domain) {
     Runtime rt = Runtime.getRuntime();
@@ -122,7 +134,11 @@ public record AgentConfig(
         s.duration("agent.upload-backoff-min", Duration.ofSeconds(1)),
         s.duration("agent.upload-backoff-max", Duration.ofSeconds(30)),
         s.duration("agent.stage-out-give-up", Duration.ofMinutes(30)),
-        s.path("agent.storage-trust", null));
+        s.path("agent.storage-trust", null),
+        s.has("context.metadata-url") ? URI.create(s.string("context.metadata-url", null)) : null,
+        s.string("agent.spot-notice-path", "meta-data/spot/instance-action"),
+        s.duration("agent.spot-poll", Duration.ofSeconds(5)),
+        s.duration("agent.stop-grace", Duration.ofSeconds(60)));
   }
 
   /** Free space where {@code dir} is or will be: measured on its nearest existing ancestor. */

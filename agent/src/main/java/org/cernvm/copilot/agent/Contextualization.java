@@ -3,8 +3,6 @@ package org.cernvm.copilot.agent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.slf4j.Logger;
@@ -21,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * How an agent booted in a cloud VM learns its configuration: the user-data that the VM was started with,
  * read from a file ({@code context.user-data-file}, e.g. {@code /var/lib/cloud/instance/user-data.txt}) or
  * from the instance metadata service ({@code context.metadata-url}, e.g.
- * {@code http://169.254.169.254/latest}, whose {@code /user-data} is read; EC2's session token is asked
- * for first and used when the service hands one out). The settings in it ({@link UserData}) are layered
+ * {@code http://169.254.169.254/latest}, whose {@code /user-data} is read; see {@link MetadataService}).
+ * The settings in it ({@link UserData}) are layered
  * between the config file and the environment, so the environment and the command line override them.
  */
 public final class Contextualization {
@@ -53,16 +52,17 @@ public final class Contextualization {
       return s.withContext(UserData.settings(Files.readString(file, StandardCharsets.UTF_8), origin), origin);
     }
     if (base != null) {
-      URI url = URI.create(base.endsWith("/") ? base : base + "/").resolve("user-data");
-      String origin = "user-data " + url;
-      Map<String, String> settings = UserData.settings(fetch(http, url, timeout, clock), origin);
+      MetadataService md = new MetadataService(http, URI.create(base));
+      String origin = "user-data " + md.url("user-data");
+      Map<String, String> settings = UserData.settings(fetch(md, timeout, clock), origin);
       log.info("read {} setting(s) from {}", settings.size(), origin);
       return s.withContext(settings, origin);
     }
     return s;
   }
 
-  private static String fetch(HttpClient http, URI url, Duration timeout, Clock clock) throws IOException {
+  private static String fetch(MetadataService md, Duration timeout, Clock clock) throws IOException {
+    URI url = md.url("user-data");
     Instant deadline = clock.instant().plus(timeout);
     Duration pause = FIRST_RETRY;
     String lastError = "no answer";
@@ -71,19 +71,13 @@ public final class Contextualization {
       if (left.isNegative() || left.isZero()) {
         throw new MetadataUnavailableException(url, timeout, lastError);
       }
-      Duration perRequest = left.compareTo(LONGEST_RETRY) < 0 ? left : LONGEST_RETRY;
       try {
-        HttpRequest.Builder get = HttpRequest.newBuilder(url).timeout(perRequest).GET();
-        token(http, url, perRequest).ifPresent(t -> get.header("X-aws-ec2-metadata-token", t));
-        HttpResponse<String> r = http.send(get.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (r.statusCode() == 200) {
-          return r.body();
+        Optional<String> text = md.read("user-data", left.compareTo(LONGEST_RETRY) < 0 ? left : LONGEST_RETRY);
+        if (text.isPresent()) {
+          return text.get();
         }
-        if (r.statusCode() == 404) {
-          throw new ConfigException("the metadata service has no user-data at " + url + " (HTTP 404): was the VM "
-              + "started with the agent's user-data?");
-        }
-        lastError = "HTTP " + r.statusCode();
+        throw new ConfigException("the metadata service has no user-data at " + url + " (HTTP 404): was the VM "
+            + "started with the agent's user-data?");
       } catch (IOException e) {
         lastError = e.toString();
       } catch (InterruptedException e) {
@@ -99,18 +93,5 @@ public final class Contextualization {
       }
       pause = pause.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : pause.multipliedBy(2);
     }
-  }
-
-  /**
-   * An EC2 IMDSv2 session token, if the service hands one out ({@code PUT api/token}); other metadata
-   * services (OpenStack's, IMDSv1) answer that with an error and are read without one.
-   */
-  private static java.util.Optional<String> token(HttpClient http, URI userData, Duration timeout)
-      throws IOException, InterruptedException {
-    HttpRequest put = HttpRequest.newBuilder(userData.resolve("api/token")).timeout(timeout)
-        .header("X-aws-ec2-metadata-token-ttl-seconds", "300").PUT(HttpRequest.BodyPublishers.noBody()).build();
-    HttpResponse<String> r = http.send(put, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    return r.statusCode() == 200 && !r.body().isBlank() ? java.util.Optional.of(r.body().strip())
-        : java.util.Optional.empty();
   }
 }

@@ -17,7 +17,11 @@ public record Shutdown(Reason reason, String detail) {
     /** No work was offered for {@code agent.idle-shutdown} while no job ran. */
     NO_WORK(3),
     /** The VM's lifetime ({@code agent.lifetime}) is over. */
-    LIFETIME_OVER(4);
+    LIFETIME_OVER(4),
+    /** The cloud announced that it will take the VM away (a spot or preemption notice). */
+    PREEMPTED(5),
+    /** The agent was told to stop (SIGTERM); the JVM then exits with 143 whatever this says. */
+    STOPPED(143);
 
     private final int exitCode;
 

@@ -21,6 +21,7 @@ import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
@@ -216,7 +217,12 @@ public final class JobManager implements AutoCloseable {
 
   private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
     source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime());
-    source.finish(done);
+    if (done.outcome() == Outcome.RELEASED) {
+      log.info("{} handed {} back: {}", done.agentId(), done.jobId(), done.diagnostic());
+      source.release(done.jobId(), done.lease(), done.diagnostic());
+    } else {
+      source.finish(done);
+    }
     return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
   }
 

@@ -9,5 +9,11 @@ public enum Outcome {
   /** The payload was killed on a {@code kill} command. */
   KILLED,
   /** The payload was killed because it ran longer than its TTL. */
-  TTL_EXCEEDED
+  TTL_EXCEEDED,
+  /**
+   * The agent gave the job back unfinished, its payload killed, because its VM is going away (a spot
+   * notice, SIGTERM): the job manager hands the lease back to the source, which runs the job again
+   * elsewhere instead of failing it.
+   */
+  RELEASED
 }

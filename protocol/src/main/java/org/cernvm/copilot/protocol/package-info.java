@@ -49,7 +49,7 @@
  *       {@link org.cernvm.copilot.protocol.Sealed} {key, nonce, data} for the agent</td><td>—</td></tr>
  *   <tr><td>{@code jobDone}</td><td>agent → job manager</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code outcome} (SUCCEEDED, FAILED, KILLED,
- *       TTL_EXCEEDED), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
+ *       TTL_EXCEEDED, or RELEASED: handed back unfinished to run again elsewhere), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
  *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current, or
  *       OUTPUTS_NOT_REGISTERED (retryable) when a successful job's outputs are not yet registered</td></tr>
  *   <tr><td>{@code registerOutputs}</td><td>storage adapter → job-manager service</td>

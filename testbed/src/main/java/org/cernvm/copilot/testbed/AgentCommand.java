@@ -2,6 +2,10 @@ package org.cernvm.copilot.testbed;
 
 import java.net.http.HttpClient;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +23,8 @@ import picocli.CommandLine.Mixin;
 
 /** {@code copilot agent}: one agent over XMPP, until drained or stopped. */
 @Command(name = "agent", description = "Runs an agent until it is drained (exit 0), finds no work for "
-    + "agent.idle-shutdown (exit 3), outlives agent.lifetime (exit 4) or is stopped (SIGTERM).")
+    + "agent.idle-shutdown (exit 3), outlives agent.lifetime (exit 4), gets a spot notice (exit 5) or is stopped "
+    + "(SIGTERM: jobs that cannot end within agent.stop-grace are handed back).")
 final class AgentCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
@@ -37,7 +42,18 @@ final class AgentCommand implements Callable<Integer> {
       Agent agent = new Agent(cfg, bus, services.scheduler, services.workers);
       agent.start();
       CompletableFuture<String> stopped = new CompletableFuture<>();
+      // SIGTERM (systemd stopping the VM's service, an ACPI shutdown): jobs that cannot end within
+      // agent.stop-grace are handed back at once so that they run again elsewhere; the others may finish.
       Thread hook = new Thread(() -> {
+        agent.preempt(new Shutdown(Shutdown.Reason.STOPPED, "SIGTERM"), Instant.now().plus(cfg.stopGrace()));
+        try {
+          agent.drained().get(cfg.stopGrace().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+          System.err.println("agent " + cfg.agentId() + ": jobs still running after " + cfg.stopGrace()
+              + "; killing them");
+        }
         agent.close();
         bus.close();
         stopped.complete("stopped");

@@ -117,6 +117,7 @@ public record QueuedJob(
           case SUCCEEDED -> JobStatus.DONE;
           case FAILED, TTL_EXCEEDED -> JobStatus.FAILED;
           case KILLED -> JobStatus.KILLED;
+          case RELEASED -> throw new IllegalArgumentException("a released job is queued again, not ended");
         };
     return ended(end, done.outcome(), done.exitCode(), done.diagnostic(), done.usage(), done.outputs(), now);
   }

@@ -18,7 +18,8 @@ import org.eclipse.jetty.util.Callback;
  * A fake instance metadata service in the style of EC2's (which OpenStack's EC2-compatible service
  * follows): {@code GET /latest/user-data} hands out the user-data the VM was started with, and, as IMDSv2,
  * {@code PUT /latest/api/token} hands out a session token that a {@code GET} must then quote in
- * {@code X-aws-ec2-metadata-token} once {@link #requireTokens tokens are required}. Like a booting VM's
+ * {@code X-aws-ec2-metadata-token} once {@link #requireTokens tokens are required}, and
+ * {@code GET /latest/meta-data/spot/instance-action} the {@linkplain #spotNotice spot notice}. Like a booting VM's
  * service, it can be told to answer 503 a number of times first.
  */
 public final class FakeMetadataService implements AutoCloseable {
@@ -29,6 +30,7 @@ public final class FakeMetadataService implements AutoCloseable {
   private final AtomicInteger unavailable = new AtomicInteger();
   private final AtomicInteger userDataReads = new AtomicInteger();
   private volatile String userData;
+  private volatile String spotNotice;
   private volatile boolean requireTokens;
 
   private FakeMetadataService(int port) throws IOException {
@@ -48,6 +50,16 @@ public final class FakeMetadataService implements AutoCloseable {
   /** Sets the user-data; {@code null} answers 404, as for a VM started without any. */
   public FakeMetadataService userData(String text) {
     this.userData = text;
+    return this;
+  }
+
+  /**
+   * Announces that the VM will be taken away: from now on {@code GET /latest/meta-data/spot/instance-action}
+   * answers {@code {"action": action, "time": at}} instead of 404, as EC2 does two minutes before.
+   */
+  public FakeMetadataService spotNotice(String action, java.time.Instant at) {
+    this.spotNotice = "{\"action\": \"" + action + "\", \"time\": \"" + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        + "\"}";
     return this;
   }
 
@@ -87,6 +99,9 @@ public final class FakeMetadataService implements AutoCloseable {
         userDataReads.incrementAndGet();
         reply(response, callback, 200, userData);
       }
+    } else if (path.equals("/latest/meta-data/spot/instance-action") && method.equals("GET")) {
+      String notice = spotNotice;
+      reply(response, callback, notice == null ? 404 : 200, notice == null ? "no notice" : notice);
     } else {
       reply(response, callback, 404, "not found: " + method + " " + path);
     }

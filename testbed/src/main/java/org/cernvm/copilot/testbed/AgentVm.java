@@ -1,0 +1,122 @@
+package org.cernvm.copilot.testbed;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
+import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.protocol.WantGetJob;
+import org.cernvm.copilot.protocol.bus.XmppBus;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+
+/**
+ * A VM booting an agent, on one machine: the embedded XMPP server, a key manager and a job manager on a
+ * generic queue run in this process, and {@code copilot agent} runs as its own process, configured only by
+ * a user-data file in CernVM's INI form, as contextualization would give it.
+ */
+final class AgentVm {
+  private final Path dir;
+  private final Pki pki;
+  private final EmbeddedXmppServer server;
+  private final GenericQueue queue;
+  private final CompletableFuture<Long> firstWant = new CompletableFuture<>();
+
+  private AgentVm(Path dir, Pki pki, EmbeddedXmppServer server, GenericQueue queue) {
+    this.dir = dir;
+    this.pki = pki;
+    this.server = server;
+    this.queue = queue;
+  }
+
+  /** Starts the services in {@code dir}; what it opens is pushed on {@code stack}. */
+  static AgentVm start(Path dir, Services services, List<AutoCloseable> stack) throws Exception {
+    Pki pki = Pki.create(dir.resolve("ca"), services);
+    EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
+        List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
+    stack.add(server);
+    pki.serve(server, stack);
+    AgentVm vm = new AgentVm(dir, pki, server, GenericQueue.open(dir.resolve("queue"), services.scheduler.clock(), 3));
+    XmppBus jmBus = pki.join(server, "jobmanager", "jm-1", Role.JOB_MANAGER, stack);
+    jmBus.subscribe(in -> {
+      if (in.message() instanceof WantGetJob) {
+        vm.firstWant.complete(System.nanoTime());
+      }
+    });
+    JobManager jm = new JobManager(JobManagerConfig.from(Settings.of(Map.of(
+        "job-manager.lease", "10s", "job-manager.ticket-key-file", dir.resolve("ticket.key").toString())),
+        Demo.DOMAIN), jmBus, vm.queue, services.scheduler);
+    stack.add(jm);
+    jm.start();
+    return vm;
+  }
+
+  /** The job manager's queue. */
+  GenericQueue queue() {
+    return queue;
+  }
+
+  /** Completes with {@link System#nanoTime} when the first {@code want_getJob} reached the job manager. */
+  CompletableFuture<Long> firstWant() {
+    return firstWant;
+  }
+
+  /** Where the agent's output goes. */
+  Path log() {
+    return dir.resolve("agent.log");
+  }
+
+  /**
+   * The user-data of a VM whose agent logs in as {@code vm-agent} (the account is made here, with a new
+   * password and enrollment token), in CernVM's INI form, with {@code extra} settings added.
+   */
+  String userData(Map<String, String> extra) throws IOException {
+    String password = Pki.password();
+    XmppSettings x = server.account("vm-agent", password, "vm");
+    List<String> lines = new ArrayList<>(List.of("[copilot]",
+        "xmpp.host=" + x.host(), "xmpp.port=" + x.port(), "xmpp.domain=" + x.domain(), "xmpp.user=vm-agent",
+        "xmpp.password=" + password, "xmpp.resource=vm", "xmpp.register=" + x.register(),
+        "security.ca=" + dir.resolve("ca").resolve("ca.pem"), "security.key-manager=" + pki.address(Demo.DOMAIN),
+        "security.token=" + pki.token(Role.AGENT), "security.dir=" + dir.resolve("agent-keys"),
+        "agent.cores=1", "agent.work-dir=" + dir.resolve("work")));
+    if (x.trustCertificate() != null) {
+      lines.add("xmpp.trust=" + x.trustCertificate());
+    }
+    if (!x.tlsProtocols().isEmpty()) {
+      lines.add("xmpp.tls-protocols=" + String.join(",", x.tlsProtocols()));
+    }
+    extra.forEach((k, v) -> lines.add(k + "=" + v));
+    return String.join("\n", lines) + "\n";
+  }
+
+  /** Boots {@code copilot agent} as its own process with {@code jvm} options and {@link #userData} in a file. */
+  Process boot(List<String> jvm, Map<String, String> extra) throws Exception {
+    Path file = Files.writeString(dir.resolve("user-data.txt"), userData(extra));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvm);
+    cmd.addAll(List.of("-jar", LoadRun.jar().toString(), "agent", "--set", "context.user-data-file=" + file));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log().toFile());
+    pb.environment().put("COPILOT_LOG_LEVEL", "INFO");
+    // glibc gives every thread that allocates its own malloc arena of up to 64 MB; two are plenty here.
+    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    return pb.start();
+  }
+
+  /** The resident set of a process, in bytes. */
+  static long residentBytes(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IOException("no VmRSS in /proc/" + pid + "/status");
+  }
+}
