@@ -20,8 +20,8 @@ import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 
 /**
  * A VM booting an agent, on one machine: the embedded XMPP server, a key manager and a job manager on a
- * generic queue run in this process, and {@code copilot agent} runs as its own process, configured only by
- * a user-data file in CernVM's INI form, as contextualization would give it.
+ * generic queue run in this process, and the agent-only artifact runs as its own process through its
+ * launcher, configured only by a user-data file in CernVM's INI form, as contextualization would give it.
  */
 final class AgentVm {
   private final Path dir;
@@ -97,16 +97,25 @@ final class AgentVm {
     return String.join("\n", lines) + "\n";
   }
 
-  /** Boots {@code copilot agent} as its own process with {@code jvm} options and {@link #userData} in a file. */
+  /**
+   * Boots the agent-only artifact as the VM's systemd unit would: its launcher script, with
+   * {@link #userData} in a file. {@code jvm} replaces the launcher's tuned JVM options unless empty.
+   */
   Process boot(List<String> jvm, Map<String, String> extra) throws Exception {
     Path file = Files.writeString(dir.resolve("user-data.txt"), userData(extra));
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(jvm);
-    cmd.addAll(List.of("-jar", LoadRun.jar().toString(), "agent", "--set", "context.user-data-file=" + file));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log().toFile());
+    Path repo = LoadRun.jar().toAbsolutePath().getParent().getParent().getParent();
+    Path launcher = repo.resolve("agent-dist/src/dist/copilot-agent");
+    Path jar = repo.resolve("agent-dist/target/copilot-agent.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException("no agent-only artifact at " + jar + ": build it with mvn package");
+    }
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--set", "context.user-data-file=" + file)
+        .redirectErrorStream(true).redirectOutput(log().toFile());
+    pb.environment().put("COPILOT_AGENT_JAR", jar.toString());
     pb.environment().put("COPILOT_LOG_LEVEL", "INFO");
-    // glibc gives every thread that allocates its own malloc arena of up to 64 MB; two are plenty here.
-    pb.environment().put("MALLOC_ARENA_MAX", "2");
+    if (!jvm.isEmpty()) {
+      pb.environment().put("COPILOT_AGENT_JAVA_OPTS", String.join(" ", jvm));
+    }
     return pb.start();
   }
 

@@ -12,17 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * How heavy the agent is in a VM: {@code copilot agent} is booted as in an {@link AgentVm}, with a tuned
- * JVM and a job manager with nothing to do; measured are the time from starting the process to the first {@code want_getJob}
+ * How heavy the agent is in a VM: the agent-only artifact is booted as in an {@link AgentVm}, through its
+ * launcher (whose JVM options are tuned for small VMs), with a job manager with nothing to do; measured are the time from starting the process to the first {@code want_getJob}
  * at the job manager (JVM start, login, enrollment included) and the agent's resident memory once it has
  * been idle for a while.
  */
 final class Footprint {
-  /** The JVM options of an agent in a small VM: one small heap, no optimizing compiler, small stacks. */
-  static final List<String> TUNED_JVM = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx32m",
-      "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-Xss256k", "-XX:TieredStopAtLevel=1",
-      "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-Xshare:auto");
-
   /**
    * What was measured.
    *
@@ -33,7 +28,7 @@ final class Footprint {
     String line() {
       return String.format(Locale.ROOT, "footprint: agent start to first want_getJob %.2f s (goal 2 s); idle "
           + "resident memory %.1f MB after %d s (goal 64 MB); JVM %s", startup.toMillis() / 1000.0,
-          idleResidentBytes / 1e6, idle.toSeconds(), String.join(" ", jvm));
+          idleResidentBytes / 1e6, idle.toSeconds(), jvm.isEmpty() ? "options of the launcher" : String.join(" ", jvm));
     }
 
     boolean withinGoals() {
@@ -43,7 +38,7 @@ final class Footprint {
 
   private Footprint() {}
 
-  /** Measures once in {@code dir}, with the agent's JVM started with {@code jvm}. */
+  /** Measures once in {@code dir}, with the agent's JVM started with {@code jvm} (empty: the launcher's). */
   static Result measure(Path dir, Duration idle, List<String> jvm, PrintStream out) throws Exception {
     List<AutoCloseable> stack = new ArrayList<>();
     Process agent = null;

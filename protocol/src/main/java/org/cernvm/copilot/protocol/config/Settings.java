@@ -112,7 +112,7 @@ public final class Settings {
 
   private String origin(String key) {
     if (cli.containsKey(key)) {
-      return "command line --" + key;
+      return "command line --set " + key;
     }
     if (env.containsKey(envName(key))) {
       return "environment " + envName(key);
@@ -138,8 +138,8 @@ public final class Settings {
   public String required(String key) {
     String v = raw(key);
     if (v == null) {
-      throw new ConfigException(key + " is required: set it in the config file, as " + envName(key) + ", or as --"
-          + key);
+      throw new ConfigException(key + " is required: set it in the config file, in the user-data, as "
+          + envName(key) + ", or with --set " + key + "=…");
     }
     return v;
   }
