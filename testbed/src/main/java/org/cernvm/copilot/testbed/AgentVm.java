@@ -69,6 +69,11 @@ final class AgentVm {
     return firstWant;
   }
 
+  /** The port of the XMPP server, on 127.0.0.1. */
+  int xmppPort() {
+    return server.port();
+  }
+
   /** Where the agent's output goes. */
   Path log() {
     return dir.resolve("agent.log");
@@ -103,20 +108,31 @@ final class AgentVm {
    */
   Process boot(List<String> jvm, Map<String, String> extra) throws Exception {
     Path file = Files.writeString(dir.resolve("user-data.txt"), userData(extra));
-    Path repo = LoadRun.jar().toAbsolutePath().getParent().getParent().getParent();
-    Path launcher = repo.resolve("agent-dist/src/dist/copilot-agent");
-    Path jar = repo.resolve("agent-dist/target/copilot-agent.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IOException("no agent-only artifact at " + jar + ": build it with mvn package");
-    }
-    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--set", "context.user-data-file=" + file)
-        .redirectErrorStream(true).redirectOutput(log().toFile());
-    pb.environment().put("COPILOT_AGENT_JAR", jar.toString());
-    pb.environment().put("COPILOT_LOG_LEVEL", "INFO");
+    ProcessBuilder pb = agentProcess(List.of("--set", "context.user-data-file=" + file));
     if (!jvm.isEmpty()) {
       pb.environment().put("COPILOT_AGENT_JAVA_OPTS", String.join(" ", jvm));
     }
     return pb.start();
+  }
+
+  /** The agent-only artifact's launcher with {@code args}, its output going to {@link #log}; not started. */
+  ProcessBuilder agentProcess(List<String> args) throws Exception {
+    Path repo = LoadRun.jar().toAbsolutePath().getParent().getParent().getParent();
+    Path jar = repo.resolve("agent-dist/target/copilot-agent.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException("no agent-only artifact at " + jar + ": build it with mvn package");
+    }
+    List<String> cmd = new ArrayList<>(List.of(repo.resolve("agent-dist/src/dist/copilot-agent").toString()));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log().toFile());
+    pb.environment().put("COPILOT_AGENT_JAR", jar.toString());
+    pb.environment().put("COPILOT_LOG_LEVEL", "INFO");
+    return pb;
+  }
+
+  /** A bus of a new component {@code user} in {@code role}, enrolled; pushed on {@code stack}. */
+  XmppBus join(String user, Role role, List<AutoCloseable> stack) throws Exception {
+    return pki.join(server, user, "vm", role, stack);
   }
 
   /** The resident set of a process, in bytes. */
