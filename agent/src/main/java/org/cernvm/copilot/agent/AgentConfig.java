@@ -99,7 +99,7 @@ public record AgentConfig(
 
   /**
    * Reads the {@code agent.*} keys: {@code id} (default: the XMPP user), {@code job-manager}, {@code cores},
-   * {@code memory-mb}, {@code disk-mb}, {@code slots}, {@code lifetime}, {@code platform},
+   * {@code memory-mb}, {@code disk-mb}, {@code slots} or {@code whole-node}, {@code lifetime}, {@code platform},
    * {@code experiments}, {@code work-dir}, {@code request-timeout}, {@code idle-backoff-min},
    * {@code idle-backoff-max}, {@code idle-shutdown}, {@code kill-grace}, {@code sample-interval}, {@code report-give-up},
    * {@code storage}, {@code upload-timeout}, {@code upload-backoff-min}, {@code upload-backoff-max},
@@ -116,7 +116,7 @@ public record AgentConfig(
         cores,
         s.longValue("agent.memory-mb", 2048L * cores, 0),
         s.longValue("agent.disk-mb", usableMb(work), 0),
-        s.integer("agent.slots", cores, 1),
+        slots(s, cores),
         s.duration("agent.lifetime", Duration.ofHours(24)),
         s.string("agent.platform", defaultPlatform()),
         s.list("agent.experiments", List.of()),
@@ -139,6 +139,20 @@ public record AgentConfig(
         s.string("agent.spot-notice-path", "meta-data/spot/instance-action"),
         s.duration("agent.spot-poll", Duration.ofSeconds(5)),
         s.duration("agent.stop-grace", Duration.ofSeconds(60)));
+  }
+
+  /**
+   * One slot per core by default; {@code agent.whole-node=true} makes one slot of every core, memory and
+   * disk, for one multi-core job at a time (as JAliEn's whole-node scheduling does).
+   */
+  private static int slots(Settings s, int cores) {
+    if (!s.bool("agent.whole-node", false)) {
+      return s.integer("agent.slots", cores, 1);
+    }
+    if (s.has("agent.slots")) {
+      throw new ConfigException("agent.whole-node=true is one slot of all " + cores + " cores; leave agent.slots out");
+    }
+    return 1;
   }
 
   /** Free space where {@code dir} is or will be: measured on its nearest existing ancestor. */

@@ -63,16 +63,23 @@ public final class AgentProcess {
         }
         agent.close();
         bus.close();
+        out.println("agent " + cfg.agentId() + " stopped after " + agent.jobsRun() + " job(s): SIGTERM");
         stopped.complete(null);
       }, "agent-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       CompletableFuture.anyOf(agent.drained(), stopped).join();
-      if (!agent.drained().isDone()) {
+      Shutdown why = agent.drained().getNow(null);
+      if (why == null || why.reason() == Shutdown.Reason.STOPPED) {
+        // SIGTERM: the hook is running and closes the agent and the bus; the JVM exits when it is done.
         return Shutdown.Reason.STOPPED.exitCode();
       }
-      Runtime.getRuntime().removeShutdownHook(hook);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // SIGTERM came just as the agent stopped by itself: the hook is running now.
+        return Shutdown.Reason.STOPPED.exitCode();
+      }
       bus.close();
-      Shutdown why = agent.drained().join();
       out.println("agent " + cfg.agentId() + " stopped after " + agent.jobsRun() + " job(s): " + why + "; exit code "
           + why.reason().exitCode());
       return why.reason().exitCode();

@@ -267,6 +267,24 @@ class AgentTest {
   }
 
   @Test
+  void issue8_aWholeNodeAgentRunsAMultiCoreJobThatPerCoreSlotsCannotTake() throws Exception {
+    NewJob twoCores = new NewJob("sh", List.of("-c", "echo $COPILOT_CORES > " + dir.resolve("cores.txt")), Map.of(),
+        List.of(), List.of(), Duration.ofMinutes(5), 2);
+    String id = queue.submit(twoCores);
+    startAgent(2);
+    // Two one-core slots ask many times meanwhile, and none takes the two-core job.
+    await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+        .until(() -> queue.get(id).orElseThrow().status() == JobStatus.QUEUED);
+    agent.close();
+
+    agentBus.close();
+    startAgent(2, "agent.whole-node", "true");
+
+    assertThat(awaitEnd(id).status()).isEqualTo(JobStatus.DONE);
+    assertThat(Files.readString(dir.resolve("cores.txt")).strip()).isEqualTo("2");
+  }
+
+  @Test
   void issue8_anAgentOfferedNoWorkForTheIdleTimeStopsWithItsOwnExitCode() throws Exception {
     long t0 = System.nanoTime();
     startAgent(1, "agent.idle-shutdown", "1s");
