@@ -34,16 +34,20 @@ public final class SecretKeyFile {
   public static byte[] loadOrCreate(Path file, String what) throws IOException {
     if (!Files.exists(file)) {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".new");
-      Files.deleteIfExists(tmp);
+      SecureRandom random = new SecureRandom();
+      // Replicas started together all get here: each writes its own candidate, and a hard link, which
+      // never replaces an existing file, makes exactly one of them the key (found by two job managers
+      // started at once, one of which failed on a shared temporary name).
+      Path tmp = file.resolveSibling(file.getFileName() + ".new-" + Long.toUnsignedString(random.nextLong(), 36));
       Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      byte[] fresh = new byte[KEY_BYTES];
-      new SecureRandom().nextBytes(fresh);
-      Files.write(tmp, Base64.getUrlEncoder().withoutPadding().encode(fresh));
       try {
-        Files.move(tmp, file);
+        byte[] fresh = new byte[KEY_BYTES];
+        random.nextBytes(fresh);
+        Files.write(tmp, Base64.getUrlEncoder().withoutPadding().encode(fresh));
+        Files.createLink(file, tmp);
       } catch (FileAlreadyExistsException e) {
         // Another replica created it first; use theirs.
+      } finally {
         Files.delete(tmp);
       }
     }
