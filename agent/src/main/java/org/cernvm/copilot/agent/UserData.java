@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cernvm.copilot.protocol.config.ConfigException;
 
@@ -36,7 +37,7 @@ public final class UserData {
     if (first.startsWith("#cloud-config")) {
       return cloudConfig(t, origin);
     }
-    if (first.startsWith("#!") || first.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:")) {
+    if (first.startsWith("#!") || first.toLowerCase(Locale.ROOT).startsWith("content-type:")) {
       throw new ConfigException("the user-data from " + origin + " is a script or a MIME multi-part document; "
           + "CoPilot reads a #cloud-config document with a copilot: mapping, an INI [copilot] section, or "
           + "key=value lines");

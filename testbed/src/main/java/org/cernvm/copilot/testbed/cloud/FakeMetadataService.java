@@ -3,6 +3,8 @@ package org.cernvm.copilot.testbed.cloud;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,8 +59,8 @@ public final class FakeMetadataService implements AutoCloseable {
    * Announces that the VM will be taken away: from now on {@code GET /latest/meta-data/spot/instance-action}
    * answers {@code {"action": action, "time": at}} instead of 404, as EC2 does two minutes before.
    */
-  public FakeMetadataService spotNotice(String action, java.time.Instant at) {
-    this.spotNotice = "{\"action\": \"" + action + "\", \"time\": \"" + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+  public FakeMetadataService spotNotice(String action, Instant at) {
+    this.spotNotice = "{\"action\": \"" + action + "\", \"time\": \"" + at.truncatedTo(ChronoUnit.SECONDS)
         + "\"}";
     return this;
   }
