@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.Command;
@@ -294,7 +295,10 @@ public final class Agent implements AutoCloseable {
 
     private void idle(String why) {
       long min = config.idleBackoffMin().toMillis();
-      long delay = Math.min(config.idleBackoffMax().toMillis(), min << Math.min(idleRounds, 16));
+      long base = Math.min(config.idleBackoffMax().toMillis(), min << Math.min(idleRounds, 16));
+      // Up to a quarter more, at random: VMs booted together would otherwise ask in step for ever.
+      long delay = Math.min(config.idleBackoffMax().toMillis(),
+          base + ThreadLocalRandom.current().nextLong(base / 4 + 1));
       idleRounds++;
       log.debug("slot {}: {}; asking again in {} ms", number, why, delay);
       scheduler.schedule(Duration.ofMillis(delay), () -> executor.execute(this::ask));
