@@ -134,14 +134,4 @@ final class AgentVm {
   XmppBus join(String user, Role role, List<AutoCloseable> stack) throws Exception {
     return pki.join(server, user, "vm", role, stack);
   }
-
-  /** The resident set of a process, in bytes. */
-  static long residentBytes(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    throw new IOException("no VmRSS in /proc/" + pid + "/status");
-  }
 }

@@ -59,7 +59,7 @@ final class Footprint {
       if (!agent.isAlive()) {
         throw new IOException("the agent exited with " + agent.exitValue() + "; see " + vm.log());
       }
-      return new Result(startup, AgentVm.residentBytes(agent.pid()), idle, List.copyOf(jvm));
+      return new Result(startup, LoadRun.residentBytes(agent.pid()), idle, List.copyOf(jvm));
     } finally {
       if (agent != null) {
         agent.destroy();

@@ -268,13 +268,17 @@ final class LoadRun {
       System.gc();
       Thread.sleep(50);
     }
-    long rss = 0;
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+    return new long[] {rt.totalMemory() - rt.freeMemory(), residentBytes(ProcessHandle.current().pid())};
+  }
+
+  /** The resident set of a process in bytes, from {@code /proc/PID/status}. */
+  static long residentBytes(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
       if (line.startsWith("VmRSS:")) {
-        rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
       }
     }
-    return new long[] {rt.totalMemory() - rt.freeMemory(), rss};
+    throw new IOException("no VmRSS in /proc/" + pid + "/status");
   }
 
   /** User plus system CPU of {@code processes} in milliseconds, from {@code /proc/PID/stat}. */
