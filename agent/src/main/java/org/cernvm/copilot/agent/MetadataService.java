@@ -17,6 +17,9 @@ import java.util.Optional;
 final class MetadataService {
   private final HttpClient http;
   private final URI base;
+  // The session token, or empty where the service hands out none; null until asked. Kept between reads
+  // (the spot notice is read every few seconds) and asked for again when the service refuses it.
+  private volatile Optional<String> token;
 
   MetadataService(HttpClient http, URI base) {
     this.http = http;
@@ -34,9 +37,11 @@ final class MetadataService {
    * @throws IOException if the service does not answer within {@code timeout} or answers another error
    */
   Optional<String> read(String path, Duration timeout) throws IOException, InterruptedException {
-    HttpRequest.Builder get = HttpRequest.newBuilder(url(path)).timeout(timeout).GET();
-    token(timeout).ifPresent(t -> get.header("X-aws-ec2-metadata-token", t));
-    HttpResponse<String> r = http.send(get.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> r = get(path, timeout);
+    if (r.statusCode() == 401) {
+      token = null;
+      r = get(path, timeout);
+    }
     if (r.statusCode() == 200) {
       return Optional.of(r.body());
     }
@@ -46,10 +51,23 @@ final class MetadataService {
     throw new IOException("HTTP " + r.statusCode() + " from " + url(path));
   }
 
+  private HttpResponse<String> get(String path, Duration timeout) throws IOException, InterruptedException {
+    HttpRequest.Builder get = HttpRequest.newBuilder(url(path)).timeout(timeout).GET();
+    token(timeout).ifPresent(t -> get.header("X-aws-ec2-metadata-token", t));
+    return http.send(get.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
   private Optional<String> token(Duration timeout) throws IOException, InterruptedException {
+    Optional<String> known = token;
+    if (known != null) {
+      return known;
+    }
     HttpRequest put = HttpRequest.newBuilder(base.resolve("api/token")).timeout(timeout)
         .header("X-aws-ec2-metadata-token-ttl-seconds", "300").PUT(HttpRequest.BodyPublishers.noBody()).build();
     HttpResponse<String> r = http.send(put, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    return r.statusCode() == 200 && !r.body().isBlank() ? Optional.of(r.body().strip()) : Optional.empty();
+    Optional<String> fresh = r.statusCode() == 200 && !r.body().isBlank() ? Optional.of(r.body().strip())
+        : Optional.empty();
+    token = fresh;
+    return fresh;
   }
 }

@@ -31,6 +31,7 @@ public final class FakeMetadataService implements AutoCloseable {
   private final Set<String> tokens = ConcurrentHashMap.newKeySet();
   private final AtomicInteger unavailable = new AtomicInteger();
   private final AtomicInteger userDataReads = new AtomicInteger();
+  private final AtomicInteger tokensIssued = new AtomicInteger();
   private volatile String userData;
   private volatile String spotNotice;
   private volatile boolean requireTokens;
@@ -77,6 +78,17 @@ public final class FakeMetadataService implements AutoCloseable {
     return this;
   }
 
+  /** Lets every session token handed out so far expire, as IMDSv2 tokens do after their TTL. */
+  public FakeMetadataService expireTokens() {
+    tokens.clear();
+    return this;
+  }
+
+  /** How many session tokens were handed out. */
+  public int tokensIssued() {
+    return tokensIssued.get();
+  }
+
   /** How many times the user-data was handed out. */
   public int userDataReads() {
     return userDataReads.get();
@@ -88,6 +100,7 @@ public final class FakeMetadataService implements AutoCloseable {
     if (path.equals("/latest/api/token") && method.equals("PUT")) {
       String token = UUID.randomUUID().toString();
       tokens.add(token);
+      tokensIssued.incrementAndGet();
       reply(response, callback, 200, token);
     } else if (path.equals("/latest/user-data") && method.equals("GET")) {
       String token = request.getHeaders().get(TOKEN_HEADER);
@@ -102,6 +115,11 @@ public final class FakeMetadataService implements AutoCloseable {
         reply(response, callback, 200, userData);
       }
     } else if (path.equals("/latest/meta-data/spot/instance-action") && method.equals("GET")) {
+      String token = request.getHeaders().get(TOKEN_HEADER);
+      if (requireTokens && (token == null || !tokens.contains(token))) {
+        reply(response, callback, 401, "a session token is required");
+        return;
+      }
       String notice = spotNotice;
       reply(response, callback, notice == null ? 404 : 200, notice == null ? "no notice" : notice);
     } else {

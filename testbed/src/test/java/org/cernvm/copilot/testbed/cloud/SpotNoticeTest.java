@@ -95,11 +95,15 @@ class SpotNoticeTest {
     String fits = queue.submit(NewJob.of("sleep", "2").withTtl(Duration.ofSeconds(20)));
     Agent a = agent("vm-a", 2, "context.metadata-url", metadata.url().toString(), "agent.spot-poll", "200ms");
     await().atMost(Duration.ofSeconds(10)).until(() -> leasedTo(handedBack, "vm-a") && leasedTo(fits, "vm-a"));
+    // The agent keeps its session token between polls, and asks for a new one once it has expired.
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> metadata.tokensIssued() == 1);
+    metadata.expireTokens();
 
     metadata.spotNotice("terminate", Instant.now().plus(Duration.ofMinutes(2)));
 
     Shutdown why = a.drained().get(30, TimeUnit.SECONDS);
     assertThat(why.reason()).isEqualTo(Shutdown.Reason.PREEMPTED);
+    assertThat(metadata.tokensIssued()).isEqualTo(2);
     assertThat(why.detail()).contains("spot instance-action terminate");
     assertThat(queue.get(fits).orElseThrow().status()).isEqualTo(JobStatus.DONE);
     QueuedJob back = queue.get(handedBack).orElseThrow();
