@@ -61,7 +61,8 @@ public final class Agent implements AutoCloseable {
   private final Bus bus;
   private final Scheduler scheduler;
   private final Executor executor;
-  private final HttpClient http;
+  // Made at the first stage-in: an idle agent does not need it, and it reads the JDK's trust store.
+  private HttpClient http;
   private final Uploader uploader;
   private final Address service;
   private final Instant startedAt;
@@ -83,12 +84,11 @@ public final class Agent implements AutoCloseable {
     this.bus = bus;
     this.scheduler = scheduler;
     this.executor = executor;
-    this.http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
     this.uploader = new Uploader(config.requestTimeout(), config.uploadTimeout(), config.storageTrust());
     this.service = Address.of(config.service());
     this.startedAt = scheduler.clock().instant();
     this.lastBusy = startedAt;
-    this.metadata = config.metadata() == null ? null : new MetadataService(http, config.metadata());
+    this.metadata = config.metadata() == null ? null : new MetadataService(config.metadata());
   }
 
   /** Starts one request loop per slot. */
@@ -140,8 +140,6 @@ public final class Agent implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       log.debug("no spot notice read from {}: {}", metadata.url(config.spotNoticePath()), e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -177,6 +175,13 @@ public final class Agent implements AutoCloseable {
     if (shutdown != null && activeSlots.get() == 0 && running.isEmpty()) {
       drained.complete(shutdown);
     }
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+    }
+    return http;
   }
 
   private void onUnsolicited(Incoming in) {
@@ -349,7 +354,7 @@ public final class Agent implements AutoCloseable {
           spec.command(), spec.args());
       heartbeats = scheduler.every(heartbeatPeriod, this::heartbeat);
       try {
-        payload.stageInputs(http, config.requestTimeout().multipliedBy(10));
+        payload.stageInputs(http(), config.requestTimeout().multipliedBy(10));
       } catch (IOException | RuntimeException e) {
         finish(Outcome.FAILED, -1, "cannot stage inputs: " + e.getMessage());
         return;

@@ -1,7 +1,6 @@
 package org.cernvm.copilot.agent;
 
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +35,7 @@ public final class AgentProcess {
    * @param out where the closing line goes
    */
   public static int run(Settings base, PrintStream out) throws Exception {
-    Settings s = Contextualization.apply(base, HttpClient.newHttpClient(), Clock.systemUTC());
+    Settings s = Contextualization.apply(base, Clock.systemUTC());
     XmppSettings xmpp = XmppSettings.from(s, null, "agent");
     AgentConfig cfg = AgentConfig.from(s, xmpp.username(), xmpp.domain());
     SecuritySettings security = SecuritySettings.from(s, xmpp.domain());

@@ -2,7 +2,6 @@ package org.cernvm.copilot.agent;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ public final class Contextualization {
    * @throws IOException if the user-data file cannot be read
    * @throws ConfigException if both sources are set, the service has no user-data, or it holds no settings
    */
-  public static Settings apply(Settings s, HttpClient http, Clock clock) throws IOException {
+  public static Settings apply(Settings s, Clock clock) throws IOException {
     Path file = s.path("context.user-data-file", null);
     String base = s.string("context.metadata-url", null);
     Duration timeout = s.duration("context.timeout", Duration.ofSeconds(60));
@@ -52,7 +51,7 @@ public final class Contextualization {
       return s.withContext(UserData.settings(Files.readString(file, StandardCharsets.UTF_8), origin), origin);
     }
     if (base != null) {
-      MetadataService md = new MetadataService(http, URI.create(base));
+      MetadataService md = new MetadataService(URI.create(base));
       String origin = "user-data " + md.url("user-data");
       Map<String, String> settings = UserData.settings(fetch(md, timeout, clock), origin);
       log.info("read {} setting(s) from {}", settings.size(), origin);
@@ -80,9 +79,6 @@ public final class Contextualization {
             + "started with the agent's user-data?");
       } catch (IOException e) {
         lastError = e.toString();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while reading the user-data at " + url, e);
       }
       log.debug("user-data at {} not available yet ({}); asking again in {} ms", url, lastError, pause.toMillis());
       try {

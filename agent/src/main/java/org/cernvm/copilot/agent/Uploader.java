@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -29,34 +30,47 @@ final class Uploader implements AutoCloseable {
   /** An answer of the upload endpoint. */
   record Answer(int status, UploadReceipt receipt) {}
 
-  private final CloseableHttpClient http;
+  private final Duration connectTimeout;
+  private final Duration ioTimeout;
+  private final SSLContext tls;
+  private CloseableHttpClient http;
 
   /**
-   * Creates the client.
+   * Creates the uploader; its HTTP client is made at the first upload.
    *
    * @param trust a PEM file with the certificate (or its CA) that HTTPS upload endpoints must present, or
    *     {@code null} for the JDK's trust store
    * @throws ConfigException if {@code trust} cannot be read
    */
   Uploader(Duration connectTimeout, Duration ioTimeout, Path trust) {
-    Timeout io = Timeout.of(ioTimeout);
-    PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
-        .setDefaultConnectionConfig(ConnectionConfig.custom()
-            .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build());
-    if (trust != null) {
-      try {
-        connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(Trust.context(trust)));
-      } catch (IOException e) {
-        throw new ConfigException("agent.storage-trust: " + e.getMessage());
-      }
+    this.connectTimeout = connectTimeout;
+    this.ioTimeout = ioTimeout;
+    try {
+      this.tls = trust == null ? null : Trust.context(trust);
+    } catch (IOException e) {
+      throw new ConfigException("agent.storage-trust: " + e.getMessage());
     }
-    http = HttpClients.custom()
-        .setConnectionManager(connections.build())
-        // Expect: 100-continue lets the storage adapter refuse a bad grant before the body is sent.
-        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).setExpectContinueEnabled(true).build())
-        .disableAutomaticRetries()
-        .disableRedirectHandling()
-        .build();
+  }
+
+  // Made at the first upload: an idle agent does not need HttpClient's 200 classes.
+  private synchronized CloseableHttpClient http() {
+    if (http == null) {
+      Timeout io = Timeout.of(ioTimeout);
+      PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create()
+          .setDefaultConnectionConfig(ConnectionConfig.custom()
+              .setConnectTimeout(Timeout.of(connectTimeout)).setSocketTimeout(io).build());
+      if (tls != null) {
+        connections.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
+      }
+      http = HttpClients.custom()
+          .setConnectionManager(connections.build())
+          // Expect: 100-continue lets the storage adapter refuse a bad grant before the body is sent.
+          .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(io).setExpectContinueEnabled(true).build())
+          .disableAutomaticRetries()
+          .disableRedirectHandling()
+          .build();
+    }
+    return http;
   }
 
   /** Streams {@code file} to the grant's URL with {@code PUT}, presenting the grant's opened {@code token}. */
@@ -72,7 +86,7 @@ final class Uploader implements AutoCloseable {
 
   private Answer execute(UploadGrant grant, String token, ClassicRequestBuilder builder) throws IOException {
     ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + token).build();
-    return http.execute(request, response -> {
+    return http().execute(request, response -> {
       String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
       UploadReceipt receipt;
       try {
@@ -86,7 +100,10 @@ final class Uploader implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (http == null) {
+      return;
+    }
     try {
       http.close();
     } catch (IOException e) {

@@ -1,6 +1,7 @@
 package org.cernvm.copilot.testbed;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +109,19 @@ final class AgentVm {
    */
   Process boot(List<String> jvm, Map<String, String> extra) throws Exception {
     Path file = Files.writeString(dir.resolve("user-data.txt"), userData(extra));
-    ProcessBuilder pb = agentProcess(List.of("--set", "context.user-data-file=" + file));
+    return boot(jvm, "context.user-data-file=" + file);
+  }
+
+  /**
+   * Boots the agent-only artifact as a cloud VM's systemd unit would, told only {@code metadata}, the base
+   * URL of the instance metadata service that serves its user-data.
+   */
+  Process bootFromMetadata(List<String> jvm, URI metadata) throws Exception {
+    return boot(jvm, "context.metadata-url=" + metadata);
+  }
+
+  private Process boot(List<String> jvm, String context) throws Exception {
+    ProcessBuilder pb = agentProcess(List.of("--set", context));
     if (!jvm.isEmpty()) {
       pb.environment().put("COPILOT_AGENT_JAVA_OPTS", String.join(" ", jvm));
     }

@@ -10,12 +10,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.cernvm.copilot.testbed.cloud.FakeMetadataService;
 
 /**
  * How heavy the agent is in a VM: the agent-only artifact is booted as in an {@link AgentVm}, through its
- * launcher (whose JVM options are tuned for small VMs), with a job manager with nothing to do; measured are the time from starting the process to the first {@code want_getJob}
- * at the job manager (JVM start, login, enrollment included) and the agent's resident memory once it has
- * been idle for a while.
+ * launcher (whose JVM options are tuned for small VMs), from user-data that a fake EC2 metadata service
+ * serves, with a job manager with nothing to do; measured are the time from starting the process to the
+ * first {@code want_getJob} at the job manager (JVM start, user-data, login, enrollment included) and the
+ * agent's resident memory once it has been idle (and polling for spot notices) for a while.
  */
 final class Footprint {
   /**
@@ -44,8 +46,13 @@ final class Footprint {
     Process agent = null;
     try (Services services = new Services("footprint", 4)) {
       AgentVm vm = AgentVm.start(dir, services, stack);
+      // As on EC2: user-data from the metadata service, with session tokens, which the agent goes on
+      // polling for a spot notice while it idles.
+      FakeMetadataService metadata = FakeMetadataService.start(0).requireTokens();
+      stack.add(metadata);
+      metadata.userData(vm.userData(Map.of("agent.idle-shutdown", "never")));
       long t0 = System.nanoTime();
-      agent = vm.boot(jvm, Map.of("agent.idle-shutdown", "never"));
+      agent = vm.bootFromMetadata(jvm, metadata.url());
       long t1;
       try {
         t1 = vm.firstWant().get(60, TimeUnit.SECONDS);

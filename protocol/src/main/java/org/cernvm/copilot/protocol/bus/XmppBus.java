@@ -19,9 +19,12 @@ import org.jivesoftware.smack.filter.StanzaTypeFilter;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.provider.ProviderManager;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.iqregister.AccountManager;
+import org.jivesoftware.smackx.iqregister.packet.Registration;
+import org.jivesoftware.smackx.iqregister.provider.RegistrationProvider;
 import org.jxmpp.jid.Jid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Localpart;
@@ -199,6 +202,10 @@ public final class XmppBus extends AbstractBus {
           XMPPException.XMPPErrorException, XmppStringprepException {
     if (!settings.register() || registered) {
       return;
+    }
+    if (ProviderManager.getIQProvider(Registration.ELEMENT, Registration.NAMESPACE) == null) {
+      // A process that has not loaded smack-extensions' providers (the agent-only artifact) still needs this one.
+      ProviderManager.addIQProvider(Registration.ELEMENT, Registration.NAMESPACE, new RegistrationProvider());
     }
     AccountManager accounts = AccountManager.getInstance(connection);
     accounts.sensitiveOperationOverInsecureConnection(true);

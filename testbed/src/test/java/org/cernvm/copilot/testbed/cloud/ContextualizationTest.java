@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,14 +25,13 @@ class ContextualizationTest {
         agent.slots: 4
         agent.lifetime: 48h
       """;
-  private final HttpClient http = HttpClient.newHttpClient();
   @TempDir Path dir;
 
   @Test
   void issue8_userDataFromTheMetadataServiceIsOverriddenByEnvironmentAndCommandLine() throws Exception {
     try (FakeMetadataService md = FakeMetadataService.start(0).userData(USER_DATA)) {
       Settings s = Contextualization.apply(Settings.layered(null, Map.of("COPILOT_AGENT_SLOTS", "2"),
-          Map.of("context.metadata-url", md.url().toString(), "agent.lifetime", "1h")), http, Clock.systemUTC());
+          Map.of("context.metadata-url", md.url().toString(), "agent.lifetime", "1h")), Clock.systemUTC());
 
       assertThat(s.string("xmpp.host", null)).isEqualTo("xmpp.example.org");
       assertThat(s.integer("agent.slots", 1, 1)).isEqualTo(2);
@@ -44,7 +42,7 @@ class ContextualizationTest {
   @Test
   void issue8_aValueInUserDataThatIsWrongIsReportedWithWhereItCameFrom() throws Exception {
     try (FakeMetadataService md = FakeMetadataService.start(0).userData("[copilot]\nagent.slots=many\n")) {
-      Settings s = Contextualization.apply(Settings.of(Map.of("context.metadata-url", md.url().toString())), http,
+      Settings s = Contextualization.apply(Settings.of(Map.of("context.metadata-url", md.url().toString())),
           Clock.systemUTC());
 
       assertThatThrownBy(() -> s.integer("agent.slots", 1, 1)).isInstanceOf(ConfigException.class)
@@ -55,7 +53,7 @@ class ContextualizationTest {
   @Test
   void issue8_aMetadataServiceThatIsNotReadyYetIsAskedAgainWithASessionToken() throws Exception {
     try (FakeMetadataService md = FakeMetadataService.start(0).userData(USER_DATA).requireTokens().unavailableFor(3)) {
-      Settings s = Contextualization.apply(Settings.of(Map.of("context.metadata-url", md.url() + "/")), http,
+      Settings s = Contextualization.apply(Settings.of(Map.of("context.metadata-url", md.url() + "/")),
           Clock.systemUTC());
 
       assertThat(s.string("xmpp.host", null)).isEqualTo("xmpp.example.org");
@@ -67,7 +65,7 @@ class ContextualizationTest {
   void issue8_noUserDataOrNoMetadataServiceIsAClearErrorInTime() throws Exception {
     try (FakeMetadataService md = FakeMetadataService.start(0)) {
       assertThatThrownBy(() -> Contextualization.apply(Settings.of(Map.of("context.metadata-url", md.url().toString())),
-          http, Clock.systemUTC())).isInstanceOf(ConfigException.class).hasMessageContaining("HTTP 404");
+          Clock.systemUTC())).isInstanceOf(ConfigException.class).hasMessageContaining("HTTP 404");
     }
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -75,7 +73,7 @@ class ContextualizationTest {
     }
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> Contextualization.apply(Settings.of(Map.of(
-        "context.metadata-url", "http://127.0.0.1:" + closedPort + "/latest", "context.timeout", "1s")), http,
+        "context.metadata-url", "http://127.0.0.1:" + closedPort + "/latest", "context.timeout", "1s")),
         Clock.systemUTC()))
         .isInstanceOf(MetadataUnavailableException.class).hasMessageContaining("not available after 1 s");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
@@ -84,12 +82,12 @@ class ContextualizationTest {
   @Test
   void issue8_userDataFromAFileAndNotFromTwoPlaces() throws Exception {
     Path file = Files.writeString(dir.resolve("user-data.txt"), USER_DATA);
-    Settings s = Contextualization.apply(Settings.of(Map.of("context.user-data-file", file.toString())), http,
+    Settings s = Contextualization.apply(Settings.of(Map.of("context.user-data-file", file.toString())),
         Clock.systemUTC());
     assertThat(s.string("xmpp.host", null)).isEqualTo("xmpp.example.org");
 
     assertThatThrownBy(() -> Contextualization.apply(Settings.of(Map.of("context.user-data-file", file.toString(),
-        "context.metadata-url", "http://127.0.0.1:1/latest")), http, Clock.systemUTC()))
+        "context.metadata-url", "http://127.0.0.1:1/latest")), Clock.systemUTC()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("not both");
   }
 }
