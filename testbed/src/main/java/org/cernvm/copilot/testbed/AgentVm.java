@@ -2,6 +2,7 @@ package org.cernvm.copilot.testbed;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,17 +131,25 @@ final class AgentVm {
 
   /** The agent-only artifact's launcher with {@code args}, its output going to {@link #log}; not started. */
   ProcessBuilder agentProcess(List<String> args) throws Exception {
-    Path repo = LoadRun.jar().toAbsolutePath().getParent().getParent().getParent();
-    Path jar = repo.resolve("agent-dist/target/copilot-agent.jar");
+    Path jar = repo().resolve("agent-dist/target/copilot-agent.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IOException("no agent-only artifact at " + jar + ": build it with mvn package");
     }
-    List<String> cmd = new ArrayList<>(List.of(repo.resolve("agent-dist/src/dist/copilot-agent").toString()));
+    List<String> cmd = new ArrayList<>(List.of(launcher().toString()));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log().toFile());
     pb.environment().put("COPILOT_AGENT_JAR", jar.toString());
     pb.environment().put("COPILOT_LOG_LEVEL", "INFO");
     return pb;
+  }
+
+  /** The agent-only artifact's launcher script, in the source tree. */
+  static Path launcher() throws URISyntaxException {
+    return repo().resolve("agent-dist/src/dist/copilot-agent");
+  }
+
+  private static Path repo() throws URISyntaxException {
+    return LoadRun.jar().toAbsolutePath().getParent().getParent().getParent();
   }
 
   /** A bus of a new component {@code user} in {@code role}, enrolled; pushed on {@code stack}. */

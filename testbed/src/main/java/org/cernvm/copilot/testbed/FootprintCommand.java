@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code copilot footprint}: the agent's start-up time and idle memory, as in a small VM. */
 @Command(name = "footprint", description = "Starts the agent-only artifact through its launcher (a JVM tuned for "
-    + "small VMs) with its settings in a user-data file; prints the time to its first want_getJob and its idle resident memory. "
-    + "Exit 1 if either misses its goal (2 s, 64 MB).")
+    + "small VMs), its user-data served by a fake EC2 metadata service; prints the time to its first want_getJob "
+    + "and its idle resident memory. Exit 1 if either misses its goal (2 s, 64 MB).")
 final class FootprintCommand implements Callable<Integer> {
   @Option(names = "--idle", defaultValue = "20s", description = "how long the agent idles before its memory is "
       + "read (default ${DEFAULT-VALUE})")
@@ -21,6 +21,10 @@ final class FootprintCommand implements Callable<Integer> {
 
   @Option(names = "--jvm", description = "the agent's JVM options, space-separated (default: its launcher's)")
   String jvm;
+
+  @Option(names = "--floor", description = "also measure the floor under the idle memory: JVMs started by the "
+      + "launcher that set up only the libraries every agent needs (TLS, Bouncy Castle, Jackson, Smack)")
+  boolean floor;
 
   @Option(names = "--work-dir", paramLabel = "DIR", description = "where the CA, the queue and agent.log go")
   Path workDir;
@@ -36,6 +40,9 @@ final class FootprintCommand implements Callable<Integer> {
     List<String> options = jvm == null ? List.of() : List.of(jvm.trim().split("\\s+"));
     Footprint.Result r = Footprint.measure(dir, wait, options, System.out);
     System.out.println(r.line());
+    if (floor) {
+      System.out.println(Footprint.floorLine(Footprint.floor(dir, options)));
+    }
     return r.withinGoals() ? 0 : 1;
   }
 }

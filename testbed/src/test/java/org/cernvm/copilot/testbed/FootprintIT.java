@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 8, the short version of {@code copilot footprint}: the agent, started as its own process with the
- * tuned JVM and its settings in a user-data file, enrolls and asks the job manager for work, and its idle
- * memory is read. (It runs the packaged jar, so this runs after {@code package}.)
+ * tuned JVM and its user-data from a fake metadata service, enrolls and asks the job manager for work, and
+ * its idle memory is read; and the floor under it. (It runs the packaged jars, so this runs after
+ * {@code package}.)
  */
 class FootprintIT {
   @TempDir Path dir;
@@ -31,5 +32,16 @@ class FootprintIT {
     assertThat(r.idleResidentBytes()).isBetween(10_000_000L, 400_000_000L);
     assertThat(r.line()).contains("agent start to first want_getJob").contains("options of the launcher");
     assertThat(Files.readString(dir.resolve("agent.log"))).doesNotContain("Exception");
+  }
+
+  @Test
+  void issue8_theLibraryFloorIsMeasuredThroughTheLauncher() throws Exception {
+    List<Long> rss = Footprint.floor(dir, List.of());
+
+    assertThat(rss).hasSize(LibraryFloor.STEPS.size());
+    assertThat(rss.get(0)).isBetween(10_000_000L, 200_000_000L);
+    // Each library adds classes; Smack's set-up on top of all the others cannot leave less than a bare JVM.
+    assertThat(rss.get(rss.size() - 1)).isGreaterThan(rss.get(0) + 5_000_000L);
+    assertThat(Footprint.floorLine(rss)).startsWith("footprint: floor").contains("+ Smack");
   }
 }
