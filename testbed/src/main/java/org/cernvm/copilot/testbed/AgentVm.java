@@ -106,9 +106,9 @@ final class AgentVm {
 
   /**
    * Boots the agent-only artifact as the VM's systemd unit would: its launcher script, with
-   * {@link #userData} in a file. {@code jvm} replaces the launcher's tuned JVM options unless empty.
+   * {@link #userData} in a file, its JVM started as {@code jvm} says.
    */
-  Process boot(List<String> jvm, Map<String, String> extra) throws Exception {
+  Process boot(AgentJvm jvm, Map<String, String> extra) throws Exception {
     Path file = Files.writeString(dir.resolve("user-data.txt"), userData(extra));
     return boot(jvm, "context.user-data-file=" + file);
   }
@@ -117,15 +117,13 @@ final class AgentVm {
    * Boots the agent-only artifact as a cloud VM's systemd unit would, told only {@code metadata}, the base
    * URL of the instance metadata service that serves its user-data.
    */
-  Process bootFromMetadata(List<String> jvm, URI metadata) throws Exception {
+  Process bootFromMetadata(AgentJvm jvm, URI metadata) throws Exception {
     return boot(jvm, "context.metadata-url=" + metadata);
   }
 
-  private Process boot(List<String> jvm, String context) throws Exception {
+  private Process boot(AgentJvm jvm, String context) throws Exception {
     ProcessBuilder pb = agentProcess(List.of("--set", context));
-    if (!jvm.isEmpty()) {
-      pb.environment().put("COPILOT_AGENT_JAVA_OPTS", String.join(" ", jvm));
-    }
+    jvm.applyTo(pb.environment());
     return pb.start();
   }
 

@@ -35,11 +35,11 @@ final class Footprint {
    * @param startup from starting the agent's process to its first {@code want_getJob}
    * @param idleResidentBytes the agent process's resident set after {@code idle}
    */
-  record Result(Duration startup, long idleResidentBytes, Duration idle, List<String> jvm) {
+  record Result(Duration startup, long idleResidentBytes, Duration idle, AgentJvm jvm) {
     String line() {
       return String.format(Locale.ROOT, "footprint: agent start to first want_getJob %.2f s (goal 2 s); idle "
-          + "resident memory %.1f MB after %d s (goal 64 MB); JVM %s", startup.toMillis() / 1000.0,
-          idleResidentBytes / 1e6, idle.toSeconds(), jvm.isEmpty() ? "options of the launcher" : String.join(" ", jvm));
+          + "resident memory %.1f MB after %d s (goal 64 MB); %s", startup.toMillis() / 1000.0,
+          idleResidentBytes / 1e6, idle.toSeconds(), jvm.describe());
     }
 
     boolean withinGoals() {
@@ -57,10 +57,10 @@ final class Footprint {
    * a JVM started by the agent's launcher (so with its options and environment) that sets up that library
    * and those before it as the agent does, and nothing else, read after {@link #FLOOR_SETTLE}.
    *
-   * @param jvm JVM options replacing the launcher's, or empty
+   * @param jvm how the launcher starts the JVMs
    * @return the resident bytes after each step, in the order of the steps
    */
-  static List<Long> floor(Path dir, List<String> jvm) throws Exception {
+  static List<Long> floor(Path dir, AgentJvm jvm) throws Exception {
     // A jar with nothing but a manifest, so that the launcher's "java -jar" runs LibraryFloor from the testbed's jar.
     Path jar = dir.resolve("library-floor.jar");
     Manifest manifest = new Manifest();
@@ -76,9 +76,7 @@ final class Footprint {
       ProcessBuilder pb = new ProcessBuilder(AgentVm.launcher().toString(), Integer.toString(n))
           .redirectError(dir.resolve("library-floor.log").toFile());
       pb.environment().put("COPILOT_AGENT_JAR", jar.toString());
-      if (!jvm.isEmpty()) {
-        pb.environment().put("COPILOT_AGENT_JAVA_OPTS", String.join(" ", jvm));
-      }
+      jvm.applyTo(pb.environment());
       Process p = pb.start();
       try (BufferedReader lines =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -120,8 +118,8 @@ final class Footprint {
     return b.toString();
   }
 
-  /** Measures once in {@code dir}, with the agent's JVM started with {@code jvm} (empty: the launcher's). */
-  static Result measure(Path dir, Duration idle, List<String> jvm, PrintStream out) throws Exception {
+  /** Measures once in {@code dir}, with the agent's JVM started as {@code jvm} says. */
+  static Result measure(Path dir, Duration idle, AgentJvm jvm, PrintStream out) throws Exception {
     List<AutoCloseable> stack = new ArrayList<>();
     Process agent = null;
     try (Services services = new Services("footprint", 4)) {
@@ -146,7 +144,7 @@ final class Footprint {
       if (!agent.isAlive()) {
         throw new IOException("the agent exited with " + agent.exitValue() + "; see " + vm.log());
       }
-      return new Result(startup, LoadRun.residentBytes(agent.pid()), idle, List.copyOf(jvm));
+      return new Result(startup, LoadRun.residentBytes(agent.pid()), idle, jvm);
     } finally {
       if (agent != null) {
         agent.destroy();

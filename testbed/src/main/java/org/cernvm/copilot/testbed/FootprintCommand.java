@@ -22,6 +22,10 @@ final class FootprintCommand implements Callable<Integer> {
   @Option(names = "--jvm", description = "the agent's JVM options, space-separated (default: its launcher's)")
   String jvm;
 
+  @Option(names = "--java", paramLabel = "JAVA", description = "the java that runs the agent, e.g. a runtime made by "
+      + "agent-dist/src/dist/make-runtime (default: its launcher's choice)")
+  Path java;
+
   @Option(names = "--floor", description = "also measure the floor under the idle memory: JVMs started by the "
       + "launcher that set up only the libraries every agent needs (TLS, Bouncy Castle, Jackson, Smack)")
   boolean floor;
@@ -37,11 +41,12 @@ final class FootprintCommand implements Callable<Integer> {
     }
     DemoCommand.quiet();
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-footprint-");
-    List<String> options = jvm == null ? List.of() : List.of(jvm.trim().split("\\s+"));
-    Footprint.Result r = Footprint.measure(dir, wait, options, System.out);
+    AgentJvm agentJvm = new AgentJvm(java == null ? null : java.toAbsolutePath(),
+        jvm == null ? List.of() : List.of(jvm.trim().split("\\s+")));
+    Footprint.Result r = Footprint.measure(dir, wait, agentJvm, System.out);
     System.out.println(r.line());
     if (floor) {
-      System.out.println(Footprint.floorLine(Footprint.floor(dir, options)));
+      System.out.println(Footprint.floorLine(Footprint.floor(dir, agentJvm)));
     }
     return r.withinGoals() ? 0 : 1;
   }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class FootprintIT {
   @Test
   void issue8_theAgentProcessStartsFromUserDataAndIsMeasuredIdle() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Footprint.Result r = Footprint.measure(dir, Duration.ofSeconds(3), List.of(),
+    Footprint.Result r = Footprint.measure(dir, Duration.ofSeconds(3), AgentJvm.LAUNCHERS,
         new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     // Generous bounds: the goals (2 s, 64 MB) are for the footprint command on an idle machine.
@@ -35,8 +36,25 @@ class FootprintIT {
   }
 
   @Test
+  void issue8_theAgentRunsOnTheRuntimeThatMakeRuntimeMakes() throws Exception {
+    Path runtime = dir.resolve("runtime");
+    Process make = new ProcessBuilder(AgentVm.launcher().resolveSibling("make-runtime").toString(), runtime.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("make-runtime.log").toFile()).start();
+    assertThat(make.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(make.exitValue()).as(Files.readString(dir.resolve("make-runtime.log"))).isZero();
+
+    Path java = runtime.resolve("bin/java");
+    Files.createDirectories(dir.resolve("vm"));
+    Footprint.Result r = Footprint.measure(dir.resolve("vm"), Duration.ofSeconds(1), new AgentJvm(java, List.of()),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+    assertThat(r.line()).contains("on " + java);
+    assertThat(Files.readString(dir.resolve("vm/agent.log"))).contains("offering 1 slot(s)").doesNotContain("Exception");
+  }
+
+  @Test
   void issue8_theLibraryFloorIsMeasuredThroughTheLauncher() throws Exception {
-    List<Long> rss = Footprint.floor(dir, List.of());
+    List<Long> rss = Footprint.floor(dir, AgentJvm.LAUNCHERS);
 
     assertThat(rss).hasSize(LibraryFloor.STEPS.size());
     assertThat(rss.get(0)).isBetween(10_000_000L, 200_000_000L);

@@ -32,7 +32,7 @@ class StopGraceIT {
     try (Services services = new Services("stop-grace-test", 4)) {
       AgentVm vm = AgentVm.start(dir, services, stack);
       String id = vm.queue().submit(NewJob.of("sleep", "120"));
-      agent = vm.boot(List.of(), Map.of("agent.stop-grace", "10s"));
+      agent = vm.boot(AgentJvm.LAUNCHERS, Map.of("agent.stop-grace", "10s"));
       await().atMost(Duration.ofSeconds(60)).until(() -> vm.queue().get(id).orElseThrow().status() == JobStatus.LEASED);
       await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(vm.log()).contains("runs " + id));
 
