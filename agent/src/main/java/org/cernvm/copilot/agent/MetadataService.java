@@ -74,8 +74,8 @@ final class MetadataService {
   }
 
   // HttpURLConnection rather than the JDK's HttpClient: an agent that polls for spot notices keeps a client
-  // for its whole life, and HttpClient's 290 classes and selector thread cost an idle agent 4 MB, for a
-  // few small documents a minute over plain HTTP.
+  // for its whole life, and HttpClient's 290 classes and selector thread cost an idle agent 4 MB, for one
+  // small document every few seconds over plain HTTP.
   private static HttpURLConnection open(URI url, Duration timeout) throws IOException {
     URLConnection c = url.toURL().openConnection();
     if (!(c instanceof HttpURLConnection http)) {
