@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.protocol.config.ConfigException;
-import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,8 +17,9 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--jobs", defaultValue = "200", description = "number of jobs (default ${DEFAULT-VALUE})")
   int jobs;
 
-  @Option(names = "--duration", defaultValue = "2m", description = "how long faults are injected (default ${DEFAULT-VALUE})")
-  String duration;
+  @Option(names = "--duration", defaultValue = "2m", converter = Durations.Positive.class,
+      description = "how long faults are injected (default ${DEFAULT-VALUE})")
+  Duration duration;
 
   @Option(names = "--agents", defaultValue = "4", description = "agents running at a time (default ${DEFAULT-VALUE})")
   int agents;
@@ -27,12 +27,13 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--job-managers", defaultValue = "2", description = "job managers (default ${DEFAULT-VALUE})")
   int jobManagers;
 
-  @Option(names = "--interval", defaultValue = "3s", description = "mean time between faults (default ${DEFAULT-VALUE})")
-  String interval;
+  @Option(names = "--interval", defaultValue = "3s", converter = Durations.Positive.class,
+      description = "mean time between faults (default ${DEFAULT-VALUE})")
+  Duration interval;
 
-  @Option(names = "--settle", defaultValue = "3m",
+  @Option(names = "--settle", defaultValue = "3m", converter = Durations.Positive.class,
       description = "how long to wait after the faults for every job to end (default ${DEFAULT-VALUE})")
-  String settle;
+  Duration settle;
 
   @Option(names = "--seed", description = "seed of the fault schedule (default: random)")
   Long seed;
@@ -48,8 +49,7 @@ final class ChaosCommand implements Callable<Integer> {
     if (jobs < 1 || agents < 1 || jobManagers < 1) {
       throw new ConfigException("--jobs, --agents and --job-managers must be at least 1");
     }
-    Chaos.Options options = new Chaos.Options(jobs, duration("--duration", duration), agents, jobManagers,
-        duration("--interval", interval), duration("--settle", settle),
+    Chaos.Options options = new Chaos.Options(jobs, duration, agents, jobManagers, interval, settle,
         seed != null ? seed : System.nanoTime(),
         workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"));
     if (!verbose) {
@@ -63,13 +63,5 @@ final class ChaosCommand implements Callable<Integer> {
     Chaos.Result result = new Chaos(options, System.out).run();
     System.out.println(result.closingLine());
     return result.lost().isEmpty() && result.duplicated().isEmpty() ? 0 : 1;
-  }
-
-  private static Duration duration(String option, String text) {
-    Duration d = Settings.parseDuration(text);
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new ConfigException(option + " must be a positive duration like 30s, got '" + text + "'");
-    }
-    return d;
   }
 }

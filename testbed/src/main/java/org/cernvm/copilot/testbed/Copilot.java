@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import java.time.Duration;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,7 @@ public final class Copilot implements Runnable {
   /** Runs the command line and returns the exit status. */
   public static int run(String... args) {
     return new CommandLine(new Copilot())
+        .registerConverter(Duration.class, new Durations.Any())
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           if (e instanceof IllegalArgumentException) {
             cmd.getErr().println("copilot " + cmd.getCommandName() + ": " + e.getMessage());

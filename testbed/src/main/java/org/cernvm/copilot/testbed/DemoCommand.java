@@ -26,7 +26,7 @@ final class DemoCommand implements Callable<Integer> {
   int jobs;
 
   @Option(names = "--timeout", defaultValue = "5m", description = "give up after this long (default ${DEFAULT-VALUE})")
-  String timeout;
+  Duration timeout;
 
   @Option(names = "--dispatch", defaultValue = "handshake", description = "handshake or direct (default ${DEFAULT-VALUE})")
   String dispatch;
@@ -66,10 +66,6 @@ final class DemoCommand implements Callable<Integer> {
     if (agents < 1 || jobs < 1) {
       throw new ConfigException("--agents and --jobs must be at least 1");
     }
-    Duration limit = Settings.parseDuration(timeout);
-    if (limit == null) {
-      throw new ConfigException("--timeout must be a duration like 5m, got '" + timeout + "'");
-    }
     JobManagerConfig.Dispatch mode =
         Settings.of(java.util.Map.of("dispatch", dispatch)).choice("dispatch", JobManagerConfig.Dispatch.class, null);
     if (!verbose) {
@@ -77,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-demo-");
     Demo.Result result =
-        new Demo(agents, jobs, limit, mode, dir, System.out,
+        new Demo(agents, jobs, timeout, mode, dir, System.out,
             panda ? Demo.Kind.EVGEN : alien ? Demo.Kind.ALIEN : Demo.Kind.GENERIC).run();
     System.out.println(result.closingLine());
     System.out.println("storage: " + result.storage().verified() + " files verified, " + result.storage().rejected()

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.cernvm.copilot.protocol.config.ConfigException;
-import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +15,7 @@ import picocli.CommandLine.Option;
 final class FootprintCommand implements Callable<Integer> {
   @Option(names = "--idle", defaultValue = "20s", description = "how long the agent idles before its memory is "
       + "read (default ${DEFAULT-VALUE})")
-  String idle;
+  Duration idle;
 
   @Option(names = "--jvm", description = "the agent's JVM options, space-separated (default: its launcher's)")
   String jvm;
@@ -35,15 +33,11 @@ final class FootprintCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Duration wait = Settings.parseDuration(idle);
-    if (wait == null) {
-      throw new ConfigException("--idle must be a duration like 20s, got '" + idle + "'");
-    }
     DemoCommand.quiet();
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-footprint-");
     AgentJvm agentJvm = new AgentJvm(java == null ? null : java.toAbsolutePath(),
         jvm == null ? List.of() : List.of(jvm.trim().split("\\s+")));
-    Footprint.Result r = Footprint.measure(dir, wait, agentJvm, System.out);
+    Footprint.Result r = Footprint.measure(dir, idle, agentJvm, System.out);
     System.out.println(r.line());
     if (floor) {
       System.out.println(Footprint.floorLine(Footprint.floor(dir, agentJvm)));

@@ -35,7 +35,7 @@ final class JobManagerCommand implements Callable<Integer> {
 
   @Option(names = "--upstream-latency", paramLabel = "DURATION", description = "testbed: simulate an upstream that "
       + "answers each call after this long, one call at a time (for load runs)")
-  String upstreamLatency;
+  java.time.Duration upstreamLatency;
 
   @Option(names = "--source", defaultValue = "generic", description = "generic, panda (panda.* keys) or alien (alien.* keys); default ${DEFAULT-VALUE}")
   String source;
@@ -54,17 +54,13 @@ final class JobManagerCommand implements Callable<Integer> {
     if (!List.of("generic", "panda", "alien").contains(source)) {
       throw new ConfigException("--source must be generic, panda or alien, got '" + source + "'");
     }
-    java.time.Duration latency = upstreamLatency == null ? null : Settings.parseDuration(upstreamLatency);
-    if (upstreamLatency != null && latency == null) {
-      throw new ConfigException("--upstream-latency must be a duration like 20ms, got '" + upstreamLatency + "'");
-    }
     SecuritySettings security = SecuritySettings.from(s, xmpp.domain());
     s.rejectUnknownKeys();
     try (Services services = new Services("jm", 4)) {
       JobSource upstream = panda != null ? PandaJobSource.open(panda, services.scheduler.clock())
           : alien != null ? AlienJobSource.open(alien, services.scheduler.clock())
           : JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
-      JobSource jobs = latency == null ? upstream : new SimulatedUpstream(upstream, latency);
+      JobSource jobs = upstreamLatency == null ? upstream : new SimulatedUpstream(upstream, upstreamLatency);
       EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers,
           xmpp.replyTimeout().multipliedBy(3));
       XmppBus bus = enrolled.bus();

@@ -79,19 +79,15 @@ final class KeyManagerCommand implements Runnable {
     @Option(names = "--count", defaultValue = "1", description = "how many (default ${DEFAULT-VALUE})")
     int count;
 
-    @Option(names = "--ttl", defaultValue = "1h", description = "how long they work (default ${DEFAULT-VALUE})")
-    String ttl;
+    @Option(names = "--ttl", defaultValue = "1h", converter = Durations.Positive.class, description = "how long they work (default ${DEFAULT-VALUE})")
+    Duration ttl;
 
     @Override
     public Integer call() throws Exception {
       Settings s = config.settings(Map.of());
       Path dir = dir(s);
       s.rejectUnknownKeys();
-      Duration d = Settings.parseDuration(ttl);
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("--ttl must be a duration like 1h, got '" + ttl + "'");
-      }
-      new EnrollmentTokens(dir.resolve("tokens.json"), Clock.systemUTC()).create(Role.of(role), count, d)
+      new EnrollmentTokens(dir.resolve("tokens.json"), Clock.systemUTC()).create(Role.of(role), count, ttl)
           .forEach(System.out::println);
       return 0;
     }
@@ -109,7 +105,8 @@ final class KeyManagerCommand implements Runnable {
         + "(default: xmpp.domain, localhost, 127.0.0.1)")
     List<String> hosts;
 
-    @Option(names = "--validity", defaultValue = "365d", description = "default ${DEFAULT-VALUE}") String validity;
+    @Option(names = "--validity", defaultValue = "365d", converter = Durations.Positive.class,
+        description = "default ${DEFAULT-VALUE}") Duration validity;
 
     @Override
     public Integer call() throws Exception {
@@ -117,7 +114,7 @@ final class KeyManagerCommand implements Runnable {
       String domain = s.string("xmpp.domain", "copilot.local");
       CertificateAuthority ca = openCa(s);
       List<String> names = hosts != null ? hosts : List.of(domain, "localhost", "127.0.0.1");
-      Credentials tls = ca.issueServer(names, Settings.parseDuration(validity));
+      Credentials tls = ca.issueServer(names, validity);
       java.nio.file.Files.createDirectories(out);
       Path key = out.resolve("xmpp.key");
       java.nio.file.Files.deleteIfExists(key);

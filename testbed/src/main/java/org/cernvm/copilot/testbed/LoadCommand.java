@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.protocol.config.ConfigException;
-import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
 import picocli.CommandLine.Command;
@@ -31,14 +30,14 @@ final class LoadCommand implements Callable<Integer> {
 
   @Option(names = "--upstream-latency", defaultValue = "20ms",
       description = "latency of each simulated upstream call, one at a time per job manager (default ${DEFAULT-VALUE})")
-  String upstreamLatency;
+  Duration upstreamLatency;
 
   @Option(names = "--xmpp", defaultValue = "embedded", description = "embedded or prosody (127.0.0.1:15222, "
       + "started by scripts/prosody-up; default ${DEFAULT-VALUE})")
   String xmpp;
 
   @Option(names = "--round-timeout", defaultValue = "10m", description = "give up a round after (default ${DEFAULT-VALUE})")
-  String roundTimeout;
+  Duration roundTimeout;
 
   @Option(names = "--work-dir", paramLabel = "DIR", description = "where queues, logs, load.csv and load.png go")
   Path workDir;
@@ -48,11 +47,8 @@ final class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Duration latency = Settings.parseDuration(upstreamLatency);
-    Duration timeout = Settings.parseDuration(roundTimeout);
-    if (latency == null || timeout == null || agents < 1 || jobs < 1 || jobManagers.isEmpty()
-        || jobManagers.stream().anyMatch(n -> n < 1)) {
-      throw new ConfigException("--agents, --jobs and --job-managers must be positive; durations like 20ms");
+    if (agents < 1 || jobs < 1 || jobManagers.isEmpty() || jobManagers.stream().anyMatch(n -> n < 1)) {
+      throw new ConfigException("--agents, --jobs and --job-managers must be positive");
     }
     if (!xmpp.equals("embedded") && !xmpp.equals("prosody")) {
       throw new ConfigException("--xmpp must be embedded or prosody, got '" + xmpp + "'");
@@ -61,9 +57,9 @@ final class LoadCommand implements Callable<Integer> {
       DemoCommand.quiet();
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-load-");
-    LoadRun.Options options = new LoadRun.Options(agents, List.copyOf(jobManagers), jobs, latency, timeout);
+    LoadRun.Options options = new LoadRun.Options(agents, List.copyOf(jobManagers), jobs, upstreamLatency, roundTimeout);
     System.out.printf("load: %d agents, %d jobs per round, job managers %s, upstream latency %s, %s XMPP server, "
-        + "work dir %s%n", agents, jobs, jobManagers, upstreamLatency, xmpp, dir);
+        + "work dir %s%n", agents, jobs, jobManagers, upstreamLatency.toMillis() + "ms", xmpp, dir);
     try (Services services = new Services("load", 8)) {
       // The default revocation-list refresh: a thousand agents fetching it every second would be the load.
       Pki pki = Pki.create(dir.resolve("ca"), services,

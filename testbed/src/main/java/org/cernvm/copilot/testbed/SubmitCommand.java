@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.InputFile;
-import org.cernvm.copilot.protocol.config.ConfigException;
-import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,8 +23,8 @@ final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--queue-dir", paramLabel = "DIR", description = "the generic queue's directory (job-manager.queue-dir)")
   Path queueDir;
 
-  @Option(names = "--ttl", defaultValue = "1h", description = "wall-clock limit, e.g. 30m (default ${DEFAULT-VALUE})")
-  String ttl;
+  @Option(names = "--ttl", defaultValue = "1h", converter = Durations.Positive.class, description = "wall-clock limit, e.g. 30m (default ${DEFAULT-VALUE})")
+  Duration ttl;
 
   @Option(names = "--cores", defaultValue = "1", description = "cores the job needs (default ${DEFAULT-VALUE})")
   int cores;
@@ -45,12 +43,8 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Duration limit = Settings.parseDuration(ttl);
-    if (limit == null || limit.isZero() || limit.isNegative()) {
-      throw new ConfigException("--ttl must be a positive duration like 30m, got '" + ttl + "'");
-    }
     List<InputFile> in = inputs.entrySet().stream().map(e -> new InputFile(e.getKey(), e.getValue())).toList();
-    NewJob job = new NewJob(command.get(0), command.subList(1, command.size()), env, in, outputs, limit, cores);
+    NewJob job = new NewJob(command.get(0), command.subList(1, command.size()), env, in, outputs, ttl, cores);
     GenericQueue queue = config.openQueue(queueDir);
     System.out.println(queue.submit(job));
     return 0;
