@@ -46,10 +46,10 @@ final class LoadRun {
   /** One round's figures. */
   public record Round(int jobManagers, int jobs, int finished, int duplicates, int failures, double seconds,
       double jobsPerSecond, double p50Ms, double p99Ms, double jmCpuMsPerJob, double cpuMsPerJob,
-      double messagesPerJob, double efficiency) {}
+      double messagesPerJob, double efficiency, double costRatio) {}
 
   /** The whole run. */
-  public record Report(List<Round> rounds, double rawMessagesPerSecond, double heapKibPerAgent,
+  public record Report(List<Round> rounds, double rawMessagesPerSecond, double rawCpuMsPerMessage, double heapKibPerAgent,
       double residentKibPerAgent, Path csv, Path png) {
     /** Jobs per second of the round with the most job managers over that of the round with the fewest. */
     public double speedup() {
@@ -86,8 +86,9 @@ final class LoadRun {
   public Report run() throws Exception {
     List<AutoCloseable> stack = new ArrayList<>();
     try {
-      double raw = RawCeiling.measure(server, prefix, out);
-      out.printf("load: raw XMPP ceiling %.0f msg/s one way between two plain clients (best of three rounds)%n", raw);
+      RawCeiling.Ceiling raw = RawCeiling.measure(server, prefix, out);
+      out.printf(Locale.ROOT, "load: raw XMPP ceiling %.0f msg/s one way between two plain clients (best of three "
+          + "rounds), %.3f ms of machine CPU per message%n", raw.messagesPerSecond(), raw.cpuMsPerMessage());
       List<LoadAgent> agents = new ArrayList<>();
       long[] before = memory();
       for (int i = 1; i <= options.agents(); i++) {
@@ -114,7 +115,8 @@ final class LoadRun {
       Files.writeString(csv, csv(rounds, raw));
       Path png = workDir.resolve("load.png");
       Plot.throughput(rounds, png);
-      return new Report(List.copyOf(rounds), raw, heapPerAgent, rssPerAgent, csv, png);
+      return new Report(List.copyOf(rounds), raw.messagesPerSecond(), raw.cpuMsPerMessage(), heapPerAgent, rssPerAgent,
+          csv, png);
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();
@@ -122,7 +124,7 @@ final class LoadRun {
     }
   }
 
-  private Round round(int n, List<LoadAgent> template, String jmPassword, double raw) throws Exception {
+  private Round round(int n, List<LoadAgent> template, String jmPassword, RawCeiling.Ceiling raw) throws Exception {
     Path dir = workDir.resolve("round-" + n);
     GenericQueue queue = GenericQueue.open(dir.resolve("queue"), services.scheduler.clock(), 3);
     // Fresh job-manager processes compile their hot code first; the warm-up jobs keep that out of the figures.
@@ -183,11 +185,15 @@ final class LoadRun {
       double perJob = recorder.messagesPerJob(n, measured);
       Round r = new Round(n, options.jobs(), done, recorder.duplicates(), recorder.failures().size(), seconds, rate,
           recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured),
-          cpu / (double) Math.max(1, measured), perJob, rate * perJob / raw);
+          cpu / (double) Math.max(1, measured), perJob, rate * perJob / raw.messagesPerSecond(),
+          // What a CoPilot message costs the machine (its share of the job's work included) against a raw one.
+          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0
+              : cpu / (double) Math.max(1, measured) / perJob / raw.cpuMsPerMessage());
       out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
-              + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f%n", n, done,
+              + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f, "
+              + "a message costs %.1fx a raw one%n", n, done,
           options.jobs(), seconds, rate, r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), perJob,
-          r.efficiency());
+          r.efficiency(), r.costRatio());
       recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
       return r;
     } finally {
@@ -307,13 +313,15 @@ final class LoadRun {
     return busy * 10;
   }
 
-  private static String csv(List<Round> rounds, double raw) {
+  private static String csv(List<Round> rounds, RawCeiling.Ceiling raw) {
     StringBuilder b = new StringBuilder("job_managers,jobs,finished,duplicates,failures,seconds,jobs_per_s,dispatch_p50_ms,"
-        + "dispatch_p99_ms,jm_cpu_ms_per_job,machine_cpu_ms_per_job,messages_per_job,raw_msgs_per_s,efficiency\n");
+        + "dispatch_p99_ms,jm_cpu_ms_per_job,machine_cpu_ms_per_job,messages_per_job,raw_msgs_per_s,efficiency,"
+        + "raw_cpu_ms_per_msg,cost_ratio\n");
     for (Round r : rounds) {
-      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f%n",
+      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.4f,%.2f%n",
           r.jobManagers(), r.jobs(), r.finished(), r.duplicates(), r.failures(), r.seconds(), r.jobsPerSecond(),
-          r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), r.messagesPerJob(), raw, r.efficiency()));
+          r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), r.messagesPerJob(), raw.messagesPerSecond(),
+          r.efficiency(), raw.cpuMsPerMessage(), r.costRatio()));
     }
     return b.toString();
   }

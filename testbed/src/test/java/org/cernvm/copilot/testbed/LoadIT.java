@@ -50,8 +50,11 @@ class LoadIT {
       assertThat(r.jobsPerSecond()).isPositive();
       assertThat(r.p99Ms()).isGreaterThanOrEqualTo(r.p50Ms()).isPositive();
       assertThat(r.jmCpuMsPerJob()).isPositive();
+      // A signed or MACed, JSON-encoded message whose job is kept durably cannot cost less than a bare stanza.
+      assertThat(r.costRatio()).as(printed).isGreaterThan(1);
     }
     assertThat(report.rawMessagesPerSecond()).isGreaterThan(100);
+    assertThat(report.rawCpuMsPerMessage()).isPositive();
     // Each job manager waits 20 ms per upstream call, one call at a time: a second one nearly doubles the rate.
     assertThat(report.speedup()).as(printed).isGreaterThan(1.3);
     // Slots claim from the job manager of their last job directly, so most jobs cost four messages, not the
@@ -60,7 +63,8 @@ class LoadIT {
     assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("job_managers,jobs,");
     byte[] png = Files.readAllBytes(report.png());
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
-    assertThat(printed).contains("raw XMPP ceiling").contains("1 job manager(s): 200/200 jobs")
+    assertThat(printed).contains("raw XMPP ceiling").contains("ms of machine CPU per message")
+        .contains("1 job manager(s): 200/200 jobs").contains("a message costs")
         .contains("2 job manager(s): 200/200 jobs").contains("memory per agent connection");
   }
 }
