@@ -94,6 +94,12 @@ public final class FakeMetadataService implements AutoCloseable {
     return userDataReads.get();
   }
 
+  /** Whether tokens are required and {@code request} has none that was handed out and has not expired. */
+  private boolean withoutValidToken(Request request) {
+    String token = request.getHeaders().get(TOKEN_HEADER);
+    return requireTokens && (token == null || !tokens.contains(token));
+  }
+
   private void serve(Request request, Response response, Callback callback) {
     String path = request.getHttpURI().getPath();
     String method = request.getMethod();
@@ -103,8 +109,7 @@ public final class FakeMetadataService implements AutoCloseable {
       tokensIssued.incrementAndGet();
       reply(response, callback, 200, token);
     } else if (path.equals("/latest/user-data") && method.equals("GET")) {
-      String token = request.getHeaders().get(TOKEN_HEADER);
-      if (requireTokens && (token == null || !tokens.contains(token))) {
+      if (withoutValidToken(request)) {
         reply(response, callback, 401, "a session token is required");
       } else if (unavailable.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         reply(response, callback, 503, "not ready");
@@ -115,8 +120,7 @@ public final class FakeMetadataService implements AutoCloseable {
         reply(response, callback, 200, userData);
       }
     } else if (path.equals("/latest/meta-data/spot/instance-action") && method.equals("GET")) {
-      String token = request.getHeaders().get(TOKEN_HEADER);
-      if (requireTokens && (token == null || !tokens.contains(token))) {
+      if (withoutValidToken(request)) {
         reply(response, callback, 401, "a session token is required");
         return;
       }
