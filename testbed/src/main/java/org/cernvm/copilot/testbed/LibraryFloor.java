@@ -17,7 +17,7 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.WantGetJob;
-import org.jivesoftware.smack.SmackConfiguration;
+import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 
@@ -68,8 +68,7 @@ final class LibraryFloor {
     }
     if (n > 4) {
       // Smack, set up for a connection (not connected), without the parts that the agent artifact leaves out.
-      SmackConfiguration.addDisabledSmackClass("org.jivesoftware.smack.extensions.ExtensionsInitializer");
-      SmackConfiguration.addDisabledSmackClass("org.jivesoftware.smack.util.dns.javax.JavaxResolver");
+      XmppBus.withoutUnusedSmackParts();
       new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("copilot.local")
           .setHostAddress(InetAddress.getLoopbackAddress()).setPort(5222).build());
     }

@@ -49,7 +49,7 @@ final class LoadRun {
       double messagesPerJob, double efficiency, double costRatio) {}
 
   /** The whole run. */
-  public record Report(List<Round> rounds, double rawMessagesPerSecond, double rawCpuMsPerMessage, double heapKibPerAgent,
+  public record Report(List<Round> rounds, RawCeiling.Ceiling raw, double heapKibPerAgent,
       double residentKibPerAgent, Path csv, Path png) {
     /** Jobs per second of the round with the most job managers over that of the round with the fewest. */
     public double speedup() {
@@ -115,8 +115,7 @@ final class LoadRun {
       Files.writeString(csv, csv(rounds, raw));
       Path png = workDir.resolve("load.png");
       Plot.throughput(rounds, png);
-      return new Report(List.copyOf(rounds), raw.messagesPerSecond(), raw.cpuMsPerMessage(), heapPerAgent, rssPerAgent,
-          csv, png);
+      return new Report(List.copyOf(rounds), raw, heapPerAgent, rssPerAgent, csv, png);
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();
@@ -183,12 +182,12 @@ final class LoadRun {
       double seconds = (t1 - t0) / 1e9;
       double rate = measured / seconds;
       double perJob = recorder.messagesPerJob(n, measured);
+      double cpuPerJob = cpu / (double) Math.max(1, measured);
       Round r = new Round(n, options.jobs(), done, recorder.duplicates(), recorder.failures().size(), seconds, rate,
-          recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured),
-          cpu / (double) Math.max(1, measured), perJob, rate * perJob / raw.messagesPerSecond(),
+          recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured), cpuPerJob,
+          perJob, rate * perJob / raw.messagesPerSecond(),
           // What a CoPilot message costs the machine (its share of the job's work included) against a raw one.
-          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0
-              : cpu / (double) Math.max(1, measured) / perJob / raw.cpuMsPerMessage());
+          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0 : cpuPerJob / perJob / raw.cpuMsPerMessage());
       out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
               + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f, "
               + "a message costs %.1fx a raw one%n", n, done,

@@ -53,8 +53,8 @@ class LoadIT {
       // A signed or MACed, JSON-encoded message whose job is kept durably cannot cost less than a bare stanza.
       assertThat(r.costRatio()).as(printed).isGreaterThan(1);
     }
-    assertThat(report.rawMessagesPerSecond()).isGreaterThan(100);
-    assertThat(report.rawCpuMsPerMessage()).isPositive();
+    assertThat(report.raw().messagesPerSecond()).isGreaterThan(100);
+    assertThat(report.raw().cpuMsPerMessage()).isPositive();
     // Each job manager waits 20 ms per upstream call, one call at a time: a second one nearly doubles the rate.
     assertThat(report.speedup()).as(printed).isGreaterThan(1.3);
     // Slots claim from the job manager of their last job directly, so most jobs cost four messages, not the

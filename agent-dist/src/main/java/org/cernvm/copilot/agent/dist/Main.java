@@ -1,7 +1,7 @@
 package org.cernvm.copilot.agent.dist;
 
 import org.cernvm.copilot.agent.AgentMain;
-import org.jivesoftware.smack.SmackConfiguration;
+import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -16,11 +16,7 @@ public final class Main {
     // Smack logs through java.util.logging; send it to the same place as everything else.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    // The agent uses no provider or manager of smack-extensions but in-band registration, whose provider
-    // XmppBus adds itself; not loading the other ~290 classes saves about 3 MB (README, "Footprint").
-    // It connects to an address it resolves itself, so it needs no DNS SRV resolver (and JNDI) either.
-    SmackConfiguration.addDisabledSmackClass("org.jivesoftware.smack.extensions.ExtensionsInitializer");
-    SmackConfiguration.addDisabledSmackClass("org.jivesoftware.smack.util.dns.javax.JavaxResolver");
+    XmppBus.withoutUnusedSmackParts();
     AgentMain.main(args);
   }
 }
