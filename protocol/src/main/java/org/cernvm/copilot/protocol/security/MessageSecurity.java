@@ -261,6 +261,9 @@ public final class MessageSecurity {
     String body = wire.substring(newline + 1);
     String to = h.to() == null ? "" : h.to();
     if (h.sig() == null && h.mac() == null) {
+      // Whoever sends unsigned holds no certificate now: a process restarted under the same full address
+      // has lost the keys that this component would otherwise MAC its answer for.
+      peers.invalidate(from);
       return new Opened(body, Optional.empty(), self.bare());
     }
     // Only a rejection needs the request's id, to quote in its error answer; most messages pass.

@@ -107,6 +107,20 @@ class PairwiseMacTest {
   }
 
   @Test
+  void issue16_aPeerRestartedUnderTheSameAddressWithoutKeysIsAnsweredSignedNotMacedForItsOldCertificate()
+      throws Exception {
+    agent.call(jm.self(), heartbeat(), Duration.ofSeconds(1));
+    assertThat(header(jm.security().wrap(agent.self(), Verb.ACK, "{}"))).contains("\"mac\"");
+
+    // The agent's process restarts under the same full address with no keys and asks to enroll, unsigned.
+    String enroll = pki.unenrolled().wrap(jm.self().bare(), Verb.ENROLL, "{}");
+    jm.security().open(agent.self(), jm.self(), enroll);
+
+    assertThat(header(jm.security().wrap(agent.self(), Verb.ACK, "{}"))).contains("\"sig\"")
+        .doesNotContain("\"mac\"");
+  }
+
+  @Test
   void issue7_aRestartedPeerThatLostThePairwiseKeyGetsTheRequestAgainSignedAndOnce() throws Exception {
     agent.call(jm.self(), heartbeat(), Duration.ofSeconds(1));
     jm.close();
