@@ -13,9 +13,9 @@ import java.util.List;
  */
 public record Ack(String id, Instant sentAt, String replyTo, List<Command> commands) implements Reply {
   public Ack {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
+    Checks.id(replyTo, "replyTo");
     commands = Checks.list(commands, "commands");
   }
 }

@@ -20,6 +20,16 @@ final class Checks {
     return value;
   }
 
+  /** An identifier as {@link MessageIds} defines it. */
+  static String id(String value, String field) {
+    present(value, field);
+    String problem = MessageIds.problem(value);
+    if (problem != null) {
+      throw new IllegalArgumentException("field '" + field + "' " + problem);
+    }
+    return value;
+  }
+
   static <T> List<T> list(List<T> value, String field) {
     return List.copyOf(present(value, field));
   }
@@ -36,7 +46,10 @@ final class Checks {
   }
 
   static double notNegative(double value, String field) {
-    if (value < 0 || Double.isNaN(value)) {
+    if (!Double.isFinite(value)) {
+      throw new IllegalArgumentException("field '" + field + "' must be a finite number");
+    }
+    if (value < 0) {
       throw new IllegalArgumentException("field '" + field + "' must not be negative: " + value);
     }
     return value;

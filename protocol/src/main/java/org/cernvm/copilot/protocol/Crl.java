@@ -12,9 +12,9 @@ import java.time.Instant;
  */
 public record Crl(String id, Instant sentAt, String replyTo, String crl) implements Reply {
   public Crl {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
+    Checks.id(replyTo, "replyTo");
     Checks.text(crl, "crl");
   }
 }

@@ -12,9 +12,9 @@ import java.time.Instant;
  */
 public record Drain(String id, Instant sentAt, String agentId, String reason) implements Command {
   public Drain {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
+    Checks.id(agentId, "agentId");
     Checks.present(reason, "reason");
   }
 }

@@ -16,9 +16,9 @@ import java.time.Instant;
  */
 public record Enroll(String id, Instant sentAt, String name, Sealed token, String csr) implements KeyManagerRequest {
   public Enroll {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(name, "name");
+    Checks.id(name, "name");
     Checks.present(token, "token");
     Checks.text(csr, "csr");
   }

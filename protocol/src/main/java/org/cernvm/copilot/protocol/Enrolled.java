@@ -14,9 +14,9 @@ import java.time.Instant;
  */
 public record Enrolled(String id, Instant sentAt, String replyTo, String certificate, String ca) implements Reply {
   public Enrolled {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
+    Checks.id(replyTo, "replyTo");
     Checks.text(certificate, "certificate");
     Checks.text(ca, "ca");
   }

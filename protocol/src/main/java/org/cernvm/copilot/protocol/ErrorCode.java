@@ -29,6 +29,11 @@ public enum ErrorCode {
   /** The message was seen before or sent outside the accepted time window. */
   REPLAYED(false),
   /**
+   * The message was sent before the receiver started; a fresh message, with a new id and send time, is
+   * accepted.
+   */
+  STALE(true),
+  /**
    * The message was authenticated with a pairwise key the receiver does not hold (it restarted, or renewed
    * its certificate twice); the sender's bus sends it again signed.
    */

@@ -15,8 +15,11 @@ import java.time.Instant;
 public record ErrorReply(String id, Instant sentAt, String replyTo, ErrorCode code, boolean retryable, String message)
     implements Reply {
   public ErrorReply {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
+    if (replyTo != null) {
+      Checks.id(replyTo, "replyTo");
+    }
     Checks.present(code, "code");
     Checks.present(message, "message");
   }

@@ -10,7 +10,7 @@ import java.time.Instant;
  */
 public record FetchCrl(String id, Instant sentAt) implements KeyManagerRequest {
   public FetchCrl {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
   }
 }

@@ -13,9 +13,9 @@ import java.time.Instant;
 public record GetJob(String id, Instant sentAt, String agentId, Resources resources)
     implements AgentRequest {
   public GetJob {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
+    Checks.id(agentId, "agentId");
     Checks.present(resources, "resources");
   }
 }

@@ -13,9 +13,9 @@ import java.time.Instant;
  */
 public record HaveGetJob(String id, Instant sentAt, String replyTo, String source) implements Reply {
   public HaveGetJob {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
-    Checks.text(source, "source");
+    Checks.id(replyTo, "replyTo");
+    Checks.id(source, "source");
   }
 }

@@ -26,10 +26,10 @@ public record Heartbeat(
     JobTicket ticket)
     implements AgentRequest {
   public Heartbeat {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
-    Checks.text(jobId, "jobId");
+    Checks.id(agentId, "agentId");
+    Checks.id(jobId, "jobId");
     Checks.present(lease, "lease");
     Checks.present(state, "state");
     Checks.present(usage, "usage");

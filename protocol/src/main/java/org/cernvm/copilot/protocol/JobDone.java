@@ -32,10 +32,10 @@ public record JobDone(
     JobTicket ticket)
     implements AgentRequest {
   public JobDone {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
-    Checks.text(jobId, "jobId");
+    Checks.id(agentId, "agentId");
+    Checks.id(jobId, "jobId");
     Checks.present(lease, "lease");
     Checks.present(outcome, "outcome");
     Checks.present(diagnostic, "diagnostic");

@@ -30,8 +30,8 @@ public record JobSpec(
     Duration ttl,
     int cores) {
   public JobSpec {
-    Checks.text(jobId, "jobId");
-    Checks.text(source, "source");
+    Checks.id(jobId, "jobId");
+    Checks.id(source, "source");
     Checks.text(experiment, "experiment");
     Checks.text(command, "command");
     args = Checks.list(args, "args");

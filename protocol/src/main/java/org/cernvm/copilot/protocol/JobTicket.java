@@ -13,7 +13,7 @@ package org.cernvm.copilot.protocol;
  */
 public record JobTicket(String keyId, String nonce, String data) {
   public JobTicket {
-    Checks.text(keyId, "keyId");
+    Checks.id(keyId, "keyId");
     Checks.text(nonce, "nonce");
     Checks.text(data, "data");
   }

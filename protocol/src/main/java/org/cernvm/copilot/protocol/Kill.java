@@ -12,9 +12,9 @@ import java.time.Instant;
  */
 public record Kill(String id, Instant sentAt, String jobId, String reason) implements Command {
   public Kill {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(jobId, "jobId");
+    Checks.id(jobId, "jobId");
     Checks.present(reason, "reason");
   }
 }

@@ -11,7 +11,7 @@ import java.time.Instant;
  */
 public record Lease(String leaseId, long epoch, Instant deadline) {
   public Lease {
-    Checks.text(leaseId, "leaseId");
+    Checks.id(leaseId, "leaseId");
     Checks.positive(epoch, "epoch");
     Checks.present(deadline, "deadline");
   }

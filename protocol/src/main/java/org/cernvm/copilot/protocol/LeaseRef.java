@@ -8,7 +8,7 @@ package org.cernvm.copilot.protocol;
  */
 public record LeaseRef(String leaseId, long epoch) {
   public LeaseRef {
-    Checks.text(leaseId, "leaseId");
+    Checks.id(leaseId, "leaseId");
     Checks.positive(epoch, "epoch");
   }
 

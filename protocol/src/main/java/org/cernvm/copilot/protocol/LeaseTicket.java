@@ -30,9 +30,9 @@ public record LeaseTicket(
     String signature) {
   public LeaseTicket {
     Checks.text(jobManager, "jobManager");
-    Checks.text(source, "source");
-    Checks.text(jobId, "jobId");
-    Checks.text(agentId, "agentId");
+    Checks.id(source, "source");
+    Checks.id(jobId, "jobId");
+    Checks.id(agentId, "agentId");
     Checks.present(lease, "lease");
     Checks.present(job, "job");
     Checks.present(issuedAt, "issuedAt");

@@ -26,10 +26,10 @@ public record RegisterOutputs(
     JobTicket ticket)
     implements Request {
   public RegisterOutputs {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
-    Checks.text(jobId, "jobId");
+    Checks.id(agentId, "agentId");
+    Checks.id(jobId, "jobId");
     Checks.present(lease, "lease");
     files = Checks.list(files, "files");
     Checks.present(ticket, "ticket");

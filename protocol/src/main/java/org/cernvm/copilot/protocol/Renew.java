@@ -12,7 +12,7 @@ import java.time.Instant;
  */
 public record Renew(String id, Instant sentAt, String csr) implements KeyManagerRequest {
   public Renew {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
     Checks.text(csr, "csr");
   }

@@ -15,9 +15,9 @@ import java.time.Instant;
 public record RunJob(String id, Instant sentAt, String replyTo, JobSpec job, Lease lease, LeaseTicket ticket)
     implements Reply {
   public RunJob {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
+    Checks.id(replyTo, "replyTo");
     Checks.present(job, "job");
     Checks.present(lease, "lease");
     Checks.present(ticket, "ticket");

@@ -16,10 +16,10 @@ import java.util.List;
 public record StoreJobOutputDir(String id, Instant sentAt, String replyTo, String jobId, List<UploadGrant> grants)
     implements Reply {
   public StoreJobOutputDir {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(replyTo, "replyTo");
-    Checks.text(jobId, "jobId");
+    Checks.id(replyTo, "replyTo");
+    Checks.id(jobId, "jobId");
     grants = Checks.list(grants, "grants");
   }
 }

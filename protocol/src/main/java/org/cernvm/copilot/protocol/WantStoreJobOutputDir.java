@@ -30,11 +30,11 @@ public record WantStoreJobOutputDir(
     LeaseTicket ticket)
     implements StorageRequest {
   public WantStoreJobOutputDir {
-    Checks.text(id, "id");
+    Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
-    Checks.text(agentId, "agentId");
-    Checks.text(jobId, "jobId");
-    Checks.text(source, "source");
+    Checks.id(agentId, "agentId");
+    Checks.id(jobId, "jobId");
+    Checks.id(source, "source");
     Checks.text(jobManager, "jobManager");
     Checks.present(lease, "lease");
     files = Checks.list(files, "files");

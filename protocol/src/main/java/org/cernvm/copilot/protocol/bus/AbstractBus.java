@@ -16,6 +16,7 @@ import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.ProtocolException;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
@@ -26,9 +27,16 @@ import org.slf4j.LoggerFactory;
  * What every bus does above its transport: encode and sign, verify and decode, match replies to pending
  * requests, time requests out, answer undecodable and rejected bodies, and hand messages to subscribers on
  * the executor.
+ *
+ * <p>Traffic that fails authentication, or travels unsigned, is charged to its sender's bucket of
+ * {@link UnauthenticatedLimits}; once that is empty, the sender's messages are dropped before they are
+ * opened, so that a flood costs this component a map lookup per message rather than a verification, a
+ * signed answer and a log line. What a sender wrote reaches the log only through {@link Untrusted}.
  */
 abstract class AbstractBus implements Bus {
   private static final Logger log = LoggerFactory.getLogger(AbstractBus.class);
+  /** The longest explanation in an error answer to a refused body. */
+  static final int ERROR_TEXT_CHARS = 300;
 
   /**
    * A request waiting for its answer.
@@ -44,11 +52,20 @@ abstract class AbstractBus implements Bus {
   protected final Scheduler scheduler;
   private final Executor executor;
   private final MessageSecurity security;
+  private final SenderBuckets strangers;
+  private final Scheduler.Cancellable summaries;
 
-  AbstractBus(MessageSecurity security, Scheduler scheduler, Executor executor) {
+  AbstractBus(MessageSecurity security, UnauthenticatedLimits limits, Scheduler scheduler, Executor executor) {
     this.security = security;
     this.scheduler = scheduler;
     this.executor = executor;
+    this.strangers = new SenderBuckets(limits, scheduler.clock());
+    this.summaries = scheduler.every(limits.summaryEvery(), () -> strangers.summarize(log));
+  }
+
+  /** Stops what the bus runs in the background; its transport calls this when it closes. */
+  final void stopBackgroundWork() {
+    summaries.cancel();
   }
 
   @Override
@@ -94,26 +111,50 @@ abstract class AbstractBus implements Bus {
     handlers.add(handler);
   }
 
+  /**
+   * Charges one message from {@code from} that is unauthenticated or failed authentication.
+   *
+   * @return whether to answer it
+   */
+  final boolean chargeStranger(Address from, Runnable logLine) {
+    return act(strangers.charge(from), logLine);
+  }
+
+  private static boolean act(SenderBuckets.Verdict verdict, Runnable logLine) {
+    if (verdict == SenderBuckets.Verdict.ANSWER_AND_LOG) {
+      logLine.run();
+    }
+    return verdict != SenderBuckets.Verdict.DROP;
+  }
+
   /** Called by the transport for every body that arrives. */
   final void receive(Address from, String wire) {
+    if (strangers.exhausted(from)) {
+      return;
+    }
     java.time.Instant receivedAt = scheduler.clock().instant();
     MessageSecurity.Opened opened;
-    Message message;
     try {
       opened = security.open(from, self(), wire);
+    } catch (MessageRejectedException e) {
+      refuse(from, strangers.charge(from), e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
+      return;
+    }
+    // An authenticated sender's mistakes are its own; only unsigned traffic is charged.
+    SenderBuckets.Verdict verdict = opened.sender().isEmpty() ? strangers.charge(from)
+        : SenderBuckets.Verdict.ANSWER_AND_LOG;
+    if (verdict == SenderBuckets.Verdict.DROP) {
+      return;
+    }
+    Message message;
+    try {
       message = codec.decode(opened.body());
       security.admit(message, opened.sender());
     } catch (MessageRejectedException e) {
-      log.warn("rejected message from {}: {}: {}", from, e.reason(), e.getMessage());
-      if (e.offendingId() != null) {
-        answerError(from, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
-      }
+      refuse(from, verdict, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
       return;
     } catch (ProtocolException e) {
-      log.warn("rejected message from {}: {}: {}", from, e.code(), e.getMessage());
-      if (e.offendingId() != null) {
-        answerError(from, e.offendingId(), e.code(), e.getMessage());
-      }
+      refuse(from, verdict, e.offendingId(), e.code(), e.getMessage());
       return;
     }
     if (message instanceof Reply reply) {
@@ -126,11 +167,21 @@ abstract class AbstractBus implements Bus {
         p.timer().cancel();
         complete(p.future(), new Response(from, reply));
       } else {
-        log.debug("ignored {} from {} to {}: no request waits for it", reply.verb(), from, reply.replyTo());
+        log.debug("ignored {} from {} to {}: no request waits for it", reply.verb(), Untrusted.text(from),
+            reply.replyTo());
       }
       return;
     }
     execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to(), receivedAt)));
+  }
+
+  /** Logs a refused body, and answers it with a typed error when it carried a request's id, as {@code verdict} says. */
+  private void refuse(Address from, SenderBuckets.Verdict verdict, String offendingId, ErrorCode code, String why) {
+    boolean answer = act(verdict, () -> log.warn("rejected message from {}: {}: {}", Untrusted.text(from), code,
+        Untrusted.text(why)));
+    if (answer && offendingId != null) {
+      answerError(from, offendingId, code, Untrusted.text(why, ERROR_TEXT_CHARS));
+    }
   }
 
   /**
@@ -153,10 +204,15 @@ abstract class AbstractBus implements Bus {
     }
   }
 
-  /** Called by the transport when it learns that the request with {@code id} cannot be delivered. */
-  final void undeliverable(String id, String why) {
-    Pending p = pending.remove(id);
-    if (p != null) {
+  /**
+   * Called by the transport when {@code from} says that the request with {@code id} cannot be delivered;
+   * {@code from} must be the request's recipient (or its account or server), so that nobody else can fail
+   * it by guessing its id.
+   */
+  final void undeliverable(Address from, String id, String why) {
+    Pending p = pending.get(id);
+    if (p != null && (from.equals(p.to()) || from.equals(p.to().bare()) || from.value().equals(p.to().domain()))
+        && pending.remove(id, p)) {
       p.timer().cancel();
       complete(p.future(), new BusException(why));
     }
@@ -165,7 +221,11 @@ abstract class AbstractBus implements Bus {
   /** Fails every pending request, e.g. when the bus closes. */
   final void failAllPending(String why) {
     for (String id : List.copyOf(pending.keySet())) {
-      undeliverable(id, why);
+      Pending p = pending.remove(id);
+      if (p != null) {
+        p.timer().cancel();
+        complete(p.future(), new BusException(why));
+      }
     }
   }
 
@@ -175,9 +235,9 @@ abstract class AbstractBus implements Bus {
         handler.handle(incoming);
       } catch (RuntimeException e) {
         log.error("handler failed on {} {} from {}", incoming.message().verb(), incoming.message().id(),
-            incoming.from(), e);
+            Untrusted.text(incoming.from()), e);
         if (incoming.message() instanceof Request) {
-          answerError(incoming.from(), incoming.message().id(), ErrorCode.INTERNAL, "internal error: " + e);
+          answerError(incoming.from(), incoming.message().id(), ErrorCode.INTERNAL, "internal error");
         }
       }
     }
@@ -187,7 +247,7 @@ abstract class AbstractBus implements Bus {
     try {
       send(to, new ErrorReply(MessageIds.next(), scheduler.clock().instant(), replyTo, code, code.retryable(), text));
     } catch (BusException | RuntimeException e) {
-      log.debug("could not answer {} with {}: {}", to, code, e.getMessage());
+      log.debug("could not answer {} with {}: {}", Untrusted.text(to), code, Untrusted.text(e.getMessage()));
     }
   }
 

@@ -32,6 +32,12 @@ public record Address(String value) {
     return at < 0 ? bare : bare.substring(0, at);
   }
 
+  /** The server's domain: the part after {@code @} and before {@code /}, or the whole bare address. */
+  public String domain() {
+    String bare = bare().value;
+    return bare.substring(bare.indexOf('@') + 1);
+  }
+
   /** Whether this address has a resource part. */
   public boolean isFull() {
     return value.indexOf('/') >= 0;

@@ -33,11 +33,16 @@ public final class InMemoryNetwork {
    * verifying with {@code security}.
    */
   public Endpoint connect(String fullAddress, MessageSecurity security) {
+    return connect(fullAddress, security, UnauthenticatedLimits.DEFAULT);
+  }
+
+  /** Connects a new endpoint that allows unauthenticated senders only {@code limits}. */
+  public Endpoint connect(String fullAddress, MessageSecurity security, UnauthenticatedLimits limits) {
     Address address = Address.of(fullAddress);
     if (!address.isFull()) {
       throw new IllegalArgumentException("need a full address with a resource: " + fullAddress);
     }
-    Endpoint endpoint = new Endpoint(address, security);
+    Endpoint endpoint = new Endpoint(address, security, limits);
     endpoints.computeIfAbsent(address.bare(), a -> new ConcurrentHashMap<>()).put(address, endpoint);
     return endpoint;
   }
@@ -66,8 +71,8 @@ public final class InMemoryNetwork {
     private final Address self;
     private volatile boolean connected = true;
 
-    private Endpoint(Address self, MessageSecurity security) {
-      super(security, InMemoryNetwork.this.scheduler, InMemoryNetwork.this.executor);
+    private Endpoint(Address self, MessageSecurity security, UnauthenticatedLimits limits) {
+      super(security, limits, InMemoryNetwork.this.scheduler, InMemoryNetwork.this.executor);
       this.self = self;
     }
 
@@ -106,6 +111,7 @@ public final class InMemoryNetwork {
       if (group != null) {
         group.remove(self);
       }
+      stopBackgroundWork();
       failAllPending("bus closed");
     }
   }

@@ -8,6 +8,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
+import javax.xml.namespace.QName;
+import org.cernvm.copilot.protocol.Untrusted;
+import org.cernvm.copilot.protocol.WireJson;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.protocol.tls.Trust;
@@ -17,7 +20,12 @@ import org.jivesoftware.smack.SmackConfiguration;
 import org.jivesoftware.smack.SmackException;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.AbstractIqBuilder;
+import org.jivesoftware.smack.packet.EmptyResultIQ;
+import org.jivesoftware.smack.packet.ErrorIQ;
+import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.provider.ProviderManager;
@@ -47,9 +55,19 @@ import org.slf4j.LoggerFactory;
  * reconnects after any failure with exponential backoff and jitter between {@code reconnectMin} and
  * {@code reconnectMax}; Smack's own ReconnectionManager is not used because it does not retry a first
  * connection that fails.
+ *
+ * <p>Nothing a peer sends may make this bus write what the server refuses, since a server closes the
+ * stream of a client that writes malformed XML or an oversized stanza, and with it every lease the
+ * component holds. So the bus answers IQ requests itself (Smack 4.4 answers an IQ it cannot parse with
+ * malformed XML, and echoes any other), writes only XML-legal characters, and refuses to send a stanza
+ * larger than {@link #MAX_STANZA_BYTES}.
  */
 public final class XmppBus extends AbstractBus {
   private static final Logger log = LoggerFactory.getLogger(XmppBus.class);
+  /** The largest stanza sent: 256 KiB, the default limit of Prosody ({@code c2s_stanza_size_limit}) and ejabberd. */
+  public static final int MAX_STANZA_BYTES = 256 * 1024;
+  /** What a stanza adds to its body, beyond the addresses and the id: element names, type, the server's from. */
+  private static final int STANZA_OVERHEAD_BYTES = 128;
 
   private final XmppSettings settings;
   private final XMPPTCPConnection connection;
@@ -61,10 +79,10 @@ public final class XmppBus extends AbstractBus {
   private volatile boolean closed;
 
   private XmppBus(XmppSettings settings, MessageSecurity security, Scheduler scheduler, Executor executor) {
-    super(security, scheduler, executor);
+    super(security, settings.unauthenticated(), scheduler, executor);
     this.settings = settings;
     this.executor = executor;
-    this.connection = new XMPPTCPConnection(configuration(settings));
+    this.connection = new GuardedConnection(configuration(settings));
     connection.setUseStreamManagement(false);
     connection.setReplyTimeout(settings.replyTimeout().toMillis());
     connection.addSyncStanzaListener(stanza -> onMessage((Message) stanza), StanzaTypeFilter.MESSAGE);
@@ -125,6 +143,17 @@ public final class XmppBus extends AbstractBus {
     } catch (XmppStringprepException e) {
       throw new IllegalArgumentException("not an XMPP address: " + to, e);
     }
+    int illegal = WireJson.firstIllegalXmlChar(body);
+    if (illegal >= 0) {
+      throw new BusException("cannot send " + id + " to " + Untrusted.text(to) + ": it holds U+"
+          + String.format("%04X", (int) body.charAt(illegal)) + " at position " + illegal + ", which XML does not allow");
+    }
+    long bytes = WireJson.wireBytes(body) + to.value().length() * 3L + id.length() + self().value().length() * 3L
+        + STANZA_OVERHEAD_BYTES;
+    if (bytes > MAX_STANZA_BYTES) {
+      throw new BusException("cannot send " + id + " to " + Untrusted.text(to) + ": its stanza would take " + bytes
+          + " bytes, more than the " + MAX_STANZA_BYTES + " an XMPP server accepts");
+    }
     Message stanza = StanzaBuilder.buildMessage(id).to(jid).ofType(Message.Type.normal).setBody(body).build();
     try {
       connection.sendStanza(stanza);
@@ -141,8 +170,8 @@ public final class XmppBus extends AbstractBus {
     if (message.getType() == Message.Type.error) {
       StanzaError error = message.getError();
       String condition = error == null ? "unknown error" : error.getCondition().toString();
-      undeliverable(message.getStanzaId() == null ? "" : message.getStanzaId(),
-          "XMPP server could not deliver to " + from + ": " + condition);
+      undeliverable(from, message.getStanzaId() == null ? "" : message.getStanzaId(),
+          "XMPP server could not deliver to " + Untrusted.text(from) + ": " + condition);
       return;
     }
     String body = message.getBody();
@@ -252,6 +281,7 @@ public final class XmppBus extends AbstractBus {
       closed = true;
       lock.notifyAll();
     }
+    stopBackgroundWork();
     failAllPending("bus closed");
     // Some servers never answer </stream:stream>; do not wait long for it.
     connection.setReplyTimeout(500);
@@ -288,6 +318,50 @@ public final class XmppBus extends AbstractBus {
       throw new IllegalArgumentException("bad XMPP settings " + s + ": " + e.getMessage(), e);
     }
   }
+
+  /**
+   * The connection, answering IQ requests itself: a CoPilot component serves no IQ but roster pushes,
+   * which Smack handles, and pings. Any other gets {@code service-unavailable} without the request's child
+   * (RFC 6120 8.3.3.1 allows leaving it out), charged to the sender's share of unauthenticated traffic as
+   * a message that fails authentication is; beyond it, no answer.
+   */
+  private final class GuardedConnection extends XMPPTCPConnection {
+    GuardedConnection(XMPPTCPConnectionConfiguration configuration) {
+      super(configuration);
+      // Smack's own answer is never needed; this is belt and braces should an IQ get past processStanza.
+      setUnknownIqRequestReplyMode(SmackConfiguration.UnknownIqRequestReplyMode.doNotReply);
+    }
+
+    @Override
+    protected void processStanza(Stanza stanza) throws InterruptedException {
+      if (!(stanza instanceof IQ iq) || !iq.isRequestIQ() || ROSTER.equals(iq.getChildElementQName())) {
+        super.processStanza(stanza);
+        return;
+      }
+      Address from = iq.getFrom() == null ? Address.of(settings.domain()) : Address.of(iq.getFrom().toString());
+      boolean fromServer = from.value().equals(settings.domain()) || from.equals(self().bare());
+      if (!fromServer && !chargeStranger(from, () -> log.warn("answered an IQ {} {} from {} with service-unavailable",
+          iq.getType(), Untrusted.text(iq.getChildElementQName()), Untrusted.text(from)))) {
+        return;
+      }
+      IQ answer = PING.equals(iq.getChildElementQName()) && iq.getType() == IQ.Type.get
+          ? new EmptyResultIQ(iq)
+          : ErrorIQ.builder(StanzaError.getBuilder(StanzaError.Condition.service_unavailable).build(),
+              AbstractIqBuilder.createErrorResponse(iq)).build();
+      executor.execute(() -> {
+        try {
+          sendStanza(answer);
+        } catch (SmackException.NotConnectedException e) {
+          log.debug("could not answer an IQ from {}: not connected", Untrusted.text(from));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+  }
+
+  private static final QName PING = new QName("urn:xmpp:ping", "ping");
+  private static final QName ROSTER = new QName("jabber:iq:roster", "query");
 
   /** Opens sockets with TCP_NODELAY: CoPilot's small request/response messages must not wait for Nagle. */
   private static final class NoDelaySocketFactory extends SocketFactory {

@@ -23,6 +23,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param replyTimeout how long connection set-up steps wait for the server
  * @param reconnectMin first delay before reconnecting after a failure
  * @param reconnectMax longest delay between reconnection attempts
+ * @param unauthenticated how much traffic that fails authentication one sender may cost this component
  */
 public record XmppSettings(
     String host,
@@ -37,7 +38,8 @@ public record XmppSettings(
     boolean register,
     Duration replyTimeout,
     Duration reconnectMin,
-    Duration reconnectMax) {
+    Duration reconnectMax,
+    UnauthenticatedLimits unauthenticated) {
 
   /** Whether the connection uses TLS. */
   public enum Security {
@@ -66,6 +68,15 @@ public record XmppSettings(
     if (reconnectMax.compareTo(reconnectMin) < 0) {
       throw new IllegalArgumentException("reconnect-max must not be below reconnect-min");
     }
+    Objects.requireNonNull(unauthenticated, "unauthenticated");
+  }
+
+  /** Settings with the default {@link UnauthenticatedLimits}. */
+  public XmppSettings(String host, int port, String domain, String username, String password, String resource,
+      Security security, Path trustCertificate, List<String> tlsProtocols, boolean register, Duration replyTimeout,
+      Duration reconnectMin, Duration reconnectMax) {
+    this(host, port, domain, username, password, resource, security, trustCertificate, tlsProtocols, register,
+        replyTimeout, reconnectMin, reconnectMax, UnauthenticatedLimits.DEFAULT);
   }
 
   /**
@@ -73,7 +84,8 @@ public record XmppSettings(
    * {@code password}, {@code resource}, {@code security} ({@code required} by default, {@code if-possible},
    * {@code disabled}), {@code trust} (default: {@code security.ca}, the key manager's CA, which issues the
    * XMPP server's certificate), {@code tls-protocols}, {@code register}, {@code reply-timeout},
-   * {@code reconnect-min}, {@code reconnect-max}.
+   * {@code reconnect-min}, {@code reconnect-max}, and {@link UnauthenticatedLimits#from the limits} of
+   * unauthenticated traffic.
    *
    * @param defaultUser the account when {@code xmpp.user} is not set
    * @param defaultResource the resource when {@code xmpp.resource} is not set
@@ -96,19 +108,20 @@ public record XmppSettings(
         s.bool("xmpp.register", false),
         s.duration("xmpp.reply-timeout", Duration.ofSeconds(10)),
         s.duration("xmpp.reconnect-min", Duration.ofMillis(500)),
-        s.duration("xmpp.reconnect-max", Duration.ofSeconds(30)));
+        s.duration("xmpp.reconnect-max", Duration.ofSeconds(30)),
+        UnauthenticatedLimits.from(s));
   }
 
   /** The same settings for another account and resource. */
   public XmppSettings as(String username, String password, String resource) {
     return new XmppSettings(host, port, domain, username, password, resource, security, trustCertificate,
-        tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax);
+        tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
   }
 
   /** The same settings trusting {@code pem} for the server, unless a trust certificate is set already. */
   public XmppSettings trustingIfUnset(Path pem) {
     return trustCertificate != null ? this : new XmppSettings(host, port, domain, username, password, resource, security,
-        pem, tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax);
+        pem, tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
   }
 
   /** The bare address of an account on this server's domain. */

@@ -49,9 +49,12 @@ import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
+import org.cernvm.copilot.protocol.MessageCodec;
+import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.Sealed;
 import org.cernvm.copilot.protocol.Verb;
+import org.cernvm.copilot.protocol.WireJson;
 import org.cernvm.copilot.protocol.bus.Address;
 
 /**
@@ -124,19 +127,32 @@ public final class MessageSecurity {
   private static final String MAC_PREFIX = "copilot-mac-v1\n";
   private static final Set<Role> ANY = EnumSet.allOf(Role.class);
 
+  /** The longest envelope header read: a certificate and a few short fields. */
+  static final int MAX_HEADER_CHARS = 8 * 1024;
+  /** The longest certificate read, in base64: a CoPilot certificate takes under 1,000 characters. */
+  static final int MAX_CERTIFICATE_CHARS = 4 * 1024;
+  /** How long before this component started a message may have been sent; see {@link #admit}. */
+  static final Duration START_MARGIN = Duration.ofSeconds(1);
+  /** How many unsigned message ids are remembered; only {@code enroll} travels unsigned. */
+  static final int MAX_UNSIGNED_IDS = 10_000;
+
   private final Keyring keyring;
   private final Authority authority;
   private final Clock clock;
   private final Duration window;
+  private final Instant startedAt;
+  // Every cache below takes entries only for what passed the CA's check, but for unsignedSeen, which is
+  // bounded in size: an unauthenticated sender can make none of them grow past its bound.
   private final Cache<String, Boolean> seen;
-  private final Cache<String, Signer> parsed = Caffeine.newBuilder().maximumSize(10_000).build();
-  private final Cache<String, Signer> byFingerprint = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Cache<String, Boolean> unsignedSeen;
+  private final Cache<String, Signer> parsed;
+  private final Cache<String, Signer> byFingerprint;
   private final Cache<Address, Peer> peers;
-  private final Cache<String, SecretKeySpec> pairKeys = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final Cache<String, SecretKeySpec> pairKeys;
   private final AtomicReference<Own> own = new AtomicReference<>();
   private final Map<Rejection, LongAdder> rejected = new EnumMap<>(Rejection.class);
   private final ObjectMapper json =
-      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+      JsonMapper.builder(WireJson.factory()).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
   private final SecureRandom random = new SecureRandom();
 
   private MessageSecurity(Keyring keyring, Authority authority, Clock clock, Duration window) {
@@ -144,18 +160,23 @@ public final class MessageSecurity {
     this.authority = authority;
     this.clock = clock;
     this.window = window;
-    this.seen = Caffeine.newBuilder()
-        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-        .expireAfterWrite(window.multipliedBy(2))
-        .build();
-    this.peers = Caffeine.newBuilder()
-        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-        .expireAfterAccess(Duration.ofHours(1))
-        .maximumSize(100_000)
-        .build();
+    this.startedAt = clock.instant();
+    this.seen = expiring(window.multipliedBy(2), Long.MAX_VALUE, false);
+    this.unsignedSeen = expiring(window.multipliedBy(2), MAX_UNSIGNED_IDS, false);
+    this.parsed = expiring(Duration.ofHours(1), 10_000, true);
+    this.byFingerprint = expiring(Duration.ofHours(1), 100_000, true);
+    this.peers = expiring(Duration.ofHours(1), 100_000, true);
+    this.pairKeys = expiring(Duration.ofHours(1), 100_000, true);
     for (Rejection r : Rejection.values()) {
       rejected.put(r, new LongAdder());
     }
+  }
+
+  /** A cache on this component's clock whose entries expire {@code after} their last write or read. */
+  private <K, V> Cache<K, V> expiring(Duration after, long maximumSize, boolean onAccess) {
+    Caffeine<Object, Object> b = Caffeine.newBuilder().ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
+    b = onAccess ? b.expireAfterAccess(after) : b.expireAfterWrite(after);
+    return (maximumSize == Long.MAX_VALUE ? b : b.maximumSize(maximumSize)).build();
   }
 
   /**
@@ -247,6 +268,10 @@ public final class MessageSecurity {
    */
   public Opened open(Address from, Address self, String wire) throws MessageRejectedException {
     int newline = wire.indexOf('\n');
+    if (newline > MAX_HEADER_CHARS) {
+      throw reject(Rejection.MALFORMED_ENVELOPE, null, "the envelope header from " + from + " is longer than "
+          + MAX_HEADER_CHARS + " characters");
+    }
     Header h = null;
     if (newline > 0) {
       try {
@@ -269,17 +294,14 @@ public final class MessageSecurity {
     // Only a rejection needs the request's id, to quote in its error answer; most messages pass.
     Supplier<String> id = () -> requestId(body);
     Signer signer;
-    try {
-      signer = h.cert() != null ? signer(h.cert()) : h.from() == null ? null : byFingerprint.getIfPresent(h.from());
-    } catch (IllegalArgumentException e) {
-      throw reject(Rejection.UNTRUSTED_CERTIFICATE, id.get(), "the certificate from " + from + " cannot be read");
-    }
-    if (signer == null) {
-      throw reject(h.from() == null ? Rejection.UNSIGNED : Rejection.UNKNOWN_KEY, id.get(), "the message from "
-          + from + " names a certificate this component does not know");
-    }
     Identity identity;
     try {
+      signer = h.cert() != null ? signer(h.cert(), clock.instant())
+          : h.from() == null ? null : byFingerprint.getIfPresent(h.from());
+      if (signer == null) {
+        throw new MessageRejectedException(h.from() == null ? Rejection.UNSIGNED : Rejection.UNKNOWN_KEY, null,
+            "the message from " + from + " names a certificate this component does not know");
+      }
       identity = authority.check(signer.certificate(), clock.instant());
     } catch (MessageRejectedException e) {
       throw reject(e.reason(), id.get(), e.getMessage());
@@ -342,7 +364,15 @@ public final class MessageSecurity {
       throw reject(Rejection.STALE, id, m.verb() + " " + m.id() + " sent at " + m.sentAt() + " is outside the "
           + window.toSeconds() + " s window around " + now);
     }
-    if (seen.asMap().putIfAbsent(m.id(), Boolean.TRUE) != null) {
+    // What this component saw before it started is forgotten; what was sent before it started is refused,
+    // so that a restart does not reopen the window for a message it accepted then. A process takes longer
+    // than the margin to start again, and the margin lets a message written just before a start pass.
+    if (m.sentAt().isBefore(startedAt.minus(START_MARGIN))) {
+      throw reject(Rejection.SENT_BEFORE_START, id, m.verb() + " " + m.id() + " sent at " + m.sentAt()
+          + " is older than this component, started at " + startedAt);
+    }
+    Cache<String, Boolean> ids = sender.isEmpty() ? unsignedSeen : seen;
+    if (ids.asMap().putIfAbsent(m.id(), Boolean.TRUE) != null) {
       throw reject(Rejection.REPLAYED, id, m.verb() + " " + m.id() + " was received before");
     }
   }
@@ -427,13 +457,9 @@ public final class MessageSecurity {
    */
   public Identity verify(LeaseTicket ticket) throws MessageRejectedException {
     Signer cert;
-    try {
-      cert = signer(ticket.certificate());
-    } catch (IllegalArgumentException e) {
-      throw reject(Rejection.BAD_SEAL, null, "the lease ticket of job " + ticket.jobId() + " has no readable certificate");
-    }
     Identity signer;
     try {
+      cert = signer(ticket.certificate(), ticket.issuedAt());
       signer = authority.check(cert.certificate(), ticket.issuedAt());
     } catch (MessageRejectedException e) {
       throw reject(e.reason(), null, "the lease ticket of job " + ticket.jobId() + ": " + e.getMessage());
@@ -453,6 +479,18 @@ public final class MessageSecurity {
     Map<Rejection, Long> out = new EnumMap<>(Rejection.class);
     rejected.forEach((r, n) -> out.put(r, n.sum()));
     return out;
+  }
+
+  /** How many certificates this component keeps parsed; each passed the CA's check. */
+  long certificatesKept() {
+    parsed.cleanUp();
+    return parsed.estimatedSize();
+  }
+
+  /** How many ids of unsigned messages this component remembers. */
+  long unsignedIdsKept() {
+    unsignedSeen.cleanUp();
+    return unsignedSeen.estimatedSize();
   }
 
   /** The base64 signature of {@code text} with {@code c}'s key. */
@@ -476,15 +514,30 @@ public final class MessageSecurity {
   }
 
   /**
-   * The certificate in base64 DER, parsed once per distinct certificate.
+   * The certificate in base64 DER, parsed once per distinct certificate that the CA's check passed at
+   * {@code at}: one that fails is parsed again each time it is presented, rather than kept.
    *
-   * @throws IllegalArgumentException if it is not one
+   * @throws MessageRejectedException if it is too long, cannot be read, or fails the CA's check
    */
-  private Signer signer(String der64) {
-    return parsed.get(der64, b64 -> {
-      X509Certificate c = Pem.certificate(Base64.getDecoder().decode(b64));
-      return new Signer(c, Certificates.inBouncyCastle(c.getPublicKey()), fingerprint(c));
-    });
+  private Signer signer(String der64, Instant at) throws MessageRejectedException {
+    Signer known = parsed.getIfPresent(der64);
+    if (known != null) {
+      return known;
+    }
+    if (der64.length() > MAX_CERTIFICATE_CHARS) {
+      throw new MessageRejectedException(Rejection.UNTRUSTED_CERTIFICATE, null, "a certificate of " + der64.length()
+          + " characters is longer than the " + MAX_CERTIFICATE_CHARS + " a CoPilot certificate may take");
+    }
+    Signer fresh;
+    try {
+      X509Certificate c = Pem.certificate(Base64.getDecoder().decode(der64));
+      fresh = new Signer(c, Certificates.inBouncyCastle(c.getPublicKey()), fingerprint(c));
+    } catch (IllegalArgumentException e) {
+      throw new MessageRejectedException(Rejection.UNTRUSTED_CERTIFICATE, null, "a certificate that cannot be read");
+    }
+    authority.check(fresh.certificate(), at);
+    parsed.put(der64, fresh);
+    return fresh;
   }
 
   private MessageRejectedException reject(Rejection reason, String id, String why) {
@@ -590,6 +643,9 @@ public final class MessageSecurity {
   }
 
   private String requestId(String body) {
+    if (body.length() > MessageCodec.MAX_BODY_BYTES) {
+      return null;
+    }
     try {
       return requestId(json.readTree(body));
     } catch (JsonProcessingException e) {
@@ -600,7 +656,7 @@ public final class MessageSecurity {
   // The id to quote in an error answer: replies are never answered, so that two peers cannot bounce
   // errors back and forth.
   private static String requestId(JsonNode tree) {
-    if (tree == null || !tree.path("id").isTextual()) {
+    if (tree == null || !tree.path("id").isTextual() || !MessageIds.valid(tree.path("id").asText())) {
       return null;
     }
     return Verb.named(tree.path("verb").asText("")).filter(v -> !v.isReply()).map(v -> tree.path("id").asText())

@@ -27,6 +27,13 @@ public enum Rejection {
   WRONG_ROLE(ErrorCode.FORBIDDEN),
   /** The message was sent too long ago, or claims to come from the future. */
   STALE(ErrorCode.REPLAYED),
+  /**
+   * The message was sent before the receiver started: it may have been accepted by the process before,
+   * whose memory of ids is gone. A fresh message, with a new id and send time, is accepted.
+   */
+  SENT_BEFORE_START(ErrorCode.STALE),
+  /** The envelope cannot be read as one: its header is too long or not JSON. */
+  MALFORMED_ENVELOPE(ErrorCode.MALFORMED),
   /** A message with this id was accepted before. */
   REPLAYED(ErrorCode.REPLAYED),
   /** A sealed secret or lease ticket does not open or verify. */

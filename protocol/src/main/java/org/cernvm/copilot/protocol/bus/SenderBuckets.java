@@ -1,0 +1,150 @@
+package org.cernvm.copilot.protocol.bus;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.cernvm.copilot.protocol.Untrusted;
+import org.slf4j.Logger;
+
+/**
+ * The token buckets of {@link UnauthenticatedLimits}: one per full address, and one shared by all senders
+ * for the log lines their answered messages cost, so that many senders cannot fill the log either.
+ *
+ * <p>Buckets are kept for at most {@value #MAX_SENDERS} senders and forgotten after a quiet
+ * {@value #FORGET_MINUTES} minutes, by when they are full again anyway.
+ */
+final class SenderBuckets {
+  /** What to do with one more unauthenticated message. */
+  enum Verdict {
+    /** Answer it and log it. */
+    ANSWER_AND_LOG,
+    /** Answer it; the log has had its share, the summary counts it. */
+    ANSWER,
+    /** Drop it: no answer, no log line; the summary counts it. */
+    DROP
+  }
+
+  static final int MAX_SENDERS = 10_000;
+  static final int FORGET_MINUTES = 10;
+
+  /** One sender's tokens, refilled lazily from the clock. */
+  private static final class Bucket {
+    private final int capacity;
+    private final long refillNanos;
+    private double tokens;
+    private long updatedNanos;
+
+    Bucket(int capacity, long refillNanos, long now) {
+      this.capacity = capacity;
+      this.refillNanos = refillNanos;
+      this.tokens = capacity;
+      this.updatedNanos = now;
+    }
+
+    synchronized boolean take(long now) {
+      refill(now);
+      if (tokens < 1) {
+        return false;
+      }
+      tokens--;
+      return true;
+    }
+
+    synchronized boolean empty(long now) {
+      refill(now);
+      return tokens < 1;
+    }
+
+    private void refill(long now) {
+      if (now > updatedNanos) {
+        tokens = Math.min(capacity, tokens + (double) (now - updatedNanos) / refillNanos);
+        updatedNanos = now;
+      }
+    }
+  }
+
+  private final UnauthenticatedLimits limits;
+  private final Clock clock;
+  private final Cache<Address, Bucket> buckets;
+  private final Bucket logLines;
+  private final Map<Address, LongAdder> dropped = new ConcurrentHashMap<>();
+  private final LongAdder unlogged = new LongAdder();
+
+  SenderBuckets(UnauthenticatedLimits limits, Clock clock) {
+    this.limits = limits;
+    this.clock = clock;
+    this.buckets = Caffeine.newBuilder()
+        .ticker(this::nanos)
+        .expireAfterAccess(Duration.ofMinutes(FORGET_MINUTES))
+        .maximumSize(MAX_SENDERS)
+        .build();
+    this.logLines = new Bucket(limits.burst(), limits.refill().toNanos(), nanos());
+  }
+
+  private long nanos() {
+    return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+  }
+
+  /** Whether {@code from} has used up its share: its messages are then dropped unopened. */
+  boolean exhausted(Address from) {
+    Bucket b = buckets.getIfPresent(from);
+    if (b == null || !b.empty(nanos())) {
+      return false;
+    }
+    drop(from);
+    return true;
+  }
+
+  /** Charges one unauthenticated message from {@code from} and says what to do with it. */
+  Verdict charge(Address from) {
+    long now = nanos();
+    Bucket b = buckets.get(from, k -> new Bucket(limits.burst(), limits.refill().toNanos(), now));
+    if (!b.take(now)) {
+      drop(from);
+      return Verdict.DROP;
+    }
+    if (logLines.take(now)) {
+      return Verdict.ANSWER_AND_LOG;
+    }
+    unlogged.increment();
+    return Verdict.ANSWER;
+  }
+
+  private void drop(Address from) {
+    if (dropped.size() < MAX_SENDERS || dropped.containsKey(from)) {
+      dropped.computeIfAbsent(from, k -> new LongAdder()).increment();
+    } else {
+      unlogged.increment();
+    }
+  }
+
+  /** Logs, in one line, what was dropped or left unlogged since the last call, if anything was. */
+  void summarize(Logger log) {
+    long answered = unlogged.sumThenReset();
+    long total = 0;
+    int senders = 0;
+    Address worst = null;
+    long worstCount = 0;
+    for (Address a : dropped.keySet()) {
+      LongAdder n = dropped.remove(a);
+      long c = n == null ? 0 : n.sum();
+      total += c;
+      senders++;
+      if (c > worstCount) {
+        worst = a;
+        worstCount = c;
+      }
+    }
+    if (total == 0 && answered == 0) {
+      return;
+    }
+    log.warn("unauthenticated traffic in the last {} s: dropped {} message(s) unanswered from {} sender(s){}, "
+        + "answered {} more without a log line each", limits.summaryEvery().toSeconds(), total, senders,
+        worst == null ? "" : ", most from " + Untrusted.text(worst, 100) + " (" + worstCount + ")", answered);
+  }
+}
