@@ -120,6 +120,11 @@ abstract class AbstractBus implements Bus {
     return act(strangers.charge(from), logLine);
   }
 
+  /** Whether one more log line about unauthenticated traffic fits its share; the summary counts the others. */
+  final boolean mayLogStranger() {
+    return strangers.mayLog();
+  }
+
   private static boolean act(SenderBuckets.Verdict verdict, Runnable logLine) {
     if (verdict == SenderBuckets.Verdict.ANSWER_AND_LOG) {
       logLine.run();

@@ -115,6 +115,15 @@ final class SenderBuckets {
     return Verdict.ANSWER;
   }
 
+  /** Whether one more log line fits the shared share; if not, the summary counts it. */
+  boolean mayLog() {
+    if (logLines.take(nanos())) {
+      return true;
+    }
+    unlogged.increment();
+    return false;
+  }
+
   private void drop(Address from) {
     if (dropped.size() < MAX_SENDERS || dropped.containsKey(from)) {
       dropped.computeIfAbsent(from, k -> new LongAdder()).increment();
@@ -144,7 +153,7 @@ final class SenderBuckets {
       return;
     }
     log.warn("unauthenticated traffic in the last {} s: dropped {} message(s) unanswered from {} sender(s){}, "
-        + "answered {} more without a log line each", limits.summaryEvery().toSeconds(), total, senders,
+        + "and {} more answered or skipped without a log line each", limits.summaryEvery().toSeconds(), total, senders,
         worst == null ? "" : ", most from " + Untrusted.text(worst, 100) + " (" + worstCount + ")", answered);
   }
 }

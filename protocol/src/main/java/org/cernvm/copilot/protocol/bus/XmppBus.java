@@ -8,7 +8,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
-import javax.xml.namespace.QName;
 import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.WireJson;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
@@ -20,12 +19,7 @@ import org.jivesoftware.smack.SmackConfiguration;
 import org.jivesoftware.smack.SmackException;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
-import org.jivesoftware.smack.packet.AbstractIqBuilder;
-import org.jivesoftware.smack.packet.EmptyResultIQ;
-import org.jivesoftware.smack.packet.ErrorIQ;
-import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
-import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.provider.ProviderManager;
@@ -82,7 +76,17 @@ public final class XmppBus extends AbstractBus {
     super(security, settings.unauthenticated(), scheduler, executor);
     this.settings = settings;
     this.executor = executor;
-    this.connection = new GuardedConnection(configuration(settings));
+    this.connection = new GuardedConnection(configuration(settings), executor, new GuardedConnection.Strangers() {
+      @Override
+      public boolean charge(Address from, Runnable logLine) {
+        return chargeStranger(from, logLine);
+      }
+
+      @Override
+      public boolean mayLog() {
+        return mayLogStranger();
+      }
+    });
     connection.setUseStreamManagement(false);
     connection.setReplyTimeout(settings.replyTimeout().toMillis());
     connection.addSyncStanzaListener(stanza -> onMessage((Message) stanza), StanzaTypeFilter.MESSAGE);
@@ -318,50 +322,6 @@ public final class XmppBus extends AbstractBus {
       throw new IllegalArgumentException("bad XMPP settings " + s + ": " + e.getMessage(), e);
     }
   }
-
-  /**
-   * The connection, answering IQ requests itself: a CoPilot component serves no IQ but roster pushes,
-   * which Smack handles, and pings. Any other gets {@code service-unavailable} without the request's child
-   * (RFC 6120 8.3.3.1 allows leaving it out), charged to the sender's share of unauthenticated traffic as
-   * a message that fails authentication is; beyond it, no answer.
-   */
-  private final class GuardedConnection extends XMPPTCPConnection {
-    GuardedConnection(XMPPTCPConnectionConfiguration configuration) {
-      super(configuration);
-      // Smack's own answer is never needed; this is belt and braces should an IQ get past processStanza.
-      setUnknownIqRequestReplyMode(SmackConfiguration.UnknownIqRequestReplyMode.doNotReply);
-    }
-
-    @Override
-    protected void processStanza(Stanza stanza) throws InterruptedException {
-      if (!(stanza instanceof IQ iq) || !iq.isRequestIQ() || ROSTER.equals(iq.getChildElementQName())) {
-        super.processStanza(stanza);
-        return;
-      }
-      Address from = iq.getFrom() == null ? Address.of(settings.domain()) : Address.of(iq.getFrom().toString());
-      boolean fromServer = from.value().equals(settings.domain()) || from.equals(self().bare());
-      if (!fromServer && !chargeStranger(from, () -> log.warn("answered an IQ {} {} from {} with service-unavailable",
-          iq.getType(), Untrusted.text(iq.getChildElementQName()), Untrusted.text(from)))) {
-        return;
-      }
-      IQ answer = PING.equals(iq.getChildElementQName()) && iq.getType() == IQ.Type.get
-          ? new EmptyResultIQ(iq)
-          : ErrorIQ.builder(StanzaError.getBuilder(StanzaError.Condition.service_unavailable).build(),
-              AbstractIqBuilder.createErrorResponse(iq)).build();
-      executor.execute(() -> {
-        try {
-          sendStanza(answer);
-        } catch (SmackException.NotConnectedException e) {
-          log.debug("could not answer an IQ from {}: not connected", Untrusted.text(from));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-    }
-  }
-
-  private static final QName PING = new QName("urn:xmpp:ping", "ping");
-  private static final QName ROSTER = new QName("jabber:iq:roster", "query");
 
   /** Opens sockets with TCP_NODELAY: CoPilot's small request/response messages must not wait for Nagle. */
   private static final class NoDelaySocketFactory extends SocketFactory {
