@@ -40,6 +40,7 @@ import org.cernvm.copilot.protocol.ShellWords;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * ALICE jobs from AliEn, as a {@link JobSource}: it calls {@code getMatchJob} on behalf of an agent (the
@@ -144,7 +145,8 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       jdl = Jdl.parse(answer.path("jdl").asText());
       spec = translate(queueId, jdl);
     } catch (JdlSyntaxException | IllegalArgumentException e) {
-      log.warn("AliEn job {} cannot run here: {}; reporting it FAILED", queueId, e.getMessage());
+      log.warn("AliEn job {} cannot run here: {}; reporting it FAILED", Untrusted.text(queueId),
+          Untrusted.text(e.getMessage()));
       status(queueId, token, JobStatus.FAILED);
       return Optional.empty();
     }
@@ -152,7 +154,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     Leased l = new Leased(queueId, token, answer.path("user").asText(), jdl, spec, lease, agentId, clock.instant());
     leases.put(l);
     status(queueId, token, JobStatus.STARTED);
-    log.info("AliEn job {} ({}) leased to {}", queueId, jdl.executable(), agentId);
+    log.info("AliEn job {} ({}) leased to {}", queueId, Untrusted.text(jdl.executable()), agentId);
     String upstream;
     try {
       upstream = json.writeValueAsString(new Upstream(queueId, token, l.user, answer.path("jdl").asText()));
@@ -258,7 +260,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     JsonNode a = client.call("/api/setJobStatus", Map.of("queueId", queueId, "token", token, "status", next.name()));
     String result = a.path("result").asText();
     if (!result.equals("OK") && !result.equals("KILLED")) {
-      log.warn("AliEn job {}: change to {} answered {}", queueId, next, result);
+      log.warn("AliEn job {}: change to {} answered {}", queueId, next, Untrusted.text(result));
     }
     return result.equals("KILLED");
   }
@@ -315,7 +317,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
           }
         }
       } catch (UpstreamUnavailableException e) {
-        log.warn("AliEn job {}: heartbeat not relayed: {}", hb.jobId(), e.getMessage());
+        log.warn("AliEn job {}: heartbeat not relayed: {}", hb.jobId(), Untrusted.text(e.getMessage()));
       }
       return Optional.ofNullable(l.killReason);
     }
@@ -353,7 +355,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
         }
       }
       l.stored = List.copyOf(request.files());
-      log.info("AliEn job {}: {} output(s) registered under {}", l.queueId, request.files().size(), dir);
+      log.info("AliEn job {}: {} output(s) registered under {}", l.queueId, request.files().size(), Untrusted.text(dir));
     }
   }
 

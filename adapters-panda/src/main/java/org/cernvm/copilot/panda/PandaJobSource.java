@@ -33,6 +33,7 @@ import org.cernvm.copilot.protocol.ShellWords;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * ATLAS jobs from PanDA, as a {@link JobSource}: it calls {@code getJob} on behalf of an agent (its slot's
@@ -130,7 +131,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     if (!code.equals("0")) {
       emptyUntil = clock.instant().plus(config.emptyPause());
       if (code.equals("30")) {
-        log.warn("PanDA getJob failed: {}", answer.getOrDefault("errorDialog", "StatusCode 30"));
+        log.warn("PanDA getJob failed: {}", Untrusted.text(answer.getOrDefault("errorDialog", "StatusCode 30")));
       }
       return Optional.empty();
     }
@@ -141,7 +142,8 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       spec = translate(answer);
     } catch (IllegalArgumentException e) {
       int pilotCode = e.getMessage().startsWith("input") ? STAGEINFAILED : MISSINGINSTALLATION;
-      log.warn("PanDA job {} cannot run here: {}; reporting it failed", pandaId, e.getMessage());
+      log.warn("PanDA job {} cannot run here: {}; reporting it failed", Untrusted.text(pandaId),
+          Untrusted.text(e.getMessage()));
       reportFailed(pandaId, agentId, pilotCode, "CoPilot: " + e.getMessage());
       return Optional.empty();
     }
@@ -151,9 +153,10 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     try {
       update(l, "starting", Map.of());
     } catch (UpstreamUnavailableException e) {
-      log.warn("PanDA job {}: could not report 'starting': {}", pandaId, e.getMessage());
+      log.warn("PanDA job {}: could not report 'starting': {}", pandaId, Untrusted.text(e.getMessage()));
     }
-    log.info("PanDA job {} ({} {}) leased to {}", pandaId, spec.command(), answer.get("outFiles"), agentId);
+    log.info("PanDA job {} ({} {}) leased to {}", pandaId, Untrusted.text(spec.command()),
+        Untrusted.text(answer.get("outFiles")), agentId);
     return Optional.of(new Claim(spec, lease, PandaClient.encode(answer)));
   }
 
@@ -218,7 +221,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
         try {
           answer = update(l, state, Map.of("cpuConsumptionTime", Long.toString((long) hb.usage().cpuSeconds())));
         } catch (UpstreamUnavailableException e) {
-          log.warn("PanDA job {}: heartbeat not relayed: {}", hb.jobId(), e.getMessage());
+          log.warn("PanDA job {}: heartbeat not relayed: {}", hb.jobId(), Untrusted.text(e.getMessage()));
           return Optional.ofNullable(l.killReason);
         }
         if (!"0".equals(answer.get("StatusCode"))) {
@@ -298,7 +301,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       l.endedAt = clock.instant();
       if (!"0".equals(answer.get("StatusCode"))) {
         String why = answer.getOrDefault("errorDialog", "StatusCode " + answer.get("StatusCode"));
-        log.warn("PanDA refused the final report of job {} ({}): {}", done.jobId(), state, why);
+        log.warn("PanDA refused the final report of job {} ({}): {}", done.jobId(), state, Untrusted.text(why));
         throw new LeaseFencedException("PanDA refused the end of job " + done.jobId() + ": " + why);
       }
       l.reportedByAgent = true;

@@ -42,6 +42,7 @@ import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * The CoPilot agent: it offers each free slot to the job-manager service, runs the jobs it is given as
@@ -135,7 +136,7 @@ public final class Agent implements AutoCloseable {
         if (spotPolls != null) {
           spotPolls.cancel();
         }
-        log.warn("agent {}: spot notice: {} at {}", config.agentId(), action, at);
+        log.warn("agent {}: spot notice: {} at {}", config.agentId(), Untrusted.text(action), Untrusted.text(at));
         preempt(new Shutdown(Shutdown.Reason.PREEMPTED, "spot instance-action " + action + " at " + at), at);
       }
     } catch (IOException | RuntimeException e) {
@@ -190,7 +191,7 @@ public final class Agent implements AutoCloseable {
         bus.send(in.from(), new ErrorReply(MessageIds.next(), now(), r.id(), ErrorCode.UNSUPPORTED, false,
             "agents take commands only in heartbeat replies"));
       } catch (BusException e) {
-        log.debug("cannot answer {}: {}", in.from(), e.getMessage());
+        log.debug("cannot answer {}: {}", Untrusted.text(in.from()), Untrusted.text(e.getMessage()));
       }
     }
   }
@@ -305,7 +306,7 @@ public final class Agent implements AutoCloseable {
       long delay = Math.min(config.idleBackoffMax().toMillis(),
           base + ThreadLocalRandom.current().nextLong(base / 4 + 1));
       idleRounds++;
-      log.debug("slot {}: {}; asking again in {} ms", number, why, delay);
+      log.debug("slot {}: {}; asking again in {} ms", number, Untrusted.text(why), delay);
       scheduler.schedule(Duration.ofMillis(delay), () -> executor.execute(this::ask));
     }
 
@@ -393,7 +394,7 @@ public final class Agent implements AutoCloseable {
       }
       killedAs = as;
       killReason = reason;
-      log.info("killing {}: {}", spec.jobId(), reason);
+      log.info("killing {}: {}", spec.jobId(), Untrusted.text(reason));
       if (state == JobState.RUNNING) {
         payload.signal(false);
         scheduler.schedule(config.killGrace(), () -> payload.signal(true));
@@ -466,7 +467,7 @@ public final class Agent implements AutoCloseable {
     private void report(Outcome outcome, int exitCode, String diagnostic, List<OutputFile> outputs) {
       if (giveUpAt == null) {
         giveUpAt = now().plus(config.reportGiveUp());
-        log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode, diagnostic.isEmpty() ? "" : ": " + diagnostic);
+        log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode, diagnostic.isEmpty() ? "" : ": " + Untrusted.text(diagnostic));
       }
       Usage usage = payload.usage();
       JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
@@ -475,7 +476,7 @@ public final class Agent implements AutoCloseable {
         if (err == null && resp.reply() instanceof Ack) {
           abandon(null);
         } else if (err == null && resp.reply() instanceof ErrorReply e && !e.retryable()) {
-          log.error("{}: jobDone refused by {}: {}: {}", spec.jobId(), resp.from(), e.code(), e.message());
+          log.error("{}: jobDone refused by {}: {}: {}", spec.jobId(), resp.from(), e.code(), Untrusted.text(e.message()));
           abandon(null);
         } else if (now().isAfter(giveUpAt)) {
           log.error("{}: no job manager acknowledged its end within {}; giving up", spec.jobId(), config.reportGiveUp());
@@ -488,7 +489,7 @@ public final class Agent implements AutoCloseable {
             why = e.message();
             executor.execute(stageOut::registerAgain);
           }
-          log.warn("{}: jobDone not acknowledged ({}); retrying via {}", spec.jobId(), why, service);
+          log.warn("{}: jobDone not acknowledged ({}); retrying via {}", spec.jobId(), Untrusted.text(why), service);
           target = service;
           Duration retry = heartbeatPeriod.compareTo(Duration.ofSeconds(5)) < 0 ? heartbeatPeriod : Duration.ofSeconds(5);
           scheduler.schedule(retry, () -> executor.execute(() -> report(outcome, exitCode, diagnostic, outputs)));
@@ -504,7 +505,7 @@ public final class Agent implements AutoCloseable {
           payload.usage(), run.ticket().job());
       bus.request(target, hb, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err != null) {
-          log.warn("{}: heartbeat to {} failed: {}", spec.jobId(), target, err.getMessage());
+          log.warn("{}: heartbeat to {} failed: {}", spec.jobId(), target, Untrusted.text(err.getMessage()));
           target = service;
         } else if (resp.reply() instanceof Ack ack) {
           for (Command c : ack.commands()) {
@@ -514,14 +515,15 @@ public final class Agent implements AutoCloseable {
             && (e.code() == ErrorCode.FENCED || e.code() == ErrorCode.UNKNOWN_JOB)) {
           if (!leaseLost && !ended) {
             leaseLost = true;
-            log.warn("{}: lease {} lost ({}); stopping the payload", spec.jobId(), run.lease().ref(), e.message());
+            log.warn("{}: lease {} lost ({}); stopping the payload", spec.jobId(), run.lease().ref(),
+              Untrusted.text(e.message()));
             kill(Outcome.KILLED, "lease lost");
             if (state == JobState.STAGING_OUT) {
               abandon("its lease was taken back");
             }
           }
         } else {
-          log.warn("{}: heartbeat answered by {} with {}", spec.jobId(), resp.from(), resp.reply());
+          log.warn("{}: heartbeat answered by {} with {}", spec.jobId(), resp.from(), Untrusted.text(resp.reply()));
         }
       });
     }
@@ -540,7 +542,7 @@ public final class Agent implements AutoCloseable {
       }
       ended = true;
       if (why != null) {
-        log.warn("{}: abandoned: {}", spec.jobId(), why);
+        log.warn("{}: abandoned: {}", spec.jobId(), Untrusted.text(why));
       }
       heartbeats.cancel();
       slot.jobEnded(this);

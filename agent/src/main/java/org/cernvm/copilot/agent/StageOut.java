@@ -22,6 +22,7 @@ import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * The stage-out of one job: upload grants from the storage service, one HTTP upload per output file, and
@@ -136,15 +137,15 @@ final class StageOut {
     int status = answer.status();
     String why = grant.file() + ": " + status + " " + answer.receipt().message();
     if (status == 201 || (status == 503 && answer.receipt().stored())) {
-      log.info("{}: uploaded {} ({})", spec.jobId(), grant.file(), answer.receipt().message());
+      log.info("{}: uploaded {} ({})", spec.jobId(), grant.file(), Untrusted.text(answer.receipt().message()));
       failures = 0;
       upload(index + 1, answer.receipt().registered());
     } else if (status == 422 && ++mismatches < MAX_MISMATCHES) {
-      log.warn("{}: {}; uploading again", spec.jobId(), why);
+      log.warn("{}: {}; uploading again", spec.jobId(), Untrusted.text(why));
       upload(index, registered);
     } else if ((status == 401 || status == 403) && !grantsRenewed) {
       grantsRenewed = true;
-      log.warn("{}: {}; asking for new grants", spec.jobId(), why);
+      log.warn("{}: {}; asking for new grants", spec.jobId(), Untrusted.text(why));
       askGrants();
     } else if (status >= 500) {
       retry(() -> upload(index, registered), why);
@@ -161,7 +162,7 @@ final class StageOut {
     try {
       Uploader.Answer answer = uploader.register(grant, tokens.get(0));
       if (answer.status() == 200) {
-        log.info("{}: {}", spec.jobId(), answer.receipt().message());
+        log.info("{}: {}", spec.jobId(), Untrusted.text(answer.receipt().message()));
         result.complete(null);
       } else if (answer.status() >= 500) {
         retry(this::register, "registration: " + answer.status() + " " + answer.receipt().message());
@@ -183,9 +184,9 @@ final class StageOut {
     }
     try {
       Uploader.Answer answer = uploader.register(grants.get(0), tokens.get(0));
-      log.info("{}: registered again: {} {}", spec.jobId(), answer.status(), answer.receipt().message());
+      log.info("{}: registered again: {} {}", spec.jobId(), answer.status(), Untrusted.text(answer.receipt().message()));
     } catch (IOException e) {
-      log.warn("{}: registering again broke off: {}", spec.jobId(), e.toString());
+      log.warn("{}: registering again broke off: {}", spec.jobId(), Untrusted.text(e));
     }
   }
 
@@ -213,7 +214,7 @@ final class StageOut {
     long min = config.uploadBackoffMin().toMillis();
     Duration delay = Duration.ofMillis(Math.min(config.uploadBackoffMax().toMillis(), min << Math.min(failures, 16)));
     failures++;
-    log.warn("{}: {}; retrying in {} ms", spec.jobId(), why, delay.toMillis());
+    log.warn("{}: {}; retrying in {} ms", spec.jobId(), Untrusted.text(why), delay.toMillis());
     scheduler.schedule(delay, () -> executor.execute(step));
   }
 

@@ -34,6 +34,7 @@ import org.cernvm.copilot.protocol.bus.Incoming;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * The generic dispatcher between agents and a {@link JobSource}: it answers job requests, grants leases,
@@ -93,7 +94,7 @@ public final class JobManager implements AutoCloseable {
     try {
       source.expireLeases();
     } catch (JobSourceException e) {
-      log.warn("cannot expire leases: {}", e.getMessage());
+      log.warn("cannot expire leases: {}", Untrusted.text(e.getMessage()));
     }
   }
 
@@ -128,7 +129,7 @@ public final class JobManager implements AutoCloseable {
 
   private <R extends AgentRequest> Optional<Reply> authorized(Incoming in, R request, Handler<R> handler) {
     if (!in.from().local().equals(request.agentId())) {
-      log.warn("refused {} from {} claiming to be agent {}", request.verb(), in.from(), request.agentId());
+      log.warn("refused {} from {} claiming to be agent {}", request.verb(), Untrusted.text(in.from()), request.agentId());
       return Optional.of(error(request, ErrorCode.FORBIDDEN,
           "sender " + in.from().bare() + " may not act for agent " + request.agentId()));
     }
@@ -136,9 +137,11 @@ public final class JobManager implements AutoCloseable {
       return handler.handle(request);
     } catch (JobSourceException e) {
       if (e.code().retryable()) {
-        log.warn("{} {} from {} failed: {}", request.verb(), request.id(), in.from(), e.getMessage());
+        log.warn("{} {} from {} failed: {}", request.verb(), request.id(), Untrusted.text(in.from()),
+            Untrusted.text(e.getMessage()));
       } else {
-        log.info("{} {} from {} refused: {}", request.verb(), request.id(), in.from(), e.getMessage());
+        log.info("{} {} from {} refused: {}", request.verb(), request.id(), Untrusted.text(in.from()),
+            Untrusted.text(e.getMessage()));
       }
       return Optional.of(error(request, e.code(), e.getMessage()));
     }
@@ -218,7 +221,7 @@ public final class JobManager implements AutoCloseable {
   private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
     source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime());
     if (done.outcome() == Outcome.RELEASED) {
-      log.info("{} handed {} back: {}", done.agentId(), done.jobId(), done.diagnostic());
+      log.info("{} handed {} back: {}", done.agentId(), done.jobId(), Untrusted.text(done.diagnostic()));
       source.release(done.jobId(), done.lease(), done.diagnostic());
     } else {
       source.finish(done);
@@ -228,7 +231,8 @@ public final class JobManager implements AutoCloseable {
 
   private Reply onRegisterOutputs(Incoming in, RegisterOutputs request) {
     if (!config.storage().contains(in.from().bare().value())) {
-      log.warn("refused registerOutputs for {} from {}: not a configured storage adapter", request.jobId(), in.from());
+      log.warn("refused registerOutputs for {} from {}: not a configured storage adapter", request.jobId(),
+          Untrusted.text(in.from()));
       return error(request, ErrorCode.FORBIDDEN, "sender " + in.from().bare() + " is not a storage adapter of "
           + config.service());
     }
@@ -240,7 +244,7 @@ public final class JobManager implements AutoCloseable {
       source.registerOutputs(request);
       return new Ack(MessageIds.next(), now(), request.id(), List.of());
     } catch (JobSourceException e) {
-      log.info("registerOutputs for {} refused: {}", request.jobId(), e.getMessage());
+      log.info("registerOutputs for {} refused: {}", request.jobId(), Untrusted.text(e.getMessage()));
       return error(request, e.code(), e.getMessage());
     }
   }
@@ -248,7 +252,7 @@ public final class JobManager implements AutoCloseable {
   private Reply onKill(Kill kill) {
     try {
       source.kill(kill.jobId(), kill.reason());
-      log.info("kill of {} requested: {}", kill.jobId(), kill.reason());
+      log.info("kill of {} requested: {}", kill.jobId(), Untrusted.text(kill.reason()));
       return new Ack(MessageIds.next(), now(), kill.id(), List.of());
     } catch (JobSourceException e) {
       return error(kill, e.code(), e.getMessage());
@@ -257,7 +261,7 @@ public final class JobManager implements AutoCloseable {
 
   private Reply onDrain(Drain drain) {
     drains.put(drain.agentId(), drain);
-    log.info("drain of agent {} requested: {}", drain.agentId(), drain.reason());
+    log.info("drain of agent {} requested: {}", drain.agentId(), Untrusted.text(drain.reason()));
     return new Ack(MessageIds.next(), now(), drain.id(), List.of());
   }
 
@@ -285,7 +289,7 @@ public final class JobManager implements AutoCloseable {
     try {
       bus.send(to, reply);
     } catch (BusException e) {
-      log.warn("could not answer {} with {}: {}", to, reply.verb(), e.getMessage());
+      log.warn("could not answer {} with {}: {}", Untrusted.text(to), reply.verb(), Untrusted.text(e.getMessage()));
     }
   }
 

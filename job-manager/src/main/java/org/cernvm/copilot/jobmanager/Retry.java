@@ -3,6 +3,7 @@ package org.cernvm.copilot.jobmanager;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * Bounded retries of a call to an upstream service, as the PanDA and AliEn adapters make them: failures
@@ -38,11 +39,11 @@ public final class Retry {
       }
       last = (Failed<T>) a;
       if (!last.retryable()) {
-        log.error("{} refused: {}", what, last.message());
+        log.error("{} refused: {}", what, Untrusted.text(last.message()));
         break;
       }
       if (n < attempts) {
-        log.warn("{} attempt {}/{} failed: {}; trying again in {} ms", what, n, attempts, last.message(),
+        log.warn("{} attempt {}/{} failed: {}; trying again in {} ms", what, n, attempts, Untrusted.text(last.message()),
             pause.toMillis());
         try {
           Thread.sleep(pause.toMillis());

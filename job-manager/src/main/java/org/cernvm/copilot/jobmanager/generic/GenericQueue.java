@@ -47,6 +47,7 @@ import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * CoPilot's own job queue, kept in a directory so that every job manager on the host shares it and no
@@ -276,7 +277,7 @@ public final class GenericQueue implements JobSource {
               next = job.requeued(why, now);
             }
             store(next);
-            log.warn("{}: {}; now {}", job.jobId(), why, next.status());
+            log.warn("{}: {}; now {}", job.jobId(), Untrusted.text(why), next.status());
           }
           return expired;
         });
