@@ -25,6 +25,7 @@ import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.StoreJobOutputDir;
 import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.UploadReceipt;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
@@ -130,7 +131,8 @@ public final class StorageAdapter implements AutoCloseable {
       try {
         bus.send(in.from(), reply);
       } catch (BusException e) {
-        log.warn("could not answer {} with {}: {}", in.from(), reply.verb(), e.getMessage());
+        log.warn("could not answer {} with {}: {}", Untrusted.text(in.from()), reply.verb(),
+            Untrusted.text(e.getMessage()));
       }
     }
   }
@@ -183,13 +185,13 @@ public final class StorageAdapter implements AutoCloseable {
       list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
           bus.security().seal(grants.sign(claims), in.sender().orElseThrow().certificate(), UploadGrant.PURPOSE)));
     }
-    log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), want.jobId(), want.lease().epoch(),
-        want.agentId());
+    log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), Untrusted.text(want.jobId()),
+        want.lease().epoch(), Untrusted.text(want.agentId()));
     return new StoreJobOutputDir(MessageIds.next(), clock.instant(), want.id(), want.jobId(), list);
   }
 
   private ErrorReply refuse(Message request, ErrorCode code, String text) {
-    log.info("refused {} {}: {}", request.verb(), request.id(), text);
+    log.info("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(text));
     return error(request, code, text);
   }
 
@@ -244,7 +246,7 @@ public final class StorageAdapter implements AutoCloseable {
 
   private Answer reject(int status, String file, String why) {
     rejected.incrementAndGet();
-    log.warn("upload of {} rejected ({}): {}", file, status, why);
+    log.warn("upload of {} rejected ({}): {}", Untrusted.text(file), status, Untrusted.text(why));
     return new Answer(status, new UploadReceipt(file, false, false, null, why));
   }
 
@@ -324,8 +326,8 @@ public final class StorageAdapter implements AutoCloseable {
     }
     verified.incrementAndGet();
     String location = backend.location(c.key());
-    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", c.file(), c.jobId(), c.lease().epoch(),
-        received.sizeBytes(), received.adler32(), received.md5());
+    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", Untrusted.text(c.file()),
+        Untrusted.text(c.jobId()), c.lease().epoch(), received.sizeBytes(), received.adler32(), received.md5());
     Registration r = registerIfComplete(c);
     int status =
         switch (r.state()) {
@@ -348,7 +350,8 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   private static Answer backendFailed(GrantClaims c, String step, Exception e) {
-    log.warn("{} {} of {} failed: {}", step, c.file(), c.jobId(), e.toString());
+    log.warn("{} {} of {} failed: {}", step, Untrusted.text(c.file()), Untrusted.text(c.jobId()),
+        Untrusted.text(e.toString()));
     return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
   }
 
@@ -425,8 +428,8 @@ public final class StorageAdapter implements AutoCloseable {
       Response resp = bus.call(Address.of(to), request, config.registerTimeout());
       if (resp.reply() instanceof Ack) {
         registrations.incrementAndGet();
-        log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), c.jobId(), c.lease().epoch(),
-            resp.from());
+        log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), Untrusted.text(c.jobId()),
+            c.lease().epoch(), resp.from());
         return new Registration(Registration.State.REGISTERED,
             "all " + stored.size() + " output(s) of " + c.jobId() + " registered");
       }
@@ -436,10 +439,12 @@ public final class StorageAdapter implements AutoCloseable {
         why = to + " refused registration: " + e.code() + ": " + e.message();
         retry = e.retryable();
       }
-      log.warn("registration of {} (epoch {}): {}", c.jobId(), c.lease().epoch(), why);
+      log.warn("registration of {} (epoch {}): {}", Untrusted.text(c.jobId()), c.lease().epoch(),
+          Untrusted.text(why));
       return new Registration(retry ? Registration.State.FAILED : Registration.State.REFUSED, why);
     } catch (BusException e) {
-      log.warn("registration of {} (epoch {}) with {} failed: {}", c.jobId(), c.lease().epoch(), to, e.getMessage());
+      log.warn("registration of {} (epoch {}) with {} failed: {}", Untrusted.text(c.jobId()), c.lease().epoch(), to,
+          Untrusted.text(e.getMessage()));
       return new Registration(Registration.State.FAILED,
           "registration with " + to + " failed: " + e.getMessage() + "; POST to the upload URL to retry");
     } catch (InterruptedException e) {
