@@ -28,10 +28,11 @@ import org.cernvm.copilot.protocol.Untrusted;
  * The stage-out of one job: upload grants from the storage service, one HTTP upload per output file, and
  * the registration of the outputs, which the storage adapter normally does on the last upload.
  *
- * <p>Failures that may pass (no answer, connection broken, 5xx) are retried with exponential backoff until
- * {@link AgentConfig#stageOutGiveUp()}; an upload restarts from the first byte. A checksum mismatch is
- * uploaded again, three attempts in all. A refused or expired grant is asked for again once. Anything else
- * ends the stage-out with the storage adapter's explanation.
+ * <p>Failures that may pass are retried with exponential backoff until {@link AgentConfig#stageOutGiveUp()}: no
+ * answer, a broken connection, a 5xx, a 408 (the upload arrived too slowly and was cut off) and a 429 (the agent
+ * already has as many uploads in progress as the storage service takes); an upload restarts from the first byte.
+ * A checksum mismatch is uploaded again, three attempts in all. A refused or expired grant is asked for again
+ * once. Anything else ends the stage-out with the storage adapter's explanation.
  */
 final class StageOut {
   private static final Logger log = LoggerFactory.getLogger(StageOut.class);
@@ -147,7 +148,7 @@ final class StageOut {
       grantsRenewed = true;
       log.warn("{}: {}; asking for new grants", spec.jobId(), Untrusted.text(why));
       askGrants();
-    } else if (status >= 500) {
+    } else if (status >= 500 || status == 408 || status == 429) {
       retry(() -> upload(index, registered), why);
     } else {
       fail("upload refused: " + why);

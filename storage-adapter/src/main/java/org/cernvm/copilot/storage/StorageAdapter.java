@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
@@ -24,6 +25,7 @@ import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.StoreJobOutputDir;
 import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.UploadReceipt;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
@@ -49,11 +51,21 @@ public final class StorageAdapter implements AutoCloseable {
   /** An answer of the upload endpoint: an HTTP status and its body. */
   record Answer(int status, UploadReceipt receipt) {}
 
+  /** What the headers of an upload decide, before any of its body is read. */
+  sealed interface Admission permits Refused, Admitted {}
+
+  /** The upload is refused with {@code answer}; its body is not wanted. */
+  record Refused(Answer answer) implements Admission {}
+
+  /** The upload may send its body: what its grant allows, and the slot it holds among its agent's uploads. */
+  record Admitted(GrantClaims claims, UploadSlots.Slot slot) implements Admission {}
+
   private final StorageConfig config;
   private final Bus bus;
   private final StorageBackend backend;
   private final Clock clock;
   private final Grants grants;
+  private final UploadSlots slots;
   private final UploadServer server;
   private final URI publicUrl;
   private final AtomicLong verified = new AtomicLong();
@@ -67,7 +79,9 @@ public final class StorageAdapter implements AutoCloseable {
     this.backend = backend;
     this.clock = clock;
     this.grants = grants;
-    this.server = UploadServer.start(config, this);
+    this.slots = new UploadSlots(config.maxUploadsPerAgent());
+    // Body rates are measured on a monotonic clock: grants expire by the adapter's clock, which need not be one.
+    this.server = UploadServer.start(config, this, System::nanoTime);
     this.publicUrl = config.publicUrl() != null ? config.publicUrl()
         : URI.create(config.scheme() + "://" + config.bindHost() + ":" + server.port());
   }
@@ -117,7 +131,8 @@ public final class StorageAdapter implements AutoCloseable {
       try {
         bus.send(in.from(), reply);
       } catch (BusException e) {
-        log.warn("could not answer {} with {}: {}", in.from(), reply.verb(), e.getMessage());
+        log.warn("could not answer {} with {}: {}", Untrusted.text(in.from()), reply.verb(),
+            Untrusted.text(e.getMessage()));
       }
     }
   }
@@ -170,13 +185,13 @@ public final class StorageAdapter implements AutoCloseable {
       list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
           bus.security().seal(grants.sign(claims), in.sender().orElseThrow().certificate(), UploadGrant.PURPOSE)));
     }
-    log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), want.jobId(), want.lease().epoch(),
-        want.agentId());
+    log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), Untrusted.text(want.jobId()),
+        want.lease().epoch(), Untrusted.text(want.agentId()));
     return new StoreJobOutputDir(MessageIds.next(), clock.instant(), want.id(), want.jobId(), list);
   }
 
   private ErrorReply refuse(Message request, ErrorCode code, String text) {
-    log.info("refused {} {}: {}", request.verb(), request.id(), text);
+    log.info("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(text));
     return error(request, code, text);
   }
 
@@ -231,23 +246,54 @@ public final class StorageAdapter implements AutoCloseable {
 
   private Answer reject(int status, String file, String why) {
     rejected.incrementAndGet();
-    log.warn("upload of {} rejected ({}): {}", file, status, why);
+    log.warn("upload of {} rejected ({}): {}", Untrusted.text(file), status, Untrusted.text(why));
     return new Answer(status, new UploadReceipt(file, false, false, null, why));
   }
 
-  /** Handles {@code PUT}: checks the grant, streams the body to the backend, verifies it, commits it. */
-  Answer upload(String rawPath, String authorization, long contentLength, InputStream body) {
+  /**
+   * Decides a {@code PUT} on its headers alone: the path, the grant, and the body's length against the file's
+   * declared size, which it must match; and takes one of the agent's upload slots. Nothing is read, written or
+   * registered.
+   *
+   * @param contentLength the declared length, or {@code -1} when the body is chunked
+   */
+  Admission admit(String rawPath, String authorization, long contentLength) {
     GrantClaims c;
     try {
       c = authorize(rawPath, authorization);
     } catch (GrantException e) {
-      return reject(e.status(), rawPath, e.getMessage());
+      return new Refused(reject(e.status(), rawPath, e.getMessage()));
     }
     OutputFile expected = c.expected();
     if (contentLength > expected.sizeBytes()) {
-      return reject(413, c.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
-          + expected.sizeBytes());
+      return new Refused(reject(413, c.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
+          + expected.sizeBytes()));
     }
+    if (contentLength >= 0 && contentLength < expected.sizeBytes()) {
+      return new Refused(reject(422, c.file(), "verification failed, upload again (size: declared "
+          + expected.sizeBytes() + ", the body has " + contentLength + ")"));
+    }
+    return slots.tryAcquire(c.agentId())
+        .<Admission>map(slot -> new Admitted(c, slot))
+        .orElseGet(() -> new Refused(reject(429, c.file(), "agent " + c.agentId() + " already has "
+            + slots.perAgent() + " uploads in progress, the most this storage service takes from one agent at once;"
+            + " upload " + c.file() + " again when one of them has finished")));
+  }
+
+  /**
+   * Receives an admitted upload: streams the body to the backend, verifies it, commits it, and registers the
+   * job's outputs if they are now complete. Gives the upload's slot back in every case.
+   */
+  Answer receive(Admitted admitted, InputStream body) {
+    try {
+      return receive(admitted.claims(), body);
+    } finally {
+      admitted.slot().close();
+    }
+  }
+
+  private Answer receive(GrantClaims c, InputStream body) {
+    OutputFile expected = c.expected();
     VerifyingInputStream in = new VerifyingInputStream(body, expected.sizeBytes());
     StorageBackend.PendingWrite write;
     try {
@@ -257,6 +303,11 @@ public final class StorageAdapter implements AutoCloseable {
         return reject(413, c.file(), "the body exceeds the grant's maximum of " + expected.sizeBytes() + " bytes");
       }
       if (in.clientFailure() != null) {
+        TimeoutException timeout = timeout(in.clientFailure());
+        if (timeout != null) {
+          return reject(408, c.file(), "the upload was cut off after " + in.count() + " of " + expected.sizeBytes()
+              + " bytes: " + timeout.getMessage());
+        }
         return reject(400, c.file(), "the body was truncated after " + in.count() + " of " + expected.sizeBytes()
             + " bytes: " + in.clientFailure().getMessage());
       }
@@ -275,8 +326,8 @@ public final class StorageAdapter implements AutoCloseable {
     }
     verified.incrementAndGet();
     String location = backend.location(c.key());
-    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", c.file(), c.jobId(), c.lease().epoch(),
-        received.sizeBytes(), received.adler32(), received.md5());
+    log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", Untrusted.text(c.file()),
+        Untrusted.text(c.jobId()), c.lease().epoch(), received.sizeBytes(), received.adler32(), received.md5());
     Registration r = registerIfComplete(c);
     int status =
         switch (r.state()) {
@@ -288,8 +339,19 @@ public final class StorageAdapter implements AutoCloseable {
         "stored and verified; " + r.message()));
   }
 
+  /** The timeout that ended a client's body, the idle timeout or a too slow rate, or {@code null}. */
+  private static TimeoutException timeout(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException e) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   private static Answer backendFailed(GrantClaims c, String step, Exception e) {
-    log.warn("{} {} of {} failed: {}", step, c.file(), c.jobId(), e.toString());
+    log.warn("{} {} of {} failed: {}", step, Untrusted.text(c.file()), Untrusted.text(c.jobId()),
+        Untrusted.text(e.toString()));
     return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
   }
 
@@ -366,8 +428,8 @@ public final class StorageAdapter implements AutoCloseable {
       Response resp = bus.call(Address.of(to), request, config.registerTimeout());
       if (resp.reply() instanceof Ack) {
         registrations.incrementAndGet();
-        log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), c.jobId(), c.lease().epoch(),
-            resp.from());
+        log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), Untrusted.text(c.jobId()),
+            c.lease().epoch(), resp.from());
         return new Registration(Registration.State.REGISTERED,
             "all " + stored.size() + " output(s) of " + c.jobId() + " registered");
       }
@@ -377,10 +439,12 @@ public final class StorageAdapter implements AutoCloseable {
         why = to + " refused registration: " + e.code() + ": " + e.message();
         retry = e.retryable();
       }
-      log.warn("registration of {} (epoch {}): {}", c.jobId(), c.lease().epoch(), why);
+      log.warn("registration of {} (epoch {}): {}", Untrusted.text(c.jobId()), c.lease().epoch(),
+          Untrusted.text(why));
       return new Registration(retry ? Registration.State.FAILED : Registration.State.REFUSED, why);
     } catch (BusException e) {
-      log.warn("registration of {} (epoch {}) with {} failed: {}", c.jobId(), c.lease().epoch(), to, e.getMessage());
+      log.warn("registration of {} (epoch {}) with {} failed: {}", Untrusted.text(c.jobId()), c.lease().epoch(), to,
+          Untrusted.text(e.getMessage()));
       return new Registration(Registration.State.FAILED,
           "registration with " + to + " failed: " + e.getMessage() + "; POST to the upload URL to retry");
     } catch (InterruptedException e) {

@@ -25,6 +25,13 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param registerTimeout how long to wait for a job manager to register outputs
  * @param backendTimeout how long the WebDAV backend waits to connect or for an answer
  * @param idleTimeout how long an upload connection may stay silent before it is dropped
+ * @param minDataRate the slowest an upload body may arrive, in bytes per second: once {@code minDataRateGrace}
+ *     after its admission is over, an upload must have brought this rate times the time since then, or it is
+ *     cut off with {@code 408}; {@code 0} for no minimum
+ * @param minDataRateGrace how long after its admission an upload is not yet held to {@code minDataRate}, so
+ *     that connection set-up and a slow start are not mistaken for a slow client
+ * @param maxUploadsPerAgent how many uploads one agent may have in progress at once; one more is refused with
+ *     {@code 429}
  * @param tlsKeystore a PKCS#12 file with the endpoint's private key and certificate chain; the endpoint
  *     speaks HTTPS when it is set, plain HTTP otherwise
  * @param tlsKeystorePassword the keystore's password; never logged
@@ -44,6 +51,9 @@ public record StorageConfig(
     Duration registerTimeout,
     Duration backendTimeout,
     Duration idleTimeout,
+    long minDataRate,
+    Duration minDataRateGrace,
+    int maxUploadsPerAgent,
     Path tlsKeystore,
     String tlsKeystorePassword) {
 
@@ -75,6 +85,16 @@ public record StorageConfig(
     if (maxFileSize < 1) {
       throw new ConfigException("storage.max-file-size must be positive");
     }
+    if (minDataRate < 0) {
+      throw new ConfigException("storage.min-data-rate must be 0 (no minimum) or a number of bytes per second: "
+          + minDataRate);
+    }
+    if (minDataRateGrace == null || minDataRateGrace.isNegative()) {
+      throw new ConfigException("storage.min-data-rate-grace must be a duration: " + minDataRateGrace);
+    }
+    if (maxUploadsPerAgent < 1) {
+      throw new ConfigException("storage.max-uploads-per-agent must be at least 1: " + maxUploadsPerAgent);
+    }
     if (tlsKeystore != null && tlsKeystorePassword == null) {
       throw new ConfigException("storage.tls-keystore needs storage.tls-keystore-password");
     }
@@ -84,8 +104,9 @@ public record StorageConfig(
    * Reads the {@code storage.*} keys: {@code service}, {@code job-managers}, {@code bind}, {@code port},
    * {@code public-url}, {@code backend} ({@code filesystem} or {@code webdav}), {@code root},
    * {@code webdav-url}, {@code grant-key-file}, {@code grant-ttl}, {@code max-file-size} (bytes),
-   * {@code register-timeout}, {@code backend-timeout}, {@code idle-timeout}, {@code tls-keystore},
-   * {@code tls-keystore-password}.
+   * {@code register-timeout}, {@code backend-timeout}, {@code idle-timeout}, {@code min-data-rate} (bytes per
+   * second, default 8192, {@code 0} for none), {@code min-data-rate-grace} (default 10s),
+   * {@code max-uploads-per-agent} (default 8), {@code tls-keystore}, {@code tls-keystore-password}.
    */
   public static StorageConfig from(Settings s, String domain) {
     Path home = Path.of(System.getProperty("user.home"), ".copilot");
@@ -104,6 +125,9 @@ public record StorageConfig(
         s.duration("storage.register-timeout", Duration.ofSeconds(10)),
         s.duration("storage.backend-timeout", Duration.ofSeconds(30)),
         s.duration("storage.idle-timeout", Duration.ofSeconds(60)),
+        s.longValue("storage.min-data-rate", 8L << 10, 0),
+        s.duration("storage.min-data-rate-grace", Duration.ofSeconds(10)),
+        s.integer("storage.max-uploads-per-agent", 8, 1),
         s.path("storage.tls-keystore", null),
         s.string("storage.tls-keystore-password", null));
   }
@@ -132,7 +156,8 @@ public record StorageConfig(
   @Override
   public String toString() {
     return "StorageConfig[service=" + service + ", jobManagers=" + jobManagers + ", endpoint=" + scheme() + "://"
-        + bindHost + ":" + port + ", backend=" + backend + ", tlsKeystore=" + tlsKeystore
+        + bindHost + ":" + port + ", backend=" + backend + ", minDataRate=" + minDataRate + " B/s after "
+        + minDataRateGrace + ", maxUploadsPerAgent=" + maxUploadsPerAgent + ", tlsKeystore=" + tlsKeystore
         + ", tlsKeystorePassword=<redacted>]";
   }
 }

@@ -1,9 +1,11 @@
 package org.cernvm.copilot.storage;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
 import org.cernvm.copilot.protocol.UploadReceipt;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -16,15 +18,20 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The upload endpoint on Jetty: {@code PUT} and {@code POST} on {@code /v1/outputs/...}, answered by the
- * {@link StorageAdapter}. Bodies are read as a blocking stream on Jetty's worker threads; the connector's
- * idle timeout ends uploads whose client has gone silent.
+ * {@link StorageAdapter}. A {@code PUT} is decided on its headers before any of its body is read; an admitted
+ * body is read as a blocking stream on a worker thread, which it is given only once its first bytes have come,
+ * and must keep up {@link StorageConfig#minDataRate()}. A refused body is not waited for: the answer closes
+ * the connection.
  */
 final class UploadServer implements AutoCloseable {
-  private static final long DRAIN_LIMIT = 16L << 20;
+  /** The most of a refused or abandoned body that is read off, and only as far as it has already arrived. */
+  private static final int DRAIN_LIMIT = 64 << 10;
+  private static final String RETRY_AFTER_SECONDS = "5";
   private final Server server;
   private final ServerConnector connector;
 
@@ -33,44 +40,40 @@ final class UploadServer implements AutoCloseable {
     this.connector = connector;
   }
 
-  static UploadServer start(StorageConfig config, StorageAdapter adapter) throws IOException {
+  /**
+   * Opens the endpoint.
+   *
+   * @param nanoTime the monotonic clock that upload bodies' rates are measured by
+   */
+  static UploadServer start(StorageConfig config, StorageAdapter adapter, LongSupplier nanoTime) throws IOException {
     QueuedThreadPool threads = new QueuedThreadPool(64, 4);
     threads.setName("storage-http");
     threads.setDaemon(true);
     Server server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+    // When an answer is complete and its body is not, Jetty reads off only what has already arrived, a buffer at a
+    // time, and closes the connection if that was not the end. Bounding the reads bounds what a refused body costs.
+    http.setMaxUnconsumedRequestContentReads(Math.max(1, DRAIN_LIMIT / http11.getInputBufferSize()));
     ServerConnector connector;
     if (config.tlsKeystore() != null) {
       SslContextFactory.Server tls = new SslContextFactory.Server();
       tls.setKeyStorePath(config.tlsKeystore().toAbsolutePath().toString());
       tls.setKeyStoreType("PKCS12");
       tls.setKeyStorePassword(config.tlsKeystorePassword());
-      HttpConfiguration https = new HttpConfiguration();
       SecureRequestCustomizer secure = new SecureRequestCustomizer();
       // Agents reach storage adapters by IP address as often as by name; the certificate check is theirs.
       secure.setSniHostCheck(false);
-      https.addCustomizer(secure);
-      connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
-          new HttpConnectionFactory(https));
+      http.addCustomizer(secure);
+      connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"), http11);
     } else {
-      connector = new ServerConnector(server);
+      connector = new ServerConnector(server, http11);
     }
     connector.setHost(config.bindHost());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    server.setHandler(new Handler.Abstract() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        StorageAdapter.Answer answer = route(adapter, request);
-        response.setStatus(answer.status());
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        if (answer.status() == 503) {
-          response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        }
-        Content.Sink.write(response, true, answer.receipt().toJson(), callback);
-        return true;
-      }
-    });
+    server.setHandler(new UploadHandler(config, adapter, nanoTime));
     try {
       server.start();
     } catch (Exception e) {
@@ -86,39 +89,84 @@ final class UploadServer implements AutoCloseable {
     return new UploadServer(server, connector);
   }
 
-  private static StorageAdapter.Answer route(StorageAdapter adapter, Request request) {
-    String path = request.getHttpURI().getPath();
-    String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    return switch (request.getMethod()) {
-      case "PUT" -> {
-        InputStream body = Content.Source.asInputStream(request);
-        StorageAdapter.Answer answer = adapter.upload(path, auth, request.getLength(), body);
-        if (answer.status() >= 400 && !request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
-          drain(body);
-        }
-        yield answer;
+  /** The endpoint's routes. */
+  private static final class UploadHandler extends Handler.Abstract {
+    private final StorageConfig config;
+    private final StorageAdapter adapter;
+    private final LongSupplier nanoTime;
+
+    UploadHandler(StorageConfig config, StorageAdapter adapter, LongSupplier nanoTime) {
+      this.config = config;
+      this.adapter = adapter;
+      this.nanoTime = nanoTime;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      String path = request.getHttpURI().getPath();
+      String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      switch (request.getMethod()) {
+        case "PUT" -> put(request, response, callback, path, auth);
+        case "POST" -> answer(request, response, callback, adapter.register(path, auth), false);
+        default -> answer(request, response, callback, new StorageAdapter.Answer(405, new UploadReceipt(path, false,
+            false, null, "the upload endpoint takes PUT (upload) and POST (register), not " + request.getMethod())),
+            false);
       }
-      case "POST" -> adapter.register(path, auth);
-      default -> new StorageAdapter.Answer(405, new UploadReceipt(path, false, false, null,
-          "the upload endpoint takes PUT (upload) and POST (register), not " + request.getMethod()));
-    };
+      return true;
+    }
+
+    private void put(Request request, Response response, Callback callback, String path, String auth) {
+      StorageAdapter.Admission admission = adapter.admit(path, auth, request.getLength());
+      if (admission instanceof StorageAdapter.Refused refused) {
+        answer(request, response, callback, refused.answer(), false);
+        return;
+      }
+      StorageAdapter.Admitted admitted = (StorageAdapter.Admitted) admission;
+      MinimumRateRequest body =
+          new MinimumRateRequest(request, config.minDataRate(), config.minDataRateGrace(), nanoTime);
+      // Waiting for the first bytes holds no thread, so a client that declares a body and sends nothing costs a
+      // connection until the idle timeout, not a worker. The demand is also what sends "100 Continue". The blocking
+      // read runs on a worker of its own: Jetty runs demand callbacks one at a time, and the stream's own demands
+      // would wait behind this one.
+      body.demand(Invocable.from(Invocable.InvocationType.NON_BLOCKING, () -> {
+        try {
+          request.getContext().execute(() -> receive(admitted, body, response, callback));
+        } catch (RejectedExecutionException e) {
+          admitted.slot().close();
+          callback.failed(e);
+        }
+      }));
+    }
+
+    private void receive(StorageAdapter.Admitted admitted, MinimumRateRequest body, Response response,
+        Callback callback) {
+      StorageAdapter.Answer answer;
+      try {
+        answer = adapter.receive(admitted, Content.Source.asInputStream(body));
+      } catch (RuntimeException e) {
+        callback.failed(e);
+        return;
+      }
+      answer(body, response, callback, answer, body.complete());
+    }
   }
 
   /**
-   * Reads and discards what is left of a refused body, up to a limit. A client that sends its whole body
-   * before reading the answer (no {@code Expect: 100-continue}) would otherwise see the connection reset
-   * instead of the refusal.
+   * Writes {@code answer}. Unless the whole body was read, the connection closes after it: the rest of a refused
+   * or failed body is not waited for, and a client that sends its body without reading the answer still finds
+   * the answer before the end of the stream.
    */
-  private static void drain(InputStream body) {
-    try {
-      long left = DRAIN_LIMIT;
-      byte[] buf = new byte[8192];
-      for (int n; left > 0 && (n = body.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
-        left -= n;
-      }
-    } catch (IOException e) {
-      // The client has gone; there is nobody left to answer.
+  private static void answer(Request request, Response response, Callback callback, StorageAdapter.Answer answer,
+      boolean bodyRead) {
+    response.setStatus(answer.status());
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    if (answer.status() == 503 || answer.status() == 429) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
     }
+    if (!bodyRead && (request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+    Content.Sink.write(response, true, answer.receipt().toJson(), callback);
   }
 
   int port() {
