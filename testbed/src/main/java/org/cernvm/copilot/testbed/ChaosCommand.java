@@ -2,6 +2,7 @@ package org.cernvm.copilot.testbed;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.protocol.config.ConfigException;
@@ -11,11 +12,15 @@ import picocli.CommandLine.Option;
 /** {@code copilot chaos}: ATLAS jobs through CoPilot while its components are killed and restarted. */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
     description = "Run ATLAS evgen jobs from a fake PanDA server while agents, job managers, the storage adapter "
-        + "and the embedded XMPP server are killed and restarted at random; end with "
+        + "and the embedded XMPP server are killed and restarted at random (with --processes: agents, job managers "
+        + "and the storage adapter as processes of their own on Prosody, killed with SIGKILL); end with "
         + "'chaos: J jobs, 0 lost, 0 duplicated'.")
 final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--jobs", defaultValue = "200", description = "number of jobs (default ${DEFAULT-VALUE})")
   int jobs;
+
+  @Option(names = "--events", defaultValue = "1000", description = "events per job (default ${DEFAULT-VALUE})")
+  int events;
 
   @Option(names = "--duration", defaultValue = "2m", converter = Durations.Positive.class,
       description = "how long faults are injected (default ${DEFAULT-VALUE})")
@@ -44,14 +49,36 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "show INFO logs of every component (default: errors only)")
   boolean verbose;
 
+  @Option(names = "--processes", description = "run the key manager, the storage adapter, the job managers and the "
+      + "agents each as a process of its own (copilot key-manager serve, storage-adapter, job-manager, agent) on "
+      + "Prosody, and kill them with SIGKILL; their logs go to WORK-DIR/logs")
+  boolean processes;
+
+  @Option(names = "--xmpp-host", paramLabel = "HOST", description = "with --processes: Prosody's address "
+      + "(default 127.0.0.1)")
+  String xmppHost;
+
+  @Option(names = "--xmpp-port", paramLabel = "PORT", description = "with --processes: Prosody's client port "
+      + "(default 15222)")
+  Integer xmppPort;
+
+  @Option(names = "--prosody-dir", paramLabel = "DIR", description = "with --processes: the directory "
+      + "scripts/prosody-up left, with the key manager's CA (ca/) and its passphrase (ca.passphrase) "
+      + "(default $TMPDIR/copilot-prosody-PORT)")
+  Path prosodyDir;
+
   @Override
   public Integer call() throws Exception {
-    if (jobs < 1 || agents < 1 || jobManagers < 1) {
-      throw new ConfigException("--jobs, --agents and --job-managers must be at least 1");
+    if (jobs < 1 || events < 1 || agents < 1 || jobManagers < 1) {
+      throw new ConfigException("--jobs, --events, --agents and --job-managers must be at least 1");
     }
-    Chaos.Options options = new Chaos.Options(jobs, duration, agents, jobManagers, interval, settle,
+    if (!processes && (xmppHost != null || xmppPort != null || prosodyDir != null)) {
+      throw new ConfigException("--xmpp-host, --xmpp-port and --prosody-dir need --processes");
+    }
+    Chaos.Options options = new Chaos.Options(jobs, events, duration, agents, jobManagers, interval, settle,
         seed != null ? seed : System.nanoTime(),
-        workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"));
+        workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"),
+        processes ? prosody() : null);
     if (!verbose) {
       // Under chaos every component warns about the faults it rides out; errors are what matter here.
       DemoCommand.quiet(ch.qos.logback.classic.Level.ERROR);
@@ -60,8 +87,20 @@ final class ChaosCommand implements Callable<Integer> {
         vysper.setLevel(ch.qos.logback.classic.Level.OFF);
       }
     }
-    Chaos.Result result = new Chaos(options, System.out).run();
+    Chaos.Result result = new Chaos(options, System.out, Clock.systemUTC()).run();
     System.out.println(result.closingLine());
     return result.lost().isEmpty() && result.duplicated().isEmpty() ? 0 : 1;
+  }
+
+  /** The Prosody of the options, its directory where {@code scripts/prosody-up} puts it by default. */
+  private Chaos.Prosody prosody() {
+    int port = xmppPort != null ? xmppPort : 15222;
+    Path dir = prosodyDir != null ? prosodyDir
+        : Path.of(System.getenv().getOrDefault("TMPDIR", "/tmp"), "copilot-prosody-" + port);
+    if (!Files.isRegularFile(dir.resolve("ca").resolve("ca.pem")) || !Files.isRegularFile(dir.resolve("ca.passphrase"))) {
+      throw new ConfigException("no key-manager CA and passphrase in " + dir + " (ca/ca.pem, ca.passphrase): start "
+          + "Prosody with scripts/prosody-up, or name its directory with --prosody-dir");
+    }
+    return new Chaos.Prosody(xmppHost != null ? xmppHost : "127.0.0.1", port, dir);
   }
 }

@@ -1,6 +1,8 @@
 package org.cernvm.copilot.testbed;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +35,13 @@ import picocli.CommandLine.Command;
       OperatorCommands.Drain.class
     })
 public final class Copilot implements Runnable {
+  /**
+   * The environment variable by which a run that starts {@code copilot} commands as its children (the
+   * chaos run) names itself: such a child halts as soon as that process is gone, so that it does not
+   * outlive a run killed with no chance to stop it.
+   */
+  static final String PARENT_PID_ENV = "COPILOT_PARENT_PID";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -45,7 +54,18 @@ public final class Copilot implements Runnable {
     // Smack logs through java.util.logging; send it to the same place as everything else.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
+    String parent = System.getenv(PARENT_PID_ENV);
+    if (parent != null) {
+      haltWith(Long.parseLong(parent));
+    }
     System.exit(run(args));
+  }
+
+  private static void haltWith(long parent) {
+    Optional<ProcessHandle> p = ProcessHandle.of(parent);
+    // As SIGKILL would: the run that started this process is gone, and whatever it wanted of it with it.
+    p.map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null))
+        .thenRun(() -> Runtime.getRuntime().halt(137));
   }
 
   /** Runs the command line and returns the exit status. */

@@ -62,12 +62,20 @@ public final class EvgenWorkload implements Workload {
 
   /** A new PanDA adapter for the fake server, as another job-manager process would open. */
   public PandaJobSource openSource() {
-    return PandaJobSource.open(PandaConfig.from(Settings.of(Map.of(
+    return PandaJobSource.open(PandaConfig.from(Settings.of(sourceSettings())), clock);
+  }
+
+  /**
+   * The {@code panda.*} keys of a job manager serving these jobs, its secret {@code panda.token} among them,
+   * for a job manager in this process ({@link #openSource}) or in one of its own.
+   */
+  public Map<String, String> sourceSettings() {
+    return Map.of(
         "panda.url", panda.url().toString(),
         "panda.token", token,
         "panda.release-dir", release.toString(),
         "panda.update-interval", "10s",
-        "panda.empty-pause", "1s"))), clock);
+        "panda.empty-pause", "1s");
   }
 
   /** The fake PanDA server's view of every job. */

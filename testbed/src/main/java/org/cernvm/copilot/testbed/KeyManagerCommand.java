@@ -169,6 +169,8 @@ final class KeyManagerCommand implements Runnable {
             services.scheduler.clock(), validity);
         XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), window), services.scheduler, services.workers);
         KeyManagerService.start(km, bus, services.scheduler);
+        bus.awaitConnected(xmpp.replyTimeout().multipliedBy(3));
+        System.out.println("key manager " + bus.self() + " serving enrollment for the CA in " + dir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           bus.close();

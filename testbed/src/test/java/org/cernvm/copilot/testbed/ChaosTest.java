@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,8 +19,8 @@ class ChaosTest {
   void issue7_jobsRunThroughKilledAgentsJobManagersStorageAndXmppServerWithNoneLostOrDuplicated() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-    Chaos.Result result = new Chaos(new Chaos.Options(40, Duration.ofSeconds(30), 3, 2, Duration.ofMillis(1500),
-        Duration.ofSeconds(120), 20261123L, dir), out).run();
+    Chaos.Result result = new Chaos(new Chaos.Options(40, 1000, Duration.ofSeconds(30), 3, 2, Duration.ofMillis(1500),
+        Duration.ofSeconds(120), 20261123L, dir, null), out, Clock.systemUTC()).run();
     System.out.print(log.toString(StandardCharsets.UTF_8));
 
     assertThat(result.faults().keySet()).containsExactlyInAnyOrder(Chaos.Fault.values());
