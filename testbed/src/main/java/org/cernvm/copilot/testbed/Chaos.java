@@ -96,9 +96,17 @@ final class Chaos {
    * @param lost the ids of lost jobs, with why
    * @param duplicated the ids of duplicated jobs, with why
    * @param faults how many faults of each kind were injected
+   * @param replaysRefused how many replays of a message it had accepted before it was killed a restarted
+   *     component refused (with components as processes)
+   * @param replaysAccepted the replays a restarted component did not refuse, each described
    */
   record Result(int jobs, int finished, int failedWithTheirAgent, int failedInDispatch, Map<String, String> lost,
-      Map<String, String> duplicated, Map<Fault, Integer> faults) {
+      Map<String, String> duplicated, Map<Fault, Integer> faults, int replaysRefused, List<String> replaysAccepted) {
+    /** Whether nothing was lost, duplicated or replayed. */
+    boolean clean() {
+      return lost.isEmpty() && duplicated.isEmpty() && replaysAccepted.isEmpty();
+    }
+
     /** The closing line: {@code chaos: J jobs, 0 lost, 0 duplicated}. */
     String closingLine() {
       return "chaos: " + jobs + " jobs, " + lost.size() + " lost, " + duplicated.size() + " duplicated";
@@ -132,7 +140,7 @@ final class Chaos {
         ChaosRig r = options.processes() == null
             ? new InProcessRig(new ChaosSettings(dir, Demo.DOMAIN, ""), options.agents(), options.jobManagers(),
                 services, workload)
-            : new ProcessRig(dir, options.processes(), options.agents(), options.jobManagers(), workload, clock);
+            : new ProcessRig(dir, options.processes(), options.agents(), options.jobManagers(), workload, services);
         rig = r;
         try (r) {
           out.printf("chaos: %d agents, %d job managers, %s, %s, faults every ~%ss for %s, seed %d, work dir %s%n",
@@ -237,7 +245,9 @@ final class Chaos {
         + " failed with the agent that ran them, " + inDispatch + " failed by PanDA while being handed out; "
         + staleReports + " late lease-expiry report(s) refused by PanDA");
     rig.summary().forEach(line -> out.println("chaos: " + line));
-    return new Result(options.jobs(), finished, withAgent, inDispatch, lost, duplicated, faults);
+    rig.replaysAccepted().forEach(r -> out.println("chaos: REPLAY ACCEPTED: " + r));
+    return new Result(options.jobs(), finished, withAgent, inDispatch, lost, duplicated, faults,
+        rig.replaysRefused(), rig.replaysAccepted());
   }
 
   /** For each job, the agents whose work directories hold a run of it ({@code AGENT/JOB.EPOCH}). */

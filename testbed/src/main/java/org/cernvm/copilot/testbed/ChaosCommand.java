@@ -89,7 +89,7 @@ final class ChaosCommand implements Callable<Integer> {
     }
     Chaos.Result result = new Chaos(options, System.out, Clock.systemUTC()).run();
     System.out.println(result.closingLine());
-    return result.lost().isEmpty() && result.duplicated().isEmpty() ? 0 : 1;
+    return result.clean() ? 0 : 1;
   }
 
   /** The Prosody of the options, its directory where {@code scripts/prosody-up} puts it by default. */

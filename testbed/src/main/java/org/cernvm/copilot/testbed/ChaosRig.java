@@ -28,6 +28,12 @@ interface ChaosRig extends AutoCloseable {
   /** The ids of the agents killed so far, as they reported themselves to PanDA. */
   Set<String> killedAgents();
 
+  /** How many replays of a message it had accepted before it was killed a restarted component refused. */
+  int replaysRefused();
+
+  /** The replays that a restarted component did not refuse, each described; a run with any fails. */
+  List<String> replaysAccepted();
+
   /** Lines for the run's summary beyond the jobs' count, e.g. what became of the processes; may be none. */
   List<String> summary() throws Exception;
 

@@ -226,6 +226,16 @@ final class InProcessRig implements ChaosRig {
   }
 
   @Override
+  public int replaysRefused() {
+    return 0;
+  }
+
+  @Override
+  public List<String> replaysAccepted() {
+    return List.of();
+  }
+
+  @Override
   public List<String> summary() {
     return List.of();
   }

@@ -17,7 +17,11 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.cernvm.copilot.keymanager.EnrollmentTokens;
+import org.cernvm.copilot.protocol.bus.Address;
+import org.cernvm.copilot.protocol.bus.XmppSettings;
+import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.security.SecuritySettings;
 
 /**
  * The chaos run's components as processes of their own on a Prosody server: the key manager of the CA
@@ -25,20 +29,28 @@ import org.cernvm.copilot.protocol.security.Role;
  * ({@code copilot storage-adapter}), the job managers ({@code copilot job-manager --source panda}) and the
  * agents ({@code copilot agent}), each enrolling with a one-time token. A fault is SIGKILL: an agent's
  * payloads are killed with it and a new agent boots in its place, as a new VM would; a job manager or the
- * storage adapter starts again under the same account and resource with a fresh token, its state gone.
- * The XMPP server is shared, so it is not restarted.
+ * storage adapter starts again under the same account and resource with a fresh token, its state gone,
+ * and a {@link ReplayProbe} checks that it refuses a message it accepted before it was killed. The XMPP
+ * server is shared, so it is not restarted.
  */
 final class ProcessRig implements ChaosRig {
   /** How long a component may take to start and enroll: JVMs start slowly on a busy machine. */
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   /** Small heaps and a quick start: the machine runs many of them. */
   private static final List<String> JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  /**
+   * How old the probe's message is when its receiver is killed: a receiver lets pass what was sent up to
+   * a second before it started (in flight as it started), taking a restart to outlast that margin, and
+   * the probe checks what is promised, not how fast a JVM starts.
+   */
+  private static final Duration PROBE_AGE = Duration.ofSeconds(2);
 
   private final ChaosSettings settings;
   private final Chaos.Prosody prosody;
   private final int agentCount;
   private final int jobManagerCount;
   private final EvgenWorkload workload;
+  private final Services services;
   private final EnrollmentTokens tokens;
   private final ChildProcesses children;
   /** One password per account, kept across restarts: Prosody keeps the account. */
@@ -47,6 +59,7 @@ final class ProcessRig implements ChaosRig {
   private final Map<String, ChildProcesses.Child> jobManagers = new LinkedHashMap<>();
   private final Set<String> killedAgents = new HashSet<>();
   private ChildProcesses.Child storage;
+  private ReplayProbe probe;
   private int storagePort;
   private int agentsBooted;
   private int payloadsKilled;
@@ -55,13 +68,15 @@ final class ProcessRig implements ChaosRig {
    * Prepares the components of a run in {@code workDir}; the accounts are unique to the run, since Prosody
    * is shared.
    */
-  ProcessRig(Path workDir, Chaos.Prosody prosody, int agents, int jobManagers, EvgenWorkload workload, Clock clock)
-      throws IOException {
+  ProcessRig(Path workDir, Chaos.Prosody prosody, int agents, int jobManagers, EvgenWorkload workload,
+      Services services) throws IOException {
+    Clock clock = services.scheduler.clock();
     this.settings = new ChaosSettings(workDir, Demo.DOMAIN, "c" + UUID.randomUUID().toString().substring(0, 6) + "-");
     this.prosody = prosody;
     this.agentCount = agents;
     this.jobManagerCount = jobManagers;
     this.workload = workload;
+    this.services = services;
     this.tokens = new EnrollmentTokens(prosody.caDir().resolve("tokens.json"), clock);
     this.children = new ChildProcesses(workDir.resolve("logs"), settings.agentsDir(), clock, JVM_OPTIONS);
   }
@@ -84,6 +99,12 @@ final class ProcessRig implements ChaosRig {
     km.put("key-manager.service", settings.address("keymanager"));
     km.put("key-manager.passphrase", prosody.passphrase());
     children.start("key-manager", List.of("key-manager", "serve"), km).awaitOutput(" serving ", READY_TIMEOUT);
+    Map<String, String> p = enrolling(settings.account("probe"), Role.AGENT);
+    p.put("xmpp.user", settings.account("probe"));
+    p.put("xmpp.resource", "vm");
+    Settings ps = Settings.of(p);
+    XmppSettings probeXmpp = XmppSettings.from(ps, null, "vm");
+    probe = ReplayProbe.connect(probeXmpp, "raw", SecuritySettings.from(ps, settings.domain()), services);
     try (ServerSocket s = new ServerSocket(0)) {
       storagePort = s.getLocalPort();
     }
@@ -183,19 +204,31 @@ final class ProcessRig implements ChaosRig {
       case KILL_JOB_MANAGER -> {
         List<String> names = new ArrayList<>(jobManagers.keySet());
         String resource = names.get(random.nextInt(names.size()));
+        Address address = Address.of(settings.address("jobmanager") + "/" + resource);
+        ReplayProbe.Sent seen = probe.heartbeat(address);
+        Thread.sleep(PROBE_AGE.toMillis());
         ChildProcesses.Child victim = jobManagers.remove(resource);
         victim.kill();
         ChildProcesses.Child next = startJobManager(resource);
         awaitJobManager(next);
         jobManagers.put(resource, next);
+        if (seen != null) {
+          probe.replay(seen);
+        }
         yield "SIGKILL to job manager " + resource + " (pid " + victim.pid() + "); started it again as "
             + settings.address("jobmanager") + "/" + resource + " with a fresh token (pid " + next.pid() + ")";
       }
       case KILL_STORAGE -> {
+        ReplayProbe.Sent seen = probe.uploadRequest(Address.of(settings.address("storage") + "/sa-1"),
+            settings.address("jobmanager"));
+        Thread.sleep(PROBE_AGE.toMillis());
         ChildProcesses.Child victim = storage;
         victim.kill();
         storage = startStorage();
         awaitStorage(storage);
+        if (seen != null) {
+          probe.replay(seen);
+        }
         yield "SIGKILL to the storage adapter (pid " + victim.pid() + "); started it again as "
             + settings.address("storage") + "/sa-1 on port " + storagePort + " with a fresh token (pid "
             + storage.pid() + ")";
@@ -210,10 +243,20 @@ final class ProcessRig implements ChaosRig {
   }
 
   @Override
+  public int replaysRefused() {
+    return probe == null ? 0 : probe.refused();
+  }
+
+  @Override
+  public List<String> replaysAccepted() {
+    return probe == null ? List.of() : probe.accepted();
+  }
+
+  @Override
   public List<String> summary() throws IOException {
     return List.of(children.started() + " processes started, " + payloadsKilled + " payload process(es) killed "
-        + "with their agents; " + refusedAsStale() + " message(s) sent before their receiver (re)started refused "
-        + "STALE");
+        + "with their agents; " + refusedAsStale() + " message(s) refused STALE (sent before their receiver "
+        + "started), " + replaysRefused() + " of them the probe's replays");
   }
 
   /** How many messages the components refused for having been sent before the receiver started. */
@@ -231,6 +274,12 @@ final class ProcessRig implements ChaosRig {
 
   @Override
   public void close() throws Exception {
-    children.close();
+    try {
+      if (probe != null) {
+        probe.close();
+      }
+    } finally {
+      children.close();
+    }
   }
 }

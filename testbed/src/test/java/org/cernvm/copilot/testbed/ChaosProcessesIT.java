@@ -64,6 +64,11 @@ class ChaosProcessesIT {
     assertThat(result.duplicated()).isEmpty();
     assertThat(result.finished() + result.failedWithTheirAgent() + result.failedInDispatch()).isEqualTo(JOBS);
     assertThat(result.closingLine()).isEqualTo("chaos: " + JOBS + " jobs, 0 lost, 0 duplicated");
+    // Each restarted job manager and storage adapter refused the probe's replay of a message it had
+    // accepted before it was killed, within the signature window.
+    assertThat(result.replaysAccepted()).isEmpty();
+    assertThat(result.replaysRefused())
+        .isEqualTo(result.faults().get(Chaos.Fault.KILL_JOB_MANAGER) + result.faults().get(Chaos.Fault.KILL_STORAGE));
     // Found from /proc, not from the run's own list: no JVM it started (each works in the run's log
     // directory and names the run's directory in its arguments), and no payload (each works in its job's
     // directory under the run's) is still running.
