@@ -213,13 +213,26 @@ final class ChildProcesses implements AutoCloseable {
     } catch (IllegalStateException e) {
       // This JVM is exiting: the hook is running and does the same.
     }
+    ChildTimeoutException failed = null;
     for (Child c : children) {
-      if (c.isAlive()) {
-        c.kill();
+      try {
+        if (c.isAlive()) {
+          c.kill();
+        }
+      } catch (ChildTimeoutException e) {
+        // The others are killed all the same.
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
       }
     }
     killUnder(spawnDir);
     killUnder(logDir);
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   private void killAll() {
