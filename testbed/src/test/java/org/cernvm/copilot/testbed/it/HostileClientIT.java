@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 class HostileClientIT extends OverProsody {
   private final ListAppender<ILoggingEvent> busLog = new ListAppender<>();
   private final Logger xmppLog = (Logger) LoggerFactory.getLogger(XmppBus.class);
+  private final ListAppender<ILoggingEvent> allLog = new ListAppender<>();
+  private final Logger rootLog = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private RawXmppClient mallory;
   private final Random random = new Random(16);
 
@@ -51,6 +53,8 @@ class HostileClientIT extends OverProsody {
   void attach() throws Exception {
     busLog.start();
     xmppLog.addAppender(busLog);
+    allLog.start();
+    rootLog.addAppender(allLog);
     mallory = RawXmppClient.login(Prosody.PORT, Prosody.DOMAIN, Prosody.caPem(), prosody.user("mallory"), "pw-m",
         "evil");
   }
@@ -58,6 +62,7 @@ class HostileClientIT extends OverProsody {
   @AfterEach
   void detach() throws Exception {
     xmppLog.detachAppender(busLog);
+    rootLog.detachAppender(allLog);
     mallory.close();
   }
 
@@ -184,6 +189,9 @@ class HostileClientIT extends OverProsody {
     assertThat(disconnects() - disconnectsBefore).as("components that lost their connection").isZero();
     assertThat(jobManagerBus().isConnected()).isTrue();
     assertThat(mallory.closed()).isFalse();
+    // Nothing mallory wrote reached a log line raw or whole.
+    assertThat(List.copyOf(allLog.list)).extracting(ILoggingEvent::getFormattedMessage)
+        .allSatisfy(line -> assertThat(line).doesNotContain("\n").hasSizeLessThan(2_000));
     long grown = heapAfterGc() - heapBefore;
     assertThat(grown).as("heap grown by the attack, in bytes").isLessThan(64L << 20);
   }
