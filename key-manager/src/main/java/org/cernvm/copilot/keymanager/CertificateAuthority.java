@@ -24,7 +24,6 @@ import java.util.Set;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -44,7 +43,8 @@ import org.cernvm.copilot.protocol.security.Role;
 
 /**
  * CoPilot's certificate authority, on Bouncy Castle: an EC P-256 CA whose key is kept on disk encrypted
- * with a passphrase ({@code ca.key}, mode 600, refused at start if anyone else may read it) beside its
+ * with a passphrase ({@code ca.key}: encrypted PKCS#8 of {@link Pem#privateKeyInfo}, which OpenSSL reads
+ * too; mode 600, refused at start if anyone else may read it) beside its
  * certificate ({@code ca.pem}). It issues short-lived certificates for certificate requests, in the form
  * {@link Certificates} defines. Revocations are kept in {@code revoked.txt} and published as a CRL.
  */
@@ -196,8 +196,9 @@ public final class CertificateAuthority {
   private static String encrypted(PrivateKey key, char[] passphrase) throws IOException, OperatorCreationException {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(new JcaPKCS8Generator(key, new JceOpenSSLPKCS8EncryptorBuilder(
-          org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC).setProvider(BC).setPassword(passphrase).build()));
+      w.writeObject(new org.bouncycastle.openssl.PKCS8Generator(Pem.privateKeyInfo(key),
+          new JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC).setProvider(BC)
+              .setPassword(passphrase).build()));
     }
     return out.toString();
   }

@@ -2,7 +2,11 @@ package org.cernvm.copilot.keymanager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -10,9 +14,16 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.security.Authority;
@@ -68,6 +79,34 @@ class KeyManagerTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("chmod 600");
     assertThatThrownBy(() -> CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void theCaKeyIsEncryptedPkcs8WhoseEcKeyCarriesItsPublicKeyAndOpenSslReadsIt() throws Exception {
+    CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock());
+    Path key = dir.resolve("ca/ca.key");
+    PrivateKeyInfo info;
+    try (PEMParser p = new PEMParser(new StringReader(Files.readString(key)))) {
+      info = ((PKCS8EncryptedPrivateKeyInfo) p.readObject()).decryptPrivateKeyInfo(
+          new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(new BouncyCastleProvider()).build(passphrase));
+    }
+    ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
+    assertThat(sec1.getPublicKey()).as("the CA's public key inside its key file").isNotNull();
+    assertThat(sec1.getPublicKey().getBytes()).isEqualTo(
+        SubjectPublicKeyInfo.getInstance(ca.certificate().getPublicKey().getEncoded()).getPublicKeyData().getBytes());
+
+    ProcessBuilder check = new ProcessBuilder("openssl", "pkey", "-in", key.toString(), "-passin", "env:CA_PASSPHRASE",
+        "-check", "-noout").redirectErrorStream(true);
+    check.environment().put("CA_PASSPHRASE", new String(passphrase));
+    Process openssl;
+    try {
+      openssl = check.start();
+    } catch (IOException e) {
+      assumeTrue(false, "openssl is not installed");
+      return;
+    }
+    String out = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    assertThat(openssl.waitFor()).as(out).isZero();
   }
 
   @Test

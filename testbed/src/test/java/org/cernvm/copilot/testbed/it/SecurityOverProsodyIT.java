@@ -42,16 +42,16 @@ class SecurityOverProsodyIT extends OverProsody {
     assertThat(agent.security().authority().crl()).isPresent();
 
     String token = token(Role.AGENT);
-    closeables.add(EnrolledBus.connect(prosody.settings("agent-2", "vm"), security(token), scheduler, workers,
+    closeables.add(EnrolledBus.connect(xmpp.settings("agent-2", "vm"), security(token), scheduler, workers,
         Duration.ofSeconds(20)));
-    assertThatThrownBy(() -> EnrolledBus.connect(prosody.settings("thief", "vm"), security(token), scheduler, workers,
+    assertThatThrownBy(() -> EnrolledBus.connect(xmpp.settings("thief", "vm"), security(token), scheduler, workers,
         Duration.ofSeconds(20))).isInstanceOf(EnrollmentException.class).hasMessageContaining("already used");
   }
 
   @Test
   void issue6_componentsRefusePlaintextAndServersTheirCaDidNotCertify() throws Exception {
-    XmppSettings good = prosody.settings("eve", "x");
-    MessageSecurity unenrolled = MessageSecurity.create(Keyring.empty(), Authority.load(Prosody.caPem()),
+    XmppSettings good = xmpp.settings("eve", "x");
+    MessageSecurity unenrolled = MessageSecurity.create(Keyring.empty(), Authority.load(xmpp.caPem()),
         scheduler.clock(), WINDOW);
     XmppSettings plaintext = new XmppSettings(good.host(), good.port(), good.domain(), good.username(), good.password(),
         good.resource(), XmppSettings.Security.DISABLED, null, List.of(), true, Duration.ofSeconds(3),
