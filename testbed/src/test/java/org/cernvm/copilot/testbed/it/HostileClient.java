@@ -164,6 +164,10 @@ abstract class HostileClient extends OverXmpp {
     return s;
   }
 
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
   private static long heapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       System.gc();
@@ -263,17 +267,21 @@ abstract class HostileClient extends OverXmpp {
     return ids;
   }
 
+  /** A run of jobs: the gaps between them, sorted, and what it took in time and in the process's CPU. */
+  private record Phase(List<Long> gaps, long millis, long cpuMillis) {}
+
+  private Phase phase(int jobs) throws Exception {
+    long start = System.nanoTime();
+    long cpu = processCpuNanos();
+    List<Long> gaps = gaps(runJobs(jobs));
+    return new Phase(gaps, (System.nanoTime() - start) / 1_000_000, (processCpuNanos() - cpu) / 1_000_000);
+  }
+
   @Test
   void issue16_aFloodOf5000MessagesKeepsDispatchWithinThreeTimesQuiet() throws Exception {
     startJobManager(queue, "30s");
     startAgents(1);
     runJobs(20);
-    long quietStart = System.nanoTime();
-    List<Long> quiet = gaps(runJobs(150));
-    Duration quietTook = Duration.ofNanos(System.nanoTime() - quietStart);
-    long floodStart = System.nanoTime();
-
-    // The flood goes out as fast as the client can write it, as the same work starts again.
     String to = jobManagerBus().self().value();
     String realCertificate = Base64.getEncoder().encodeToString(jobManagerBus().security().keyring().current()
         .orElseThrow().certificate().getEncoded());
@@ -282,6 +290,7 @@ abstract class HostileClient extends OverXmpp {
     signer.initSign(Certificates.newKeyPair().getPrivate());
     signer.update("forged".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String forgedSignature = Base64.getEncoder().encodeToString(signer.sign());
+    // The flood goes out as fast as the client can write it, as the same work starts again.
     Thread flood = new Thread(() -> {
       try {
         for (int i = 0; i < 5_000; i++) {
@@ -294,22 +303,32 @@ abstract class HostileClient extends OverXmpp {
         throw new IllegalStateException(e);
       }
     }, "flood");
-    long checkedBefore = rejections();
-    flood.start();
-    List<Long> flooded = gaps(runJobs(150));
-    flood.join();
-    Duration floodTook = Duration.ofNanos(System.nanoTime() - floodStart);
 
+    // Quiet before and after the flood, so that the quiet figure sees the machine as the flood did.
+    Phase before = phase(100);
+    long opened = rejections();
+    flood.start();
+    Phase flooded = phase(100);
+    flood.join();
+    opened = rejections() - opened;
+    Phase after = phase(100);
+
+    List<Long> quiet = new ArrayList<>(before.gaps());
+    quiet.addAll(after.gaps());
+    quiet.sort(null);
     long quietP99 = p99(quiet);
-    long floodP99 = p99(flooded);
+    long floodP99 = p99(flooded.gaps());
     System.out.printf("dispatch gap p50/p99: quiet %d/%d ms, during a 5,000-message flood %d/%d ms (p99 %.1fx); "
-        + "150 jobs took %d ms quiet, %d ms flooded%n", quiet.get(quiet.size() / 2), quietP99,
-        flooded.get(flooded.size() / 2), floodP99, (double) floodP99 / Math.max(1, quietP99), quietTook.toMillis(),
-        floodTook.toMillis());
-    // A floor of 20 ms keeps a quiet p99 of a few ms, on an idle machine, from making one hiccup a failure.
-    assertThat(floodP99).isLessThanOrEqualTo(3 * Math.max(quietP99, 20));
+        + "100 jobs took %d/%d ms quiet, %d ms flooded; CPU of all components (and mallory) %d/%d ms quiet, %d ms "
+        + "flooded; the job manager opened %d flood messages%n", quiet.get(quiet.size() / 2), quietP99,
+        flooded.gaps().get(flooded.gaps().size() / 2), floodP99, (double) floodP99 / Math.max(1, quietP99),
+        before.millis(), after.millis(), flooded.millis(), before.cpuMillis(), after.cpuMillis(), flooded.cpuMillis(),
+        opened);
+    // A floor of 50 ms: on two busy cores the XMPP server and mallory's own TLS share the CPU with the
+    // components, and a quiet p99 of a few ms would make one scheduling hiccup a failure.
+    assertThat(floodP99).isLessThanOrEqualTo(3 * Math.max(quietP99, 50));
     // Beyond mallory's share, its messages were dropped unopened: no verification, no answer, no log line.
-    assertThat(rejections() - checkedBefore).as("flood messages the job manager opened")
+    assertThat(opened).as("flood messages the job manager opened")
         .isLessThanOrEqualTo(UnauthenticatedLimits.DEFAULT.burst() + 20);
     assertThat(disconnects()).isZero();
   }
