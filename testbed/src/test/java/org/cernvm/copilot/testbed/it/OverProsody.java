@@ -48,6 +48,7 @@ abstract class OverProsody {
   GenericQueue queue;
 
   KeyManager keyManager;
+  XmppBus keyManagerBus;
   private XmppBus jobManagerBus;
 
   /** The bus of the job manager {@link #startJobManager} started. */
@@ -65,11 +66,11 @@ abstract class OverProsody {
     CertificateAuthority ca = CertificateAuthority.open(Prosody.caDir(), Prosody.passphrase(), scheduler.clock());
     keyManager = new KeyManager(ca, new EnrollmentTokens(Prosody.caDir().resolve("tokens.json"), scheduler.clock()),
         scheduler.clock(), Duration.ofHours(1));
-    XmppBus kmBus = Bus.xmpp(prosody.settings("keymanager", "km-1"),
+    keyManagerBus = Bus.xmpp(prosody.settings("keymanager", "km-1"),
         keyManager.security(prosody.user("keymanager"), WINDOW), scheduler, workers);
-    closeables.add(kmBus);
-    kmBus.awaitConnected(Duration.ofSeconds(20));
-    closeables.add(KeyManagerService.start(keyManager, kmBus, scheduler));
+    closeables.add(keyManagerBus);
+    keyManagerBus.awaitConnected(Duration.ofSeconds(20));
+    closeables.add(KeyManagerService.start(keyManager, keyManagerBus, scheduler));
   }
 
   /** A one-time enrollment token for {@code role}. */
@@ -116,14 +117,18 @@ abstract class OverProsody {
 
   /** A job manager of the {@code jobmanager} service serving {@code source}, registering with {@code storage}. */
   JobManager startJobManager(JobSource source, String lease) throws Exception {
-    JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
-        "job-manager.storage", address("storage"), "job-manager.lease", lease,
-        "job-manager.ticket-key-file", ticketKey().toString())), Prosody.DOMAIN);
     jobManagerBus = connect("jobmanager", "jm-1");
-    JobManager jm = new JobManager(jc, jobManagerBus, source, scheduler);
+    JobManager jm = new JobManager(jobManagerConfig(lease), jobManagerBus, source, scheduler);
     jm.start();
     closeables.add(jm);
     return jm;
+  }
+
+  /** The configuration of a job manager of the {@code jobmanager} service, registering with {@code storage}. */
+  JobManagerConfig jobManagerConfig(String lease) {
+    return JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
+        "job-manager.storage", address("storage"), "job-manager.lease", lease,
+        "job-manager.ticket-key-file", ticketKey().toString())), Prosody.DOMAIN);
   }
 
   /** {@code n} one-core agents of the {@code jobmanager} and {@code storage} services. */
