@@ -91,7 +91,8 @@ class SecurityOverProsodyIT extends OverProsody {
 
     keyManager.ca().revoke(operator.security().keyring().current().orElseThrow().certificate().getSerialNumber());
     new org.cernvm.copilot.protocol.security.Enrollment(jobManagerBus(), Address.of(address("keymanager")),
-        Duration.ofSeconds(10)).refreshRevocations();
+        Duration.ofSeconds(10), scheduler, org.cernvm.copilot.protocol.security.Enrollment.Retry.standard())
+        .refreshRevocations();
     var answer = operator.call(service, new Kill(MessageIds.next(), Instant.now(), job, "revoked"),
         Duration.ofSeconds(10)).reply();
     assertThat(answer).isInstanceOfSatisfying(ErrorReply.class, e -> {
