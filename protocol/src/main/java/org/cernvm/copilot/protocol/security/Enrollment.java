@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -66,7 +67,8 @@ public final class Enrollment {
    */
   public record Retry(Duration within, Duration firstPause, Duration maxPause) {
     public Retry {
-      if (within.isNegative() || firstPause.isNegative() || firstPause.isZero() || maxPause.compareTo(firstPause) < 0) {
+      if (within.isNegative() || firstPause.isNegative() || firstPause.isZero()
+          || maxPause.compareTo(firstPause) < 0) {
         throw new IllegalArgumentException("a retry needs within >= 0 and 0 < firstPause <= maxPause: " + within
             + ", " + firstPause + ", " + maxPause);
       }
@@ -106,7 +108,7 @@ public final class Enrollment {
     private final Answer<T> answer;
     private final Instant start = clock().instant();
     private final CompletableFuture<T> result = new CompletableFuture<>();
-    private volatile int made;
+    private final AtomicInteger made = new AtomicInteger();
 
     private Attempts(String what, Supplier<Request> request, Answer<T> answer) {
       this.what = what;
@@ -118,7 +120,7 @@ public final class Enrollment {
       if (result.isDone()) {
         return;
       }
-      made++;
+      made.incrementAndGet();
       Request r;
       try {
         r = request.get();
@@ -149,7 +151,7 @@ public final class Enrollment {
       if (result.isDone()) {
         return;
       }
-      Duration pause = retry.pauseAfter(made);
+      Duration pause = retry.pauseAfter(made.get());
       if (clock().instant().plus(pause).isAfter(start.plus(retry.within()))) {
         result.completeExceptionally(unanswered(Untrusted.text(why)));
         return;
@@ -159,7 +161,7 @@ public final class Enrollment {
     }
 
     private KeyManagerUnansweredException unanswered(String last) {
-      return new KeyManagerUnansweredException(what, keyManager, made, timeout,
+      return new KeyManagerUnansweredException(what, keyManager, made.get(), timeout,
           Duration.between(start, clock().instant()), last);
     }
 
@@ -400,8 +402,9 @@ public final class Enrollment {
     });
   }
 
+  /** The clock the pauses between attempts are scheduled on. */
   private Clock clock() {
-    return bus.security().clock();
+    return scheduler.clock();
   }
 
   private Credentials install(KeyPair pair, Reply reply, String what) throws EnrollmentException {
