@@ -49,6 +49,7 @@ abstract class OverXmpp {
   GenericQueue queue;
 
   KeyManager keyManager;
+  XmppBus keyManagerBus;
   private XmppBus jobManagerBus;
 
   /** A rig on {@code xmpp}. */
@@ -71,11 +72,11 @@ abstract class OverXmpp {
     CertificateAuthority ca = CertificateAuthority.open(xmpp.caDir(), xmpp.passphrase(), scheduler.clock());
     keyManager = new KeyManager(ca, new EnrollmentTokens(xmpp.caDir().resolve("tokens.json"), scheduler.clock()),
         scheduler.clock(), Duration.ofHours(1));
-    XmppBus kmBus = Bus.xmpp(xmpp.settings("keymanager", "km-1"),
+    keyManagerBus = Bus.xmpp(xmpp.settings("keymanager", "km-1"),
         keyManager.security(xmpp.user("keymanager"), WINDOW), scheduler, workers);
-    closeables.add(kmBus);
-    kmBus.awaitConnected(Duration.ofSeconds(20));
-    closeables.add(KeyManagerService.start(keyManager, kmBus, scheduler));
+    closeables.add(keyManagerBus);
+    keyManagerBus.awaitConnected(Duration.ofSeconds(20));
+    closeables.add(KeyManagerService.start(keyManager, keyManagerBus, scheduler));
   }
 
   /** A one-time enrollment token for {@code role}. */
@@ -122,14 +123,18 @@ abstract class OverXmpp {
 
   /** A job manager of the {@code jobmanager} service serving {@code source}, registering with {@code storage}. */
   JobManager startJobManager(JobSource source, String lease) throws Exception {
-    JobManagerConfig jc = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
-        "job-manager.storage", address("storage"), "job-manager.lease", lease,
-        "job-manager.ticket-key-file", ticketKey().toString())), XmppServer.DOMAIN);
     jobManagerBus = connect("jobmanager", "jm-1");
-    JobManager jm = new JobManager(jc, jobManagerBus, source, scheduler);
+    JobManager jm = new JobManager(jobManagerConfig(lease), jobManagerBus, source, scheduler);
     jm.start();
     closeables.add(jm);
     return jm;
+  }
+
+  /** The configuration of a job manager of the {@code jobmanager} service, registering with {@code storage}. */
+  JobManagerConfig jobManagerConfig(String lease) {
+    return JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
+        "job-manager.storage", address("storage"), "job-manager.lease", lease,
+        "job-manager.ticket-key-file", ticketKey().toString())), XmppServer.DOMAIN);
   }
 
   /** {@code n} one-core agents of the {@code jobmanager} and {@code storage} services. */
