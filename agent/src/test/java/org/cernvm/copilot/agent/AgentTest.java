@@ -28,6 +28,7 @@ import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.testing.Keytool;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
@@ -61,10 +62,10 @@ class AgentTest {
     scheduler = Scheduler.system(timers);
     net = new InMemoryNetwork(scheduler, workers);
     queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
-    JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of(
-        "job-manager.service", "jobmanager@test", "job-manager.lease", "3s", "job-manager.sweep-interval", "500ms")),
-        "test");
-    jobManager = new JobManager(config, pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, scheduler);
+    // On real time, a lease far longer than any job here and than the pauses a loaded machine makes: its
+    // expiry is no part of these tests, and a heartbeat late by seconds must not hand the job out again.
+    jobManager = new JobManager(jobManagerConfig("15s"),
+        pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, scheduler);
     jobManager.start();
     startStorage(null, 0);
   }
@@ -89,8 +90,18 @@ class AgentTest {
         StorageBackend.filesystem(dir.resolve("se")), scheduler.clock());
   }
 
+  private static JobManagerConfig jobManagerConfig(String lease) {
+    return JobManagerConfig.from(Settings.of(Map.of("job-manager.service", "jobmanager@test", "job-manager.lease",
+        lease, "job-manager.sweep-interval", "500ms")), "test");
+  }
+
   private void startAgent(int cores, String... extra) {
     agentBus = pki.connect(net, "agent-1@test/vm", Role.AGENT);
+    agent = agent(agentBus, scheduler, cores, extra);
+    agent.start();
+  }
+
+  private Agent agent(InMemoryNetwork.Endpoint bus, Scheduler scheduler, int cores, String... extra) {
     Map<String, String> settings = new HashMap<>(Map.of(
         "agent.cores", Integer.toString(cores),
         "agent.work-dir", dir.resolve("work").toString(),
@@ -104,8 +115,7 @@ class AgentTest {
       settings.put(extra[i], extra[i + 1]);
     }
     AgentConfig config = AgentConfig.from(Settings.of(settings), "agent-1", "test");
-    agent = new Agent(config, agentBus, scheduler, workers);
-    agent.start();
+    return new Agent(config, bus, scheduler, workers);
   }
 
   @AfterEach
@@ -241,16 +251,61 @@ class AgentTest {
 
   @Test
   void payloadsKeepRunningAcrossADisconnectAndTheJobCompletesOnce() throws Exception {
-    startAgent(1);
-    String id = queue.submit(NewJob.of("sh", "-c", "sleep 3; echo ran >> " + dir.resolve("ran.log")));
-    await().atMost(Duration.ofSeconds(10)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.LEASED);
-    agentBus.setConnected(false);
-    Thread.sleep(2000);
-    agentBus.setConnected(true);
-    QueuedJob job = awaitEnd(id);
-    assertThat(job.status()).isEqualTo(JobStatus.DONE);
-    assertThat(job.epoch()).isEqualTo(1);
-    assertThat(Files.readAllLines(dir.resolve("ran.log"))).containsExactly("ran");
+    // On a fake clock: the lease, its heartbeats and the disconnect are timed by the test alone, so a loaded
+    // machine cannot stretch the disconnect past the lease. The payload and the messages are real.
+    ManualScheduler time = new ManualScheduler(java.time.Instant.now());
+    InMemoryNetwork fakeNet = new InMemoryNetwork(time, workers);
+    TestPki fakePki = new TestPki(time.clock());
+    GenericQueue fakeQueue = GenericQueue.open(dir.resolve("fake-queue"), time.clock(), 3);
+    InMemoryNetwork.Endpoint jmBus = fakePki.connect(fakeNet, "jobmanager@test/jm-1", Role.JOB_MANAGER);
+    List<java.time.Instant> heartbeats = new java.util.concurrent.CopyOnWriteArrayList<>();
+    jmBus.subscribe(in -> {
+      if (in.message() instanceof org.cernvm.copilot.protocol.Heartbeat h) {
+        heartbeats.add(h.sentAt());
+      }
+    });
+    JobManager jm = new JobManager(jobManagerConfig("3s"), jmBus, fakeQueue, time);
+    InMemoryNetwork.Endpoint bus = fakePki.connect(fakeNet, "agent-1@test/vm", Role.AGENT);
+    Agent vm = agent(bus, time, 1);
+    Path started = dir.resolve("started");
+    Path go = dir.resolve("go");
+    Path ran = dir.resolve("ran.log");
+    try {
+      jm.start();
+      String id = fakeQueue.submit(NewJob.of("sh", "-c", "touch " + started + "; while [ ! -e " + go + " ]; do "
+          + "sleep 0.05; done; echo ran >> " + ran));
+      vm.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(started));
+      java.time.Instant leased = time.clock().instant();
+      java.time.Instant deadline = fakeQueue.get(id).orElseThrow().leaseDeadline();
+
+      // Disconnected across the first heartbeat (due after a third of the lease), which fails.
+      bus.setConnected(false);
+      time.advance(Duration.ofMillis(1500));
+      bus.setConnected(true);
+      assertThat(fakeQueue.get(id).orElseThrow().leaseDeadline()).isEqualTo(deadline);
+
+      // Reconnected, the next heartbeat renews the lease, which holds past its first deadline.
+      time.advance(Duration.ofMillis(500));
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> fakeQueue.get(id).orElseThrow().leaseDeadline().isAfter(deadline));
+      // The heartbeat due during the disconnect never arrived; the first to arrive was the next one.
+      assertThat(heartbeats.get(0)).isEqualTo(leased.plusSeconds(2));
+      time.advance(Duration.ofMillis(1500));
+      assertThat(time.clock().instant()).isAfter(deadline);
+      assertThat(fakeQueue.get(id).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+
+      // The payload, running all along, ends now; the job completes once, in its first lease.
+      Files.createFile(go);
+      await().atMost(Duration.ofSeconds(30)).until(() -> fakeQueue.get(id).orElseThrow().status().isTerminal());
+      QueuedJob job = fakeQueue.get(id).orElseThrow();
+      assertThat(job.status()).isEqualTo(JobStatus.DONE);
+      assertThat(job.epoch()).isEqualTo(1);
+      assertThat(Files.readAllLines(ran)).containsExactly("ran");
+    } finally {
+      vm.close();
+      jm.close();
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -24,7 +25,6 @@ import java.util.Set;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -44,7 +44,8 @@ import org.cernvm.copilot.protocol.security.Role;
 
 /**
  * CoPilot's certificate authority, on Bouncy Castle: an EC P-256 CA whose key is kept on disk encrypted
- * with a passphrase ({@code ca.key}, mode 600, refused at start if anyone else may read it) beside its
+ * with a passphrase ({@code ca.key}: encrypted PKCS#8 of {@link Pem#privateKeyInfo}, which OpenSSL reads
+ * too; mode 600, refused at start if anyone else may read it) beside its
  * certificate ({@code ca.pem}). It issues short-lived certificates for certificate requests, in the form
  * {@link Certificates} defines. Revocations are kept in {@code revoked.txt} and published as a CRL.
  */
@@ -124,15 +125,34 @@ public final class CertificateAuthority {
    */
   public X509Certificate issue(PKCS10CertificationRequest csr, String name, Role role, Duration validity)
       throws EnrollmentException {
+    return issue(requestKey(csr), name, role, validity);
+  }
+
+  /** Issues a certificate for {@code key}, which a verified request presented (see {@link #requestKey}). */
+  public X509Certificate issue(PublicKey key, String name, Role role, Duration validity) {
+    return Certificates.issue(this.key, certificate, key, name, role, clock.instant(), validity);
+  }
+
+  /**
+   * The public key of a certificate request whose signature verifies with it: proof that the requester
+   * holds the private half.
+   *
+   * @throws EnrollmentException if the signature does not verify or the request cannot be read
+   */
+  public static PublicKey requestKey(PKCS10CertificationRequest csr) throws EnrollmentException {
     try {
       if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC).build(csr.getSubjectPublicKeyInfo()))) {
         throw new EnrollmentException("the certificate request's signature does not verify");
       }
-      return Certificates.issue(key, certificate, new JcaPEMKeyConverter().setProvider(BC)
-          .getPublicKey(csr.getSubjectPublicKeyInfo()), name, role, clock.instant(), validity);
+      return new JcaPEMKeyConverter().setProvider(BC).getPublicKey(csr.getSubjectPublicKeyInfo());
     } catch (OperatorCreationException | PKCSException | IOException e) {
-      throw new EnrollmentException("cannot issue a certificate: " + e.getMessage());
+      throw new EnrollmentException("cannot read the certificate request: " + e.getMessage());
     }
+  }
+
+  /** Whether the certificate with {@code serial} has been revoked. */
+  public boolean isRevoked(BigInteger serial) throws IOException {
+    return revoked().containsKey(serial);
   }
 
   /** Issues credentials for the key manager itself, whose key never leaves its process. */
@@ -196,8 +216,9 @@ public final class CertificateAuthority {
   private static String encrypted(PrivateKey key, char[] passphrase) throws IOException, OperatorCreationException {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(new JcaPKCS8Generator(key, new JceOpenSSLPKCS8EncryptorBuilder(
-          org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC).setProvider(BC).setPassword(passphrase).build()));
+      w.writeObject(new org.bouncycastle.openssl.PKCS8Generator(Pem.privateKeyInfo(key),
+          new JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC).setProvider(BC)
+              .setPassword(passphrase).build()));
     }
     return out.toString();
   }

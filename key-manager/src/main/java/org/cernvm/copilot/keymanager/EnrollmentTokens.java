@@ -1,6 +1,7 @@
 package org.cernvm.copilot.keymanager;
 
 import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.Pem;
 import org.cernvm.copilot.protocol.security.Role;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +21,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,10 +39,41 @@ import java.util.Map;
  * once, and expires. Only the SHA-256 of a token is stored (in a JSON file written atomically, mode 600),
  * so the file does not let anyone enroll. Every change holds an exclusive lock on {@code FILE.lock}, so that
  * {@code key-manager token} and a serving key manager can share the file.
+ *
+ * <p>A token's use is recorded with the name it enrolled, the SHA-256 of the public key it certified and the
+ * certificate issued, so that a component whose answer was lost can ask again: the same request (same name,
+ * same key) within the token's validity gets the same certificate, across restarts of the key manager,
+ * while any other use of a spent token is refused.
  */
 public final class EnrollmentTokens {
-  /** What is stored of a token. */
-  record Stored(Role role, Instant expiresAt, Instant usedAt) {}
+  /**
+   * What is stored of a token.
+   *
+   * @param usedAt when it was spent, or {@code null}
+   * @param name the name it enrolled, once spent
+   * @param publicKey the base64 SHA-256 of the public key it certified, once spent
+   * @param certificate the certificate it was spent for (PEM), once spent
+   */
+  record Stored(Role role, Instant expiresAt, Instant usedAt, String name, String publicKey, String certificate) {}
+
+  /** Issues the certificate a token is spent for, in the role the token was created for. */
+  @FunctionalInterface
+  public interface Issuer {
+    /**
+     * Issues a certificate in {@code role}.
+     *
+     * @throws EnrollmentException if it cannot be issued
+     */
+    X509Certificate issue(Role role) throws EnrollmentException;
+  }
+
+  /**
+   * What a token was redeemed for.
+   *
+   * @param certificate the certificate issued
+   * @param repeated whether it was issued at an earlier, identical request and is given again
+   */
+  public record Redeemed(X509Certificate certificate, boolean repeated) {}
 
   private final Path file;
   private final Clock clock;
@@ -66,7 +100,7 @@ public final class EnrollmentTokens {
         byte[] b = new byte[24];
         random.nextBytes(b);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        all.put(hash(token), new Stored(role, expires, null));
+        all.put(hash(token), new Stored(role, expires, null, null, null, null));
         tokens.add(token);
       }
       save(all);
@@ -75,32 +109,39 @@ public final class EnrollmentTokens {
   }
 
   /**
-   * Uses a token: it must exist, be unused and unexpired; it is then spent.
+   * Uses a token to enroll {@code name} with {@code key}: an unused, unexpired token is spent on the
+   * certificate {@code issuer} issues, which is recorded with the name and key. A token already spent on
+   * this name and key answers, while it is still valid, with the certificate it was spent for, so that a
+   * component that lost the answer may ask again.
    *
-   * @return the role it was created for
-   * @throws EnrollmentException saying which of those it is not
+   * @throws EnrollmentException if the token is unknown, expired, or was used for another name or key
    */
-  public synchronized Role redeem(String token) throws EnrollmentException, IOException {
+  public synchronized Redeemed redeem(String token, String name, PublicKey key, Issuer issuer)
+      throws EnrollmentException, IOException {
     try (HeldLock held = lock()) {
-      return redeem(token, load());
+      Map<String, Stored> all = load();
+      String id = hash(token);
+      Stored s = all.get(id);
+      if (s == null) {
+        throw new EnrollmentException("unknown enrollment token");
+      }
+      Instant now = clock.instant();
+      String keyHash = keyHash(key);
+      if (s.usedAt() != null) {
+        if (now.isBefore(s.expiresAt()) && name.equals(s.name()) && keyHash.equals(s.publicKey())
+            && s.certificate() != null) {
+          return new Redeemed(Pem.certificate(s.certificate()), true);
+        }
+        throw new EnrollmentException("the enrollment token was already used at " + s.usedAt());
+      }
+      if (!now.isBefore(s.expiresAt())) {
+        throw new EnrollmentException("the enrollment token expired at " + s.expiresAt());
+      }
+      X509Certificate cert = issuer.issue(s.role());
+      all.put(id, new Stored(s.role(), s.expiresAt(), now, name, keyHash, Pem.of(cert)));
+      save(all);
+      return new Redeemed(cert, false);
     }
-  }
-
-  private Role redeem(String token, Map<String, Stored> all) throws EnrollmentException, IOException {
-    String key = hash(token);
-    Stored s = all.get(key);
-    if (s == null) {
-      throw new EnrollmentException("unknown enrollment token");
-    }
-    if (s.usedAt() != null) {
-      throw new EnrollmentException("the enrollment token was already used at " + s.usedAt());
-    }
-    if (!clock.instant().isBefore(s.expiresAt())) {
-      throw new EnrollmentException("the enrollment token expired at " + s.expiresAt());
-    }
-    all.put(key, new Stored(s.role(), s.expiresAt(), clock.instant()));
-    save(all);
-    return s.role();
   }
 
   /**
@@ -166,6 +207,14 @@ public final class EnrollmentTokens {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String keyHash(PublicKey key) {
+    try {
+      return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK lacks SHA-256", e);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.cernvm.copilot.keymanager;
 
 import java.io.IOException;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,14 +37,21 @@ public final class KeyManager {
 
   /**
    * Enrolls a component: spends its token and issues a certificate for its request, in the token's role.
+   * The same request again (same token, name and key) while the token is valid gets the same certificate,
+   * unless it has been revoked since.
    *
-   * @throws EnrollmentException if the token is unknown, used or expired, or the request is not valid
+   * @throws EnrollmentException if the token is unknown, expired, or used for another name or key or for
+   *     a certificate since revoked, or the request is not valid
    */
-  public X509Certificate enroll(String token, PKCS10CertificationRequest request, String name)
+  public EnrollmentTokens.Redeemed enroll(String token, PKCS10CertificationRequest request, String name)
       throws EnrollmentException, IOException {
     checkName(name);
-    Role role = tokens.redeem(token);
-    return ca.issue(request, name, role, validity);
+    PublicKey key = CertificateAuthority.requestKey(request);
+    EnrollmentTokens.Redeemed redeemed = tokens.redeem(token, name, key, role -> ca.issue(key, name, role, validity));
+    if (redeemed.repeated() && ca.isRevoked(redeemed.certificate().getSerialNumber())) {
+      throw new EnrollmentException("the enrollment token was already used, for a certificate since revoked");
+    }
+    return redeemed;
   }
 
   /**

@@ -17,6 +17,7 @@ import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Renew;
 import org.cernvm.copilot.protocol.Reply;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.Incoming;
@@ -35,9 +36,12 @@ import org.slf4j.LoggerFactory;
  * The key manager on the bus. It answers {@code enroll} with {@code enrolled} — a certificate in the role
  * the one-time token was made for — {@code renew} with a new certificate in the signer's name and role,
  * and {@code fetchCrl} with its revocation list; it refuses anything else. The name enrolled must be the
- * sender's account, so a token cannot buy a certificate for somebody else's name. Tokens arrive sealed
- * for the CA's key and are never logged. Its own certificate, which signs its answers, it issues itself
- * and renews, and it keeps its own revocation list current.
+ * sender's account, so a token cannot buy a certificate for somebody else's name. A repeated enrollment
+ * (same token, name and key, within the token's validity) is answered with the certificate issued the
+ * first time, so that a component whose answer was lost can ask again. Tokens arrive sealed for the CA's
+ * key and are never logged; what a peer sent is logged only through {@link Untrusted#text}. Its own
+ * certificate, which signs its answers, it issues itself and renews, and it keeps its own revocation list
+ * current.
  */
 public final class KeyManagerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KeyManagerService.class);
@@ -94,7 +98,8 @@ public final class KeyManagerService implements AutoCloseable {
       try {
         bus.send(in.from(), reply);
       } catch (BusException e) {
-        log.warn("could not answer {} with {}: {}", in.from(), reply.verb(), e.getMessage());
+        log.warn("could not answer {} with {}: {}", Untrusted.text(in.from()), reply.verb(),
+            Untrusted.text(e.getMessage()));
       }
     }
   }
@@ -111,13 +116,21 @@ public final class KeyManagerService implements AutoCloseable {
     }
     try {
       String token = keyManager.ca().unseal(bus.security(), e.token(), Enrollment.TOKEN_PURPOSE);
-      return enrolled(e, keyManager.enroll(token, request, e.name()));
+      EnrollmentTokens.Redeemed redeemed = keyManager.enroll(token, request, e.name());
+      if (redeemed.repeated()) {
+        // The component did not get the first answer (lost, or refused for a key it no longer held) and
+        // asked again with the same key: it gets the same certificate.
+        log.info("answered a repeated enrollment of {} with the certificate issued to it before (serial {})",
+            Untrusted.text(e.name()), redeemed.certificate().getSerialNumber().toString(16));
+        return answer(e, redeemed.certificate());
+      }
+      return enrolled(e, redeemed.certificate());
     } catch (MessageRejectedException ex) {
       return refuse(e, ErrorCode.UNAUTHENTICATED, ex.getMessage());
     } catch (EnrollmentException ex) {
       return refuse(e, ErrorCode.FORBIDDEN, ex.getMessage());
     } catch (IOException ex) {
-      log.warn("enrollment of {} failed: {}", e.name(), ex.toString());
+      log.warn("enrollment of {} failed: {}", Untrusted.text(e.name()), ex.toString());
       return error(e, ErrorCode.INTERNAL, "the key manager could not record the enrollment");
     }
   }
@@ -145,9 +158,13 @@ public final class KeyManagerService implements AutoCloseable {
 
   private Enrolled enrolled(Message request, X509Certificate cert) {
     log.info("issued {} to {} as {} (serial {}), valid until {}", request.verb() == org.cernvm.copilot.protocol.Verb.RENEW
-            ? "a renewed certificate" : "a certificate", Certificates.nameOf(cert),
+            ? "a renewed certificate" : "a certificate", Untrusted.text(Certificates.nameOf(cert)),
         Certificates.roleOf(cert).map(r -> r.wireName()).orElse("?"), cert.getSerialNumber().toString(16),
         cert.getNotAfter().toInstant());
+    return answer(request, cert);
+  }
+
+  private Enrolled answer(Message request, X509Certificate cert) {
     return new Enrolled(MessageIds.next(), clock.instant(), request.id(), Pem.of(cert),
         Pem.of(keyManager.ca().certificate()));
   }
@@ -164,7 +181,7 @@ public final class KeyManagerService implements AutoCloseable {
   }
 
   private ErrorReply refuse(Message request, ErrorCode code, String why) {
-    log.warn("refused {} {}: {}", request.verb(), request.id(), why);
+    log.warn("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(why));
     return error(request, code, why);
   }
 

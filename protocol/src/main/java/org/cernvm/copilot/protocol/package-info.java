@@ -59,8 +59,11 @@
  *   <tr><td>{@code enroll}</td><td>component → key-manager service</td>
  *       <td>{@code name} (the sender's account), {@code token} (one-time enrollment token, sealed for the CA's
  *       key), {@code csr} (PKCS#10, PEM); the one verb that may travel unsigned</td>
- *       <td>{@code enrolled}, or {@code error} FORBIDDEN (token unknown, used or expired; name not the sender's),
- *       UNAUTHENTICATED (token not sealed for this key manager) or INVALID_FIELD (bad request)</td></tr>
+ *       <td>{@code enrolled}; the same certificate again for a repeated {@code enroll} (same token, name and
+ *       key, within the token's validity), so that a component whose answer was lost may ask again; or
+ *       {@code error} FORBIDDEN (token unknown or expired, used for another name or key or for a certificate
+ *       since revoked; name not the sender's), UNAUTHENTICATED (token not sealed for this key manager) or
+ *       INVALID_FIELD (bad request), or INTERNAL (retryable: the use could not be recorded)</td></tr>
  *   <tr><td>{@code renew}</td><td>component → key-manager service, signed with the certificate to renew</td>
  *       <td>{@code csr} (for a new key pair)</td><td>{@code enrolled} in the same name and role</td></tr>
  *   <tr><td>{@code fetchCrl}</td><td>component → key-manager service</td><td>—</td><td>{@code crl}</td></tr>

@@ -95,7 +95,7 @@ final class KeyManagerCommand implements Runnable {
 
   /** {@code key-manager xmpp-cert}: the XMPP server's TLS certificate. */
   @Command(name = "xmpp-cert", description = "Issues the XMPP server's TLS certificate: writes DIR/xmpp.key "
-      + "(mode 600) and DIR/xmpp.pem (certificate and CA), e.g. for Prosody's ssl settings.")
+      + "(mode 600) and DIR/xmpp.pem (certificate and CA), e.g. for Prosody's ssl or ejabberd's certfiles.")
   static final class XmppCert implements Callable<Integer> {
     @Mixin ConfigOptions config;
 

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.Message;
@@ -53,19 +54,26 @@ abstract class AbstractBus implements Bus {
   private final Executor executor;
   private final MessageSecurity security;
   private final SenderBuckets strangers;
-  private final Scheduler.Cancellable summaries;
+  private final AtomicReference<Scheduler.Cancellable> summary = new AtomicReference<>(() -> { });
+  private volatile boolean stopped;
 
   AbstractBus(MessageSecurity security, UnauthenticatedLimits limits, Scheduler scheduler, Executor executor) {
     this.security = security;
     this.scheduler = scheduler;
     this.executor = executor;
-    this.strangers = new SenderBuckets(limits, scheduler.clock());
-    this.summaries = scheduler.every(limits.summaryEvery(), () -> strangers.summarize(log));
+    this.strangers = new SenderBuckets(limits, scheduler.clock(), () -> scheduleSummary(limits.summaryEvery()));
+  }
+
+  private void scheduleSummary(Duration in) {
+    if (!stopped) {
+      summary.set(scheduler.schedule(in, () -> strangers.summarize(log)));
+    }
   }
 
   /** Stops what the bus runs in the background; its transport calls this when it closes. */
   final void stopBackgroundWork() {
-    summaries.cancel();
+    stopped = true;
+    summary.get().cancel();
   }
 
   @Override

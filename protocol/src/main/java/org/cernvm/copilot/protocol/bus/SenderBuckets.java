@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.cernvm.copilot.protocol.Untrusted;
 import org.slf4j.Logger;
@@ -74,10 +75,20 @@ final class SenderBuckets {
   private final Bucket logLines;
   private final Map<Address, LongAdder> dropped = new ConcurrentHashMap<>();
   private final LongAdder unlogged = new LongAdder();
+  private final AtomicBoolean summaryDue = new AtomicBoolean();
+  private final Runnable scheduleSummary;
 
-  SenderBuckets(UnauthenticatedLimits limits, Clock clock) {
+  /**
+   * Buckets of {@code limits} on {@code clock}.
+   *
+   * @param scheduleSummary arranges for {@link #summarize} to run one {@code summaryEvery} from now; it is
+   *     called when something is dropped or left unlogged and no summary is due yet, so that a component
+   *     nobody attacks runs no timer for it
+   */
+  SenderBuckets(UnauthenticatedLimits limits, Clock clock, Runnable scheduleSummary) {
     this.limits = limits;
     this.clock = clock;
+    this.scheduleSummary = scheduleSummary;
     this.buckets = Caffeine.newBuilder()
         .ticker(this::nanos)
         .expireAfterAccess(Duration.ofMinutes(FORGET_MINUTES))
@@ -112,6 +123,7 @@ final class SenderBuckets {
       return Verdict.ANSWER_AND_LOG;
     }
     unlogged.increment();
+    summaryDue();
     return Verdict.ANSWER;
   }
 
@@ -121,6 +133,7 @@ final class SenderBuckets {
       return true;
     }
     unlogged.increment();
+    summaryDue();
     return false;
   }
 
@@ -130,10 +143,18 @@ final class SenderBuckets {
     } else {
       unlogged.increment();
     }
+    summaryDue();
   }
 
-  /** Logs, in one line, what was dropped or left unlogged since the last call, if anything was. */
+  private void summaryDue() {
+    if (summaryDue.compareAndSet(false, true)) {
+      scheduleSummary.run();
+    }
+  }
+
+  /** Logs, in one line, what was dropped or left unlogged since the last summary, if anything was. */
   void summarize(Logger log) {
+    summaryDue.set(false);
     long answered = unlogged.sumThenReset();
     long total = 0;
     int senders = 0;

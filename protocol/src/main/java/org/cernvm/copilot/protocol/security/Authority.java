@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * The trust anchor every component is given: the key manager's CA certificate, and the latest revocation
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Authority {
   private final X509Certificate ca;
   private final AtomicReference<X509CRL> crl = new AtomicReference<>();
-  // Verifying the CA's signature is the expensive part; a certificate is presented with every message.
+  // Verifying the CA's signature is the expensive part; a certificate is presented with every message. Only
+  // certificates this CA did issue are kept, so that a stranger presenting junk cannot fill the cache.
   private final Cache<X509Certificate, Boolean> issuedHere = Caffeine.newBuilder().maximumSize(10_000).build();
 
   private Authority(X509Certificate ca) {
@@ -69,10 +71,13 @@ public final class Authority {
    * @throws MessageRejectedException saying why it is not acceptable; its offending id is {@code null}
    */
   public Identity check(X509Certificate cert, Instant at) throws MessageRejectedException {
-    String subject = cert.getSubjectX500Principal().getName();
-    if (issuedHere.get(cert, this::issuedHere) != Boolean.TRUE) {
-      throw new MessageRejectedException(Rejection.UNTRUSTED_CERTIFICATE, null,
-          "the certificate of " + subject + " was not issued by this key manager");
+    String subject = Untrusted.text(cert.getSubjectX500Principal().getName(), 120);
+    if (issuedHere.getIfPresent(cert) == null) {
+      if (!issuedHere(cert)) {
+        throw new MessageRejectedException(Rejection.UNTRUSTED_CERTIFICATE, null,
+            "the certificate of " + subject + " was not issued by this key manager");
+      }
+      issuedHere.put(cert, Boolean.TRUE);
     }
     Date when = Date.from(at);
     if (when.before(cert.getNotBefore()) || when.after(cert.getNotAfter())) {
@@ -94,7 +99,13 @@ public final class Authority {
     return new Identity(name, role.get(), cert);
   }
 
-  private Boolean issuedHere(X509Certificate cert) {
+  /** How many certificates this CA is known to have issued; only those are kept. */
+  long certificatesKnown() {
+    issuedHere.cleanUp();
+    return issuedHere.estimatedSize();
+  }
+
+  private boolean issuedHere(X509Certificate cert) {
     if (!cert.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
       return false;
     }

@@ -8,8 +8,6 @@ import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.time.Scheduler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A component's XMPP bus once the component holds a certificate: it logs in, enrolls with its token (or
@@ -20,13 +18,14 @@ import org.slf4j.LoggerFactory;
  * @param upkeep the background renewal and revocation-list refresh
  */
 public record EnrolledBus(XmppBus bus, Scheduler.Cancellable upkeep) implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(EnrolledBus.class);
-  private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
-
   /**
-   * Connects and enrolls as the XMPP account of {@code xmpp}.
+   * Connects and enrolls as the XMPP account of {@code xmpp}. A request to the key manager that gets no
+   * usable answer (it may be reconnecting, e.g. after the XMPP server restarted, or its answer was lost) is
+   * sent again with backoff for up to {@code connectTimeout}, enrollment with the same key pair, so that
+   * the key manager answers a repeated enrollment with the certificate it issued at the first.
    *
-   * @param connectTimeout how long to wait for the first login and for the key manager's answers
+   * @param connectTimeout how long to wait for the first login, and how long after its first request to
+   *     the key manager a retry may start (each waits {@link SecuritySettings#timeout})
    * @throws EnrollmentException if the key manager refused
    * @throws BusException if the server or the key manager could not be reached in time
    * @throws IOException if the CA certificate or the kept credentials cannot be read
@@ -36,25 +35,12 @@ public record EnrolledBus(XmppBus bus, Scheduler.Cancellable upkeep) implements 
       throws EnrollmentException, BusException, IOException, InterruptedException {
     XmppBus bus = Bus.xmpp(xmpp, security.open(scheduler.clock()), scheduler, executor);
     try {
-      long deadline = System.nanoTime() + connectTimeout.toNanos();
       bus.awaitConnected(connectTimeout);
-      Enrollment enrollment = new Enrollment(bus, security.keyManager(), security.timeout());
-      while (true) {
-        try {
-          enrollment.ensure(bus.self().local(), security.token());
-          enrollment.refreshRevocations();
-          return new EnrolledBus(bus, enrollment.maintain(scheduler, security.crlRefresh()));
-        } catch (BusException e) {
-          // The key manager may be reconnecting, e.g. after the XMPP server restarted; ask again until the
-          // connect timeout is spent. A refusal (EnrollmentException) is final.
-          if (System.nanoTime() + RETRY_PAUSE.toNanos() > deadline) {
-            throw e;
-          }
-          log.warn("no answer from key manager {} yet ({}); asking again in {} ms", security.keyManager(),
-              e.getMessage(), RETRY_PAUSE.toMillis());
-          Thread.sleep(RETRY_PAUSE.toMillis());
-        }
-      }
+      Enrollment enrollment = new Enrollment(bus, security.keyManager(), security.timeout(), scheduler,
+          Enrollment.Retry.within(connectTimeout));
+      enrollment.ensure(bus.self().local(), security.token());
+      enrollment.refreshRevocations();
+      return new EnrolledBus(bus, enrollment.maintain(scheduler, security.crlRefresh()));
     } catch (EnrollmentException | BusException | InterruptedException | RuntimeException e) {
       bus.close();
       throw e;

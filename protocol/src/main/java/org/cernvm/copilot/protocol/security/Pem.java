@@ -12,23 +12,32 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.jce.spec.ECParameterSpec;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** PEM text of certificates, revocation lists and keys. */
 public final class Pem {
   private Pem() {}
 
-  /** {@code object} (a certificate, CRL, request or key; private keys unencrypted PKCS#8) as PEM text. */
+  /**
+   * {@code object} (a certificate, CRL, request or key) as PEM text; private keys unencrypted PKCS#8 in the
+   * form {@link #privateKeyInfo} gives.
+   */
   public static String of(Object object) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
       if (object instanceof PrivateKey key) {
-        w.writeObject(new JcaPKCS8Generator(key, null));
+        w.writeObject(new PKCS8Generator(privateKeyInfo(key), null));
       } else {
         w.writeObject(object);
       }
@@ -36,6 +45,35 @@ public final class Pem {
       throw new IllegalArgumentException("cannot write " + object.getClass().getSimpleName() + " as PEM", e);
     }
     return out.toString();
+  }
+
+  /**
+   * The PKCS#8 structure of {@code key} as CoPilot writes it: for an EC key, the inner SEC1 ECPrivateKey
+   * carries the public key as well as the curve. The public key is optional there, and Bouncy Castle
+   * leaves it out of a key it rebuilt from the private value alone (as every {@link Credentials} key is),
+   * but ejabberd cannot match such a key to its certificate and refuses to start ("no matching private key
+   * found for this certificate"), and {@code openssl pkey} copies such a key without one. Keys written
+   * before, without it, still read: {@link #privateKey} needs only the private value and the curve.
+   */
+  public static PrivateKeyInfo privateKeyInfo(PrivateKey key) {
+    try {
+      PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+      if (!X9ObjectIdentifiers.id_ecPublicKey.equals(info.getPrivateKeyAlgorithm().getAlgorithm())) {
+        return info;
+      }
+      ECPrivateKey sec1 = ECPrivateKey.getInstance(info.parsePrivateKey());
+      if (sec1.getPublicKey() != null) {
+        return info;
+      }
+      ECParameterSpec curve = ((org.bouncycastle.jce.interfaces.ECPrivateKey) Certificates.inBouncyCastle(key))
+          .getParameters();
+      ECPoint q = new FixedPointCombMultiplier().multiply(curve.getG(), sec1.getKey()).normalize();
+      return new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), new ECPrivateKey(curve.getN().bitLength(),
+          sec1.getKey(), new DERBitString(q.getEncoded(false)), sec1.getParametersObject()));
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot encode a " + key.getAlgorithm() + " private key: " + e.getMessage(),
+          e);
+    }
   }
 
   /** The first certificate in a PEM file. */

@@ -68,11 +68,13 @@ class HostileEnvelopeTest {
       assertThat(rejection(wire)).isIn(Rejection.UNTRUSTED_CERTIFICATE, Rejection.MALFORMED_ENVELOPE);
     }
     assertThat(jm.certificatesKept()).isZero();
+    assertThat(jm.authority().certificatesKnown()).isZero();
 
     // A certificate of the CoPilot CA is kept once it has been checked.
     MessageSecurity agent = pki.security("agent-1", Role.AGENT);
     jm.open(Address.of("agent-1@t/vm"), jmAddress, agent.wrap(jmAddress, Verb.HEARTBEAT, heartbeat()));
     assertThat(jm.certificatesKept()).isEqualTo(1);
+    assertThat(jm.authority().certificatesKnown()).isEqualTo(1);
   }
 
   @Test

@@ -56,6 +56,11 @@ public final class TestPki {
         Certificates.issue(caKeys.getPrivate(), ca, pair.getPublic(), name, role, from, validity));
   }
 
+  /** A certificate for {@code key}, which a component made itself, as {@code name} in {@code role}, for a day. */
+  public X509Certificate certify(java.security.PublicKey key, String name, Role role) {
+    return Certificates.issue(caKeys.getPrivate(), ca, key, name, role, clock.instant(), Duration.ofDays(1));
+  }
+
   /** A TLS server certificate and key for {@code hosts}, the first a DNS name, e.g. for an XMPP server. */
   public Credentials issueServer(List<String> hosts) {
     KeyPair pair = Certificates.newKeyPair();
@@ -99,7 +104,8 @@ public final class TestPki {
     }
   }
 
-  private java.security.cert.X509CRL crl() {
+  /** The current revocation list. */
+  public java.security.cert.X509CRL crl() {
     return Certificates.crl(caKeys.getPrivate(), ca, revoked, clock.instant(), Duration.ofDays(1));
   }
 }

@@ -63,7 +63,7 @@ class StorageOverProsodyIT extends OverProsody {
   private void startJobManager() throws Exception {
     JobManagerConfig config = JobManagerConfig.from(Settings.of(Map.of("job-manager.service", address("jobmanager"),
         "job-manager.storage", address("storage"), "job-manager.lease", "10s",
-        "job-manager.ticket-key-file", ticketKey().toString())), Prosody.DOMAIN);
+        "job-manager.ticket-key-file", ticketKey().toString())), XmppServer.DOMAIN);
     jobManagerBus = connect("jobmanager", "jm-1");
     JobManager jm = new JobManager(config, jobManagerBus, queue, scheduler);
     jm.start();
@@ -78,12 +78,12 @@ class StorageOverProsodyIT extends OverProsody {
     s.put("storage.grant-key-file", dir.resolve("grant.key").toString());
     s.put("storage.backend", backend);
     s.put("storage.root", dir.resolve("se").toString());
-    s.put("storage.webdav-url", WEBDAV + "/" + prosody.user("se"));
+    s.put("storage.webdav-url", WEBDAV + "/" + xmpp.user("se"));
     return s;
   }
 
   private StorageAdapter startStorageInProcess(String backend) throws Exception {
-    StorageConfig config = StorageConfig.from(Settings.of(storageSettings(backend)), Prosody.DOMAIN);
+    StorageConfig config = StorageConfig.from(Settings.of(storageSettings(backend)), XmppServer.DOMAIN);
     StorageBackend store = StorageBackend.from(config);
     closeables.add(store);
     StorageAdapter adapter = StorageAdapter.start(config, connect("storage", "sa-1"), store, scheduler.clock());
@@ -157,11 +157,11 @@ class StorageOverProsodyIT extends OverProsody {
   void issue3_webdavBackendThroughTheStorageAdapterCommandInItsOwnProcess() throws Exception {
     Path config = dir.resolve("storage.properties");
     Map<String, String> s = storageSettings("webdav");
-    s.put("xmpp.port", Integer.toString(Prosody.PORT));
-    s.put("xmpp.user", prosody.user("storage"));
+    s.put("xmpp.port", Integer.toString(xmpp.port()));
+    s.put("xmpp.user", xmpp.user("storage"));
     s.put("xmpp.password", "pw-storage");
     s.put("xmpp.register", "true");
-    s.put("security.ca", Prosody.caPem().toString());
+    s.put("security.ca", xmpp.caPem().toString());
     s.put("security.key-manager", address("keymanager"));
     s.put("security.token", token(Role.STORAGE));
     StringBuilder props = new StringBuilder();
@@ -176,11 +176,11 @@ class StorageOverProsodyIT extends OverProsody {
       startJobManager();
       startAgents(2);
       List<String> ids = submitJobs(10);
-      try (StorageBackend reader = StorageBackend.webdav(URI.create(WEBDAV + "/" + prosody.user("se")),
+      try (StorageBackend reader = StorageBackend.webdav(URI.create(WEBDAV + "/" + xmpp.user("se")),
           Duration.ofSeconds(10))) {
-        checkStored(ids, reader, WEBDAV + "/" + prosody.user("se") + "/");
+        checkStored(ids, reader, WEBDAV + "/" + xmpp.user("se") + "/");
       }
-      assertThat(partFiles(WEBDAV_DIR.resolve(prosody.user("se")))).isEmpty();
+      assertThat(partFiles(WEBDAV_DIR.resolve(xmpp.user("se")))).isEmpty();
     } finally {
       process.destroy();
       process.waitFor();
@@ -224,7 +224,7 @@ class StorageOverProsodyIT extends OverProsody {
       out.flush();
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> adapter.stats().rejected() == 2);
-    Path jobDir = WEBDAV_DIR.resolve(prosody.user("se"));
+    Path jobDir = WEBDAV_DIR.resolve(xmpp.user("se"));
     await().atMost(Duration.ofSeconds(10)).until(() -> partFiles(jobDir).isEmpty());
     assertThat(adapter.backend().size("generic/" + claim.job().jobId() + "/1/data.bin")).isEmpty();
   }

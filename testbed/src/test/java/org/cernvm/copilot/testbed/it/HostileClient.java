@@ -35,29 +35,37 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * A third-party XMPP client with nothing but an ordinary account on Prosody ({@link RawXmppClient}, its
+ * A third-party XMPP client with nothing but an ordinary account on the XMPP server of each subclass ({@link RawXmppClient}, its
  * own stanzas byte for byte) against a running key manager, job manager, storage adapter and agent: every
  * kind of hostile stanza and body, sent to each role's full address, leaves every component on its
  * connection, its heap within a bound, and the jobs submitted meanwhile done exactly once; and a flood of
  * 5,000 messages does not slow dispatch past three times what it is in quiet.
  */
-class HostileClientIT extends OverProsody {
+abstract class HostileClient extends OverXmpp {
   private final ListAppender<ILoggingEvent> busLog = new ListAppender<>();
   private final Logger xmppLog = (Logger) LoggerFactory.getLogger(XmppBus.class);
+  private final ListAppender<ILoggingEvent> allLog = new ListAppender<>();
+  private final Logger rootLog = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private RawXmppClient mallory;
   private final Random random = new Random(16);
+
+  HostileClient(XmppServer xmpp) {
+    super(xmpp);
+  }
 
   @BeforeEach
   void attach() throws Exception {
     busLog.start();
     xmppLog.addAppender(busLog);
-    mallory = RawXmppClient.login(Prosody.PORT, Prosody.DOMAIN, Prosody.caPem(), prosody.user("mallory"), "pw-m",
-        "evil");
+    allLog.start();
+    rootLog.addAppender(allLog);
+    mallory = RawXmppClient.login(xmpp.port(), XmppServer.DOMAIN, xmpp.caPem(), xmpp.user("mallory"), "pw-m", "evil");
   }
 
   @AfterEach
   void detach() throws Exception {
     xmppLog.detachAppender(busLog);
+    rootLog.detachAppender(allLog);
     mallory.close();
   }
 
@@ -71,6 +79,24 @@ class HostileClientIT extends OverProsody {
 
   private long disconnects() {
     return busLog.list.stream().filter(e -> e.getFormattedMessage().startsWith("lost XMPP connection")).count();
+  }
+
+  /**
+   * Sends {@code stanza}; if the server has closed mallory's stream for what it sent (ejabberd does, for
+   * some), mallory logs in again and goes on, as an attacker would.
+   */
+  private void send(String stanza) throws Exception {
+    try {
+      mallory.send(stanza);
+      return;
+    } catch (java.io.IOException e) {
+      String said = mallory.received();
+      System.out.printf("the server closed mallory's stream: %s%n",
+          said.substring(Math.max(0, said.length() - 300)).replaceAll("\\s+", " "));
+    }
+    mallory.close();
+    mallory = RawXmppClient.login(xmpp.port(), XmppServer.DOMAIN, xmpp.caPem(), xmpp.user("mallory"), "pw-m", "evil");
+    mallory.send(stanza);
   }
 
   /** A message stanza from mallory to {@code to} whose body is {@code body}, escaped as XML text. */
@@ -89,7 +115,7 @@ class HostileClientIT extends OverProsody {
     KeyPair pair = Certificates.newKeyPair();
     byte[] junk = new byte[padding];
     random.nextBytes(junk);
-    X500Name name = new X500Name("CN=" + prosody.user("mallory") + ",OU=agent,O=CoPilot");
+    X500Name name = new X500Name("CN=" + xmpp.user("mallory") + ",OU=agent,O=CoPilot");
     var b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(random.nextLong() & Long.MAX_VALUE),
         Date.from(Instant.now().minusSeconds(60)), Date.from(Instant.now().plusSeconds(3600)), name,
         pair.getPublic());
@@ -118,8 +144,8 @@ class HostileClientIT extends OverProsody {
     s.add("<message to='" + to + "' id='m-empty'><body></body></message>");
     s.add("<message to='" + to + "' type='error' id='m-bounce'><error type='cancel'><item-not-found "
         + "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
-    s.add("<message to='" + to + "' id='m-deep'><x xmlns='urn:x-mallory:deep'>" + "<a>".repeat(20_000)
-        + "</a>".repeat(20_000) + "</x></message>");
+    s.add("<message to='" + to + "' id='m-deep'><x xmlns='urn:x-mallory:deep'>" + "<a>".repeat(36_000)
+        + "</a>".repeat(36_000) + "</x></message>");
     // A known extension whose value its parser refuses: Smack's default was to close the connection.
     s.add("<message to='" + to + "' id='m-delay'><delay xmlns='urn:xmpp:delay' stamp='not a time'/><body>x</body>"
         + "</message>");
@@ -132,10 +158,14 @@ class HostileClientIT extends OverProsody {
     // Unsigned enrollments, each with an id of its own.
     for (int i = 0; i < 200; i++) {
       s.add(message(to, "m-enroll-" + i, "{\"to\":\"" + bare + "\"}\n{\"verb\":\"enroll\",\"id\":\"e-" + i + "-"
-          + "x".repeat(100) + "\",\"sentAt\":\"" + Instant.now() + "\",\"name\":\"" + prosody.user("mallory")
+          + "x".repeat(100) + "\",\"sentAt\":\"" + Instant.now() + "\",\"name\":\"" + xmpp.user("mallory")
           + "\",\"token\":{\"key\":\"a\",\"nonce\":\"b\",\"data\":\"c\"},\"csr\":\"x\"}"));
     }
     return s;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static long heapAfterGc() throws InterruptedException {
@@ -162,7 +192,7 @@ class HostileClientIT extends OverProsody {
     }
     for (String to : targets) {
       for (String stanza : attacks(to, to.substring(0, to.indexOf('/')))) {
-        mallory.send(stanza);
+        send(stanza);
       }
     }
     for (int i = 6; i < 12; i++) {
@@ -184,6 +214,9 @@ class HostileClientIT extends OverProsody {
     assertThat(disconnects() - disconnectsBefore).as("components that lost their connection").isZero();
     assertThat(jobManagerBus().isConnected()).isTrue();
     assertThat(mallory.closed()).isFalse();
+    // Nothing mallory wrote reached a log line raw or whole.
+    assertThat(List.copyOf(allLog.list)).extracting(ILoggingEvent::getFormattedMessage)
+        .allSatisfy(line -> assertThat(line).doesNotContain("\n").hasSizeLessThan(2_000));
     long grown = heapAfterGc() - heapBefore;
     assertThat(grown).as("heap grown by the attack, in bytes").isLessThan(64L << 20);
   }
@@ -234,17 +267,21 @@ class HostileClientIT extends OverProsody {
     return ids;
   }
 
+  /** A run of jobs: the gaps between them, sorted, and what it took in time and in the process's CPU. */
+  private record Phase(List<Long> gaps, long millis, long cpuMillis) {}
+
+  private Phase phase(int jobs) throws Exception {
+    long start = System.nanoTime();
+    long cpu = processCpuNanos();
+    List<Long> gaps = gaps(runJobs(jobs));
+    return new Phase(gaps, (System.nanoTime() - start) / 1_000_000, (processCpuNanos() - cpu) / 1_000_000);
+  }
+
   @Test
   void issue16_aFloodOf5000MessagesKeepsDispatchWithinThreeTimesQuiet() throws Exception {
     startJobManager(queue, "30s");
     startAgents(1);
     runJobs(20);
-    long quietStart = System.nanoTime();
-    List<Long> quiet = gaps(runJobs(150));
-    Duration quietTook = Duration.ofNanos(System.nanoTime() - quietStart);
-    long floodStart = System.nanoTime();
-
-    // The flood goes out as fast as the client can write it, as the same work starts again.
     String to = jobManagerBus().self().value();
     String realCertificate = Base64.getEncoder().encodeToString(jobManagerBus().security().keyring().current()
         .orElseThrow().certificate().getEncoded());
@@ -253,6 +290,7 @@ class HostileClientIT extends OverProsody {
     signer.initSign(Certificates.newKeyPair().getPrivate());
     signer.update("forged".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     String forgedSignature = Base64.getEncoder().encodeToString(signer.sign());
+    // The flood goes out as fast as the client can write it, as the same work starts again.
     Thread flood = new Thread(() -> {
       try {
         for (int i = 0; i < 5_000; i++) {
@@ -265,22 +303,32 @@ class HostileClientIT extends OverProsody {
         throw new IllegalStateException(e);
       }
     }, "flood");
-    long checkedBefore = rejections();
-    flood.start();
-    List<Long> flooded = gaps(runJobs(150));
-    flood.join();
-    Duration floodTook = Duration.ofNanos(System.nanoTime() - floodStart);
 
+    // Quiet before and after the flood, so that the quiet figure sees the machine as the flood did.
+    Phase before = phase(100);
+    long opened = rejections();
+    flood.start();
+    Phase flooded = phase(100);
+    flood.join();
+    opened = rejections() - opened;
+    Phase after = phase(100);
+
+    List<Long> quiet = new ArrayList<>(before.gaps());
+    quiet.addAll(after.gaps());
+    quiet.sort(null);
     long quietP99 = p99(quiet);
-    long floodP99 = p99(flooded);
+    long floodP99 = p99(flooded.gaps());
     System.out.printf("dispatch gap p50/p99: quiet %d/%d ms, during a 5,000-message flood %d/%d ms (p99 %.1fx); "
-        + "150 jobs took %d ms quiet, %d ms flooded%n", quiet.get(quiet.size() / 2), quietP99,
-        flooded.get(flooded.size() / 2), floodP99, (double) floodP99 / Math.max(1, quietP99), quietTook.toMillis(),
-        floodTook.toMillis());
-    // A floor of 20 ms keeps a quiet p99 of a few ms, on an idle machine, from making one hiccup a failure.
-    assertThat(floodP99).isLessThanOrEqualTo(3 * Math.max(quietP99, 20));
+        + "100 jobs took %d/%d ms quiet, %d ms flooded; CPU of all components (and mallory) %d/%d ms quiet, %d ms "
+        + "flooded; the job manager opened %d flood messages%n", quiet.get(quiet.size() / 2), quietP99,
+        flooded.gaps().get(flooded.gaps().size() / 2), floodP99, (double) floodP99 / Math.max(1, quietP99),
+        before.millis(), after.millis(), flooded.millis(), before.cpuMillis(), after.cpuMillis(), flooded.cpuMillis(),
+        opened);
+    // A floor of 50 ms: on two busy cores the XMPP server and mallory's own TLS share the CPU with the
+    // components, and a quiet p99 of a few ms would make one scheduling hiccup a failure.
+    assertThat(floodP99).isLessThanOrEqualTo(3 * Math.max(quietP99, 50));
     // Beyond mallory's share, its messages were dropped unopened: no verification, no answer, no log line.
-    assertThat(rejections() - checkedBefore).as("flood messages the job manager opened")
+    assertThat(opened).as("flood messages the job manager opened")
         .isLessThanOrEqualTo(UnauthenticatedLimits.DEFAULT.burst() + 20);
     assertThat(disconnects()).isZero();
   }
