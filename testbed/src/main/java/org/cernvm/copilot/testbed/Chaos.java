@@ -26,7 +26,7 @@ import org.cernvm.copilot.testbed.panda.JobView;
  * too, nothing reported) and a new one boots in its place, a job manager is killed and started again with
  * no state, the storage adapter is killed and started again on its port, and (on the embedded XMPP server)
  * the XMPP server is stopped and started again, losing every session. The components run in this JVM on
- * the embedded XMPP server ({@link InProcessRig}), or each as a process of its own on Prosody, killed with
+ * the embedded XMPP server ({@link InProcessRig}), or each as a process of its own on Prosody (or ejabberd), killed with
  * SIGKILL ({@link ProcessRig}). The faults come in shuffled rounds, so every kind happens. Faults stop when
  * the duration is over and a whole round was injected, or earlier once every job has ended and a whole
  * round was injected; then the run waits until PanDA has every job in a final state.
@@ -47,15 +47,15 @@ final class Chaos {
   }
 
   /**
-   * The Prosody server a run of processes uses, as {@code scripts/prosody-up} leaves it: its directory
-   * holds the key manager's CA ({@code ca/}, which issued the server's certificate, with the one-time token
-   * file) and the CA key's passphrase ({@code ca.passphrase}).
+   * The XMPP server a run of processes uses, as {@code scripts/prosody-up} (or {@code ejabberd-up}) leaves
+   * it: its directory holds the key manager's CA ({@code ca/}, which issued the server's certificate, with
+   * the one-time token file) and the CA key's passphrase ({@code ca.passphrase}).
    *
    * @param host the server's address
    * @param port its client port
    * @param dir its directory
    */
-  record Prosody(String host, int port, Path dir) {
+  record XmppServer(String host, int port, Path dir) {
     /** The key manager's CA directory. */
     Path caDir() {
       return dir.resolve("ca");
@@ -79,11 +79,11 @@ final class Chaos {
    * @param settle how long to wait, after the faults, for every job to end
    * @param seed the seed of the fault schedule
    * @param workDir where everything is kept
-   * @param processes the Prosody server on which each component runs as a process of its own, or
+   * @param processes the XMPP server on which each component runs as a process of its own, or
    *     {@code null} to run them in this JVM on the embedded XMPP server
    */
   record Options(int jobs, int events, Duration duration, int agents, int jobManagers, Duration meanInterval,
-      Duration settle, long seed, Path workDir, Prosody processes) {}
+      Duration settle, long seed, Path workDir, XmppServer processes) {}
 
   /**
    * How the run ended.

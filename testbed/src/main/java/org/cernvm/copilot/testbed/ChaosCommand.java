@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "chaos", mixinStandardHelpOptions = true,
     description = "Run ATLAS evgen jobs from a fake PanDA server while agents, job managers, the storage adapter "
         + "and the embedded XMPP server are killed and restarted at random (with --processes: agents, job managers "
-        + "and the storage adapter as processes of their own on Prosody, killed with SIGKILL); end with "
+        + "and the storage adapter as processes of their own on Prosody or ejabberd, killed with SIGKILL); end with "
         + "'chaos: J jobs, 0 lost, 0 duplicated'.")
 final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--jobs", defaultValue = "200", description = "number of jobs (default ${DEFAULT-VALUE})")
@@ -51,34 +51,35 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Option(names = "--processes", description = "run the key manager, the storage adapter, the job managers and the "
       + "agents each as a process of its own (copilot key-manager serve, storage-adapter, job-manager, agent) on "
-      + "Prosody, and kill them with SIGKILL; their logs go to WORK-DIR/logs")
+      + "the XMPP server of scripts/prosody-up (or ejabberd-up), and kill them with SIGKILL; their logs go to "
+      + "WORK-DIR/logs")
   boolean processes;
 
-  @Option(names = "--xmpp-host", paramLabel = "HOST", description = "with --processes: Prosody's address "
+  @Option(names = "--xmpp-host", paramLabel = "HOST", description = "with --processes: the XMPP server's address "
       + "(default 127.0.0.1)")
   String xmppHost;
 
-  @Option(names = "--xmpp-port", paramLabel = "PORT", description = "with --processes: Prosody's client port "
+  @Option(names = "--xmpp-port", paramLabel = "PORT", description = "with --processes: its client port "
       + "(default 15222)")
   Integer xmppPort;
 
-  @Option(names = "--prosody-dir", paramLabel = "DIR", description = "with --processes: the directory "
-      + "scripts/prosody-up left, with the key manager's CA (ca/) and its passphrase (ca.passphrase) "
-      + "(default $TMPDIR/copilot-prosody-PORT)")
-  Path prosodyDir;
+  @Option(names = "--xmpp-dir", paramLabel = "DIR", description = "with --processes: the directory "
+      + "scripts/prosody-up (or ejabberd-up) left, with the key manager's CA (ca/) and its passphrase "
+      + "(ca.passphrase) (default $TMPDIR/copilot-prosody-PORT)")
+  Path xmppDir;
 
   @Override
   public Integer call() throws Exception {
     if (jobs < 1 || events < 1 || agents < 1 || jobManagers < 1) {
       throw new ConfigException("--jobs, --events, --agents and --job-managers must be at least 1");
     }
-    if (!processes && (xmppHost != null || xmppPort != null || prosodyDir != null)) {
-      throw new ConfigException("--xmpp-host, --xmpp-port and --prosody-dir need --processes");
+    if (!processes && (xmppHost != null || xmppPort != null || xmppDir != null)) {
+      throw new ConfigException("--xmpp-host, --xmpp-port and --xmpp-dir need --processes");
     }
     Chaos.Options options = new Chaos.Options(jobs, events, duration, agents, jobManagers, interval, settle,
         seed != null ? seed : System.nanoTime(),
         workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-chaos-"),
-        processes ? prosody() : null);
+        processes ? xmppServer() : null);
     if (!verbose) {
       // Under chaos every component warns about the faults it rides out; errors are what matter here.
       DemoCommand.quiet(ch.qos.logback.classic.Level.ERROR);
@@ -92,15 +93,15 @@ final class ChaosCommand implements Callable<Integer> {
     return result.clean() ? 0 : 1;
   }
 
-  /** The Prosody of the options, its directory where {@code scripts/prosody-up} puts it by default. */
-  private Chaos.Prosody prosody() {
+  /** The XMPP server of the options, its directory where {@code scripts/prosody-up} puts it by default. */
+  private Chaos.XmppServer xmppServer() {
     int port = xmppPort != null ? xmppPort : 15222;
-    Path dir = prosodyDir != null ? prosodyDir
+    Path dir = xmppDir != null ? xmppDir
         : Path.of(System.getenv().getOrDefault("TMPDIR", "/tmp"), "copilot-prosody-" + port);
     if (!Files.isRegularFile(dir.resolve("ca").resolve("ca.pem")) || !Files.isRegularFile(dir.resolve("ca.passphrase"))) {
       throw new ConfigException("no key-manager CA and passphrase in " + dir + " (ca/ca.pem, ca.passphrase): start "
-          + "Prosody with scripts/prosody-up, or name its directory with --prosody-dir");
+          + "Prosody with scripts/prosody-up, or name the XMPP server's directory with --xmpp-dir");
     }
-    return new Chaos.Prosody(xmppHost != null ? xmppHost : "127.0.0.1", port, dir);
+    return new Chaos.XmppServer(xmppHost != null ? xmppHost : "127.0.0.1", port, dir);
   }
 }

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * Where the chaos run's key manager, job managers, storage adapter and agents run, and how each fault is
  * done to them: in the chaos JVM on the embedded XMPP server ({@link InProcessRig}), or as processes of
- * their own on Prosody ({@link ProcessRig}).
+ * their own on Prosody or ejabberd ({@link ProcessRig}).
  */
 interface ChaosRig extends AutoCloseable {
   /** How the components run, for the run's first line, e.g. {@code embedded XMPP server, components in this JVM}. */

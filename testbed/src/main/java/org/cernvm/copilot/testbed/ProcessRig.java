@@ -24,8 +24,8 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.security.SecuritySettings;
 
 /**
- * The chaos run's components as processes of their own on a Prosody server: the key manager of the CA
- * that issued Prosody's certificate ({@code copilot key-manager serve}), the storage adapter
+ * The chaos run's components as processes of their own on a real XMPP server (Prosody or ejabberd): the
+ * key manager of the CA that issued the server's certificate ({@code copilot key-manager serve}), the storage adapter
  * ({@code copilot storage-adapter}), the job managers ({@code copilot job-manager --source panda}) and the
  * agents ({@code copilot agent}), each enrolling with a one-time token. A fault is SIGKILL: an agent's
  * payloads are killed with it and a new agent boots in its place, as a new VM would; a job manager or the
@@ -46,14 +46,14 @@ final class ProcessRig implements ChaosRig {
   private static final Duration PROBE_AGE = Duration.ofSeconds(2);
 
   private final ChaosSettings settings;
-  private final Chaos.Prosody prosody;
+  private final Chaos.XmppServer server;
   private final int agentCount;
   private final int jobManagerCount;
   private final EvgenWorkload workload;
   private final Services services;
   private final EnrollmentTokens tokens;
   private final ChildProcesses children;
-  /** One password per account, kept across restarts: Prosody keeps the account. */
+  /** One password per account, kept across restarts: the server keeps the account. */
   private final Map<String, String> passwords = new HashMap<>();
   private final List<ChildProcesses.Child> agents = new ArrayList<>();
   private final Map<String, ChildProcesses.Child> jobManagers = new LinkedHashMap<>();
@@ -65,25 +65,25 @@ final class ProcessRig implements ChaosRig {
   private int payloadsKilled;
 
   /**
-   * Prepares the components of a run in {@code workDir}; the accounts are unique to the run, since Prosody
-   * is shared.
+   * Prepares the components of a run in {@code workDir}; the accounts are unique to the run, since the
+   * server is shared.
    */
-  ProcessRig(Path workDir, Chaos.Prosody prosody, int agents, int jobManagers, EvgenWorkload workload,
+  ProcessRig(Path workDir, Chaos.XmppServer server, int agents, int jobManagers, EvgenWorkload workload,
       Services services) throws IOException {
     Clock clock = services.scheduler.clock();
     this.settings = new ChaosSettings(workDir, Demo.DOMAIN, "c" + UUID.randomUUID().toString().substring(0, 6) + "-");
-    this.prosody = prosody;
+    this.server = server;
     this.agentCount = agents;
     this.jobManagerCount = jobManagers;
     this.workload = workload;
     this.services = services;
-    this.tokens = new EnrollmentTokens(prosody.caDir().resolve("tokens.json"), clock);
+    this.tokens = new EnrollmentTokens(server.caDir().resolve("tokens.json"), clock);
     this.children = new ChildProcesses(workDir.resolve("logs"), settings.agentsDir(), clock, JVM_OPTIONS);
   }
 
   @Override
   public String describe() {
-    return "Prosody at " + prosody.host() + ":" + prosody.port() + ", each component a JVM of its own (accounts "
+    return "XMPP server at " + server.host() + ":" + server.port() + ", each component a JVM of its own (accounts "
         + settings.account("*") + ", logs in " + settings.workDir().resolve("logs") + ")";
   }
 
@@ -95,9 +95,9 @@ final class ProcessRig implements ChaosRig {
   @Override
   public void start() throws Exception {
     Map<String, String> km = new HashMap<>(xmpp("keymanager"));
-    km.put("key-manager.dir", prosody.caDir().toString());
+    km.put("key-manager.dir", server.caDir().toString());
     km.put("key-manager.service", settings.address("keymanager"));
-    km.put("key-manager.passphrase", prosody.passphrase());
+    km.put("key-manager.passphrase", server.passphrase());
     children.start("key-manager", List.of("key-manager", "serve"), km).awaitOutput(" serving ", READY_TIMEOUT);
     Map<String, String> p = enrolling(settings.account("probe"), Role.AGENT);
     p.put("xmpp.user", settings.account("probe"));
@@ -129,12 +129,12 @@ final class ProcessRig implements ChaosRig {
   /** The keys that log a component in as the run's account {@code account}, trusting the CA for the server. */
   private Map<String, String> xmpp(String account) {
     return Map.of(
-        "xmpp.host", prosody.host(),
-        "xmpp.port", Integer.toString(prosody.port()),
+        "xmpp.host", server.host(),
+        "xmpp.port", Integer.toString(server.port()),
         "xmpp.domain", settings.domain(),
         "xmpp.register", "true",
         "xmpp.password", passwords.computeIfAbsent(account, a -> Pki.password()),
-        "security.ca", prosody.caDir().resolve("ca.pem").toString());
+        "security.ca", server.caDir().resolve("ca.pem").toString());
   }
 
   /** {@link #xmpp} and the keys that enroll the component in {@code role} with a new one-time token. */
@@ -233,7 +233,7 @@ final class ProcessRig implements ChaosRig {
             + settings.address("storage") + "/sa-1 on port " + storagePort + " with a fresh token (pid "
             + storage.pid() + ")";
       }
-      case RESTART_XMPP -> throw new IllegalArgumentException("the shared Prosody server is not restarted");
+      case RESTART_XMPP -> throw new IllegalArgumentException("the shared XMPP server is not restarted");
     };
   }
 

@@ -49,7 +49,7 @@ class ChaosProcessesIT {
     PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
     // The seed puts the agent's kill first in the round, while jobs still run.
     Chaos.Options options = new Chaos.Options(JOBS, 10_000, Duration.ofSeconds(15), 2, 2, Duration.ofSeconds(3),
-        Duration.ofMinutes(2), 20261202L, dir, new Chaos.Prosody("127.0.0.1", PORT, PROSODY));
+        Duration.ofMinutes(2), 20261202L, dir, new Chaos.XmppServer("127.0.0.1", PORT, PROSODY));
     Chaos.Result result;
     try {
       result = new Chaos(options, out, Clock.systemUTC()).run();
