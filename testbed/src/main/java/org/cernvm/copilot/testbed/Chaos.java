@@ -26,8 +26,8 @@ import org.cernvm.copilot.testbed.panda.JobView;
  * too, nothing reported) and a new one boots in its place, a job manager is killed and started again with
  * no state, the storage adapter is killed and started again on its port, and (on the embedded XMPP server)
  * the XMPP server is stopped and started again, losing every session. The components run in this JVM on
- * the embedded XMPP server ({@link InProcessRig}), or each as a process of its own on Prosody (or ejabberd), killed with
- * SIGKILL ({@link ProcessRig}). The faults come in shuffled rounds, so every kind happens. Faults stop when
+ * the embedded XMPP server ({@link InProcessRig}), or each as a process of its own on Prosody (or
+ * ejabberd), killed with SIGKILL ({@link ProcessRig}). The faults come in shuffled rounds, so every kind happens. Faults stop when
  * the duration is over and a whole round was injected, or earlier once every job has ended and a whole
  * round was injected; then the run waits until PanDA has every job in a final state.
  *

@@ -98,7 +98,8 @@ final class ChaosCommand implements Callable<Integer> {
     int port = xmppPort != null ? xmppPort : 15222;
     Path dir = xmppDir != null ? xmppDir
         : Path.of(System.getenv().getOrDefault("TMPDIR", "/tmp"), "copilot-prosody-" + port);
-    if (!Files.isRegularFile(dir.resolve("ca").resolve("ca.pem")) || !Files.isRegularFile(dir.resolve("ca.passphrase"))) {
+    if (!Files.isRegularFile(dir.resolve("ca").resolve("ca.pem"))
+        || !Files.isRegularFile(dir.resolve("ca.passphrase"))) {
       throw new ConfigException("no key-manager CA and passphrase in " + dir + " (ca/ca.pem, ca.passphrase): start "
           + "Prosody with scripts/prosody-up, or name the XMPP server's directory with --xmpp-dir");
     }

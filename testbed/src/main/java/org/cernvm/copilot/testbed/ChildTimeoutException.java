@@ -2,7 +2,10 @@ package org.cernvm.copilot.testbed;
 
 import java.time.Duration;
 
-/** The failure of a wait on child processes that ran out of time: they did not start serving, or did not end, in time. */
+/**
+ * The failure of a wait on child processes that ran out of time: they did not start serving, or did not
+ * end, in time.
+ */
 final class ChildTimeoutException extends Exception {
   private static final long serialVersionUID = 1L;
 

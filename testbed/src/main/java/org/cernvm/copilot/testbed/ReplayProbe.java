@@ -56,7 +56,7 @@ final class ReplayProbe implements AutoCloseable {
    *
    * @param to the component's full address
    * @param wire the envelope as sent
-   * @param first the code of the first answer
+   * @param first the code of the first answer, {@code null} if it was no error
    */
   record Sent(Address to, String wire, ErrorCode first) {}
 
@@ -110,7 +110,8 @@ final class ReplayProbe implements AutoCloseable {
     String job = "probe-" + MessageIds.next();
     LeaseRef lease = new LeaseRef("lease-probe", 1);
     WantStoreJobOutputDir want = new WantStoreJobOutputDir(MessageIds.next(), clock.instant(), agentId, job,
-        "panda", jobManager, lease, List.of(new OutputFile("out.txt", 3, "024d0127", "900150983cd24fb0d6963f7d28e17f72")),
+        "panda", jobManager, lease,
+        List.of(new OutputFile("out.txt", 3, "024d0127", "900150983cd24fb0d6963f7d28e17f72")),
         signer.ticket(jobManager, "panda", job, agentId, lease, MADE_UP));
     return send(to, Verb.WANT_STORE_JOB_OUTPUT_DIR, codec.encode(want));
   }
@@ -122,7 +123,10 @@ final class ReplayProbe implements AutoCloseable {
     signer.forget(to);
     String wire = signer.wrap(to, verb, body);
     Reply first = exchange(to, wire);
-    return first instanceof ErrorReply e ? new Sent(to, wire, e.code()) : first == null ? null : new Sent(to, wire, null);
+    if (first == null) {
+      return null;
+    }
+    return new Sent(to, wire, first instanceof ErrorReply e ? e.code() : null);
   }
 
   /**
