@@ -61,6 +61,7 @@ final class ChildProcesses implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path log;
+    private volatile boolean killed;
 
     private Child(String name, Process process, Path log) {
       this.name = name;
@@ -112,6 +113,7 @@ final class ChildProcesses implements AutoCloseable {
     int kill() throws ChildTimeoutException, InterruptedException {
       // Before the kill: once the child is gone its children are reparented and no longer lead back to it.
       List<ProcessHandle> below = process.descendants().toList();
+      killed = true;
       process.destroyForcibly();
       if (!process.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new ChildTimeoutException(name + " (pid " + pid() + ") to exit after SIGKILL", KILL_TIMEOUT, "");
@@ -175,6 +177,13 @@ final class ChildProcesses implements AutoCloseable {
   /** How many children were started. */
   int started() {
     return children.size();
+  }
+
+  /** The children that exited without being killed, e.g. {@code jm-1 (pid 123, exit code 1)}. */
+  List<String> exitedByThemselves() {
+    return children.stream().filter(c -> !c.killed && !c.isAlive())
+        .map(c -> c.name + " (pid " + c.pid() + ", exit code " + c.process.exitValue() + ", log " + c.log + ")")
+        .toList();
   }
 
   /**

@@ -63,9 +63,12 @@ public final class Copilot implements Runnable {
 
   private static void haltWith(long parent) {
     Optional<ProcessHandle> p = ProcessHandle.of(parent);
-    // As SIGKILL would: the run that started this process is gone, and whatever it wanted of it with it.
-    p.map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null))
-        .thenRun(() -> Runtime.getRuntime().halt(137));
+    // As SIGKILL would, payloads and all: the run that started this process is gone, and whatever it
+    // wanted of it with it.
+    p.map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null)).thenRun(() -> {
+      ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+      Runtime.getRuntime().halt(137);
+    });
   }
 
   /** Runs the command line and returns the exit status. */

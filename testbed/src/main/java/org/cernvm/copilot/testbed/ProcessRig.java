@@ -254,8 +254,10 @@ final class ProcessRig implements ChaosRig {
 
   @Override
   public List<String> summary() throws IOException {
+    List<String> exited = children.exitedByThemselves();
     return List.of(children.started() + " processes started, " + payloadsKilled + " payload process(es) killed "
-        + "with their agents; " + refusedAsStale() + " message(s) refused STALE (sent before their receiver "
+        + "with their agents, " + (exited.isEmpty() ? "none exited but by SIGKILL" : "EXITED BY THEMSELVES: "
+            + exited) + "; " + refusedAsStale() + " message(s) refused STALE (sent before their receiver "
         + "started), " + replaysRefused() + " of them the probe's replays");
   }
 
