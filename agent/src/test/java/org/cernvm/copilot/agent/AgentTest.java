@@ -164,6 +164,22 @@ class AgentTest {
   }
 
   @Test
+  void issue16_anUploadTheStorageAdapterCutsOffAsTooSlowIsUploadedAgain() throws Exception {
+    int port = storage.uploadUrl().getPort();
+    // The first upload stalls after 300 kB; the storage adapter answers 408 at its idle timeout.
+    try (FlakyProxy proxy = new FlakyProxy(port, 300_000, 1, true)) {
+      startStorage("http://127.0.0.1:" + proxy.port(), port, "storage.idle-timeout", "1s");
+      startAgent(1);
+      String id = queue.submit(NewJob.of("sh", "-c", "head -c 2000000 /dev/urandom > big.bin").withOutputs("big.bin"));
+      QueuedJob job = awaitEnd(id);
+      assertThat(job.status()).as(job.diagnostic()).isEqualTo(JobStatus.DONE);
+      assertThat(proxy.connections()).isGreaterThanOrEqualTo(2);
+      Path stored = dir.resolve("se/generic").resolve(id).resolve("1/big.bin");
+      assertThat(Files.readAllBytes(stored)).isEqualTo(Files.readAllBytes(workDirOf(job).resolve("big.bin")));
+    }
+  }
+
+  @Test
   void issue3_anUploadBrokenOffMidwayIsRetriedAndCompletes() throws Exception {
     int port = storage.uploadUrl().getPort();
     try (FlakyProxy proxy = new FlakyProxy(port, 300_000, 2)) {

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on loopback that breaks its first {@code breaks} connections after forwarding
  * {@code cutAfter} bytes of the client's request, as a flaky network between a VM and the storage
- * adapter would; later connections pass untouched.
+ * adapter would, or stalls them there: the rest of the request is read and dropped, while the server's
+ * answer still comes back; later connections pass untouched.
  */
 final class FlakyProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -19,8 +20,15 @@ final class FlakyProxy implements AutoCloseable {
   private final long cutAfter;
   private final AtomicInteger breaksLeft;
   private final AtomicInteger connections = new AtomicInteger();
+  private final boolean stall;
 
   FlakyProxy(int targetPort, long cutAfter, int breaks) throws IOException {
+    this(targetPort, cutAfter, breaks, false);
+  }
+
+  /** A proxy that stalls ({@code stall}) rather than breaks its first {@code breaks} connections. */
+  FlakyProxy(int targetPort, long cutAfter, int breaks, boolean stall) throws IOException {
+    this.stall = stall;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.targetPort = targetPort;
     this.cutAfter = cutAfter;
@@ -46,15 +54,15 @@ final class FlakyProxy implements AutoCloseable {
         connections.incrementAndGet();
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         long limit = breaksLeft.getAndDecrement() > 0 ? cutAfter : Long.MAX_VALUE;
-        pump(client, upstream, limit, true);
-        pump(upstream, client, Long.MAX_VALUE, false);
+        pump(client, upstream, limit, true, stall);
+        pump(upstream, client, Long.MAX_VALUE, false, false);
       } catch (IOException e) {
         return;
       }
     }
   }
 
-  private static void pump(Socket from, Socket to, long limit, boolean cutBoth) {
+  private static void pump(Socket from, Socket to, long limit, boolean cutBoth, boolean stall) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[8192];
       long sent = 0;
@@ -63,7 +71,7 @@ final class FlakyProxy implements AutoCloseable {
           int take = (int) Math.min(n, limit - sent);
           out.write(buf, 0, take);
           sent += take;
-          if (sent >= limit) {
+          if (sent >= limit && !stall) {
             break;
           }
         }

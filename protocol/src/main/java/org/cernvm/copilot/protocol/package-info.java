@@ -3,7 +3,8 @@
  *
  * <h2>Wire format</h2>
  *
- * <p>Every message is one JSON object, UTF-8, at most 256 KiB, in an envelope: one line of JSON naming
+ * <p>Every message is one JSON object, UTF-8, at most 192 KiB counted as bytes on the wire (after XML
+ * escaping, see {@link org.cernvm.copilot.protocol.WireJson}), in an envelope: one line of JSON naming
  * the recipient and carrying the sender's signature ({@code {"to", "cert", "sig"}}) or pairwise MAC
  * ({@code {"to", "from", "for", "mac"}}), then a newline and the message's JSON text (see
  * {@link org.cernvm.copilot.protocol.security.MessageSecurity} for the envelope, the checks every receiver
@@ -18,7 +19,11 @@
  * present. Unknown properties are ignored so that newer peers can add some.
  *
  * <p>Every message has {@code id} (unique; replies quote it) and {@code sentAt}. Replies have
- * {@code replyTo}.
+ * {@code replyTo}. Ids ({@code id}, {@code replyTo}, {@code agentId}, {@code jobId}, {@code leaseId},
+ * {@code keyId}, {@code source}, {@code name}) are identifiers as {@link org.cernvm.copilot.protocol.MessageIds}
+ * defines them: 1 to 128 ASCII letters, digits and {@code . _ : @ + = / ~ # -}. Numbers must be finite and of
+ * the declared kind (a count takes no fraction); a string takes no number or boolean. Characters XML does not
+ * allow (U+FFFE, U+FFFF, lone surrogates) travel as JSON escapes, as every surrogate does.
  *
  * <table>
  *   <caption>Verbs</caption>
