@@ -38,12 +38,6 @@ final class ProcessRig implements ChaosRig {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
   /** Small heaps and a quick start: the machine runs many of them. */
   private static final List<String> JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-  /**
-   * How old the probe's message is when its receiver is killed: a receiver lets pass what was sent up to
-   * a second before it started (in flight as it started), taking a restart to outlast that margin, and
-   * the probe checks what is promised, not how fast a JVM starts.
-   */
-  private static final Duration PROBE_AGE = Duration.ofSeconds(2);
 
   private final ChaosSettings settings;
   private final Chaos.XmppServer server;
@@ -206,7 +200,6 @@ final class ProcessRig implements ChaosRig {
         String resource = names.get(random.nextInt(names.size()));
         Address address = Address.of(settings.address("jobmanager") + "/" + resource);
         ReplayProbe.Sent seen = probe.heartbeat(address);
-        Thread.sleep(PROBE_AGE.toMillis());
         ChildProcesses.Child victim = jobManagers.remove(resource);
         victim.kill();
         ChildProcesses.Child next = startJobManager(resource);
@@ -221,7 +214,6 @@ final class ProcessRig implements ChaosRig {
       case KILL_STORAGE -> {
         ReplayProbe.Sent seen = probe.uploadRequest(Address.of(settings.address("storage") + "/sa-1"),
             settings.address("jobmanager"));
-        Thread.sleep(PROBE_AGE.toMillis());
         ChildProcesses.Child victim = storage;
         victim.kill();
         storage = startStorage();

@@ -131,8 +131,6 @@ public final class MessageSecurity {
   static final int MAX_HEADER_CHARS = 8 * 1024;
   /** The longest certificate read, in base64: a CoPilot certificate takes under 1,000 characters. */
   static final int MAX_CERTIFICATE_CHARS = 4 * 1024;
-  /** How long before this component started a message may have been sent; see {@link #admit}. */
-  static final Duration START_MARGIN = Duration.ofSeconds(1);
   /** How many unsigned message ids are remembered; only {@code enroll} travels unsigned. */
   static final int MAX_UNSIGNED_IDS = 10_000;
 
@@ -365,9 +363,9 @@ public final class MessageSecurity {
           + window.toSeconds() + " s window around " + now);
     }
     // What this component saw before it started is forgotten; what was sent before it started is refused,
-    // so that a restart does not reopen the window for a message it accepted then. A process takes longer
-    // than the margin to start again, and the margin lets a message written just before a start pass.
-    if (m.sentAt().isBefore(startedAt.minus(START_MARGIN))) {
+    // so that a restart does not reopen the window for a message it accepted then, however fast the restart.
+    // A message in flight, or from a peer whose clock is behind, gets a retryable STALE and is sent afresh.
+    if (m.sentAt().isBefore(startedAt)) {
       throw reject(Rejection.SENT_BEFORE_START, id, m.verb() + " " + m.id() + " sent at " + m.sentAt()
           + " is older than this component, started at " + startedAt);
     }
