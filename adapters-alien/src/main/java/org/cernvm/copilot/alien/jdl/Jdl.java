@@ -66,7 +66,7 @@ public record Jdl(
     Map<String, JdlValue> other) {
 
   private static final Pattern ARGUMENT = Pattern.compile("\\$(\\d+)");
-  private static final Pattern COUNTER = Pattern.compile("#alien_counter(?:_(0?)(\\d+)i)?#");
+  private static final Pattern COUNTER = Pattern.compile("#alien_counter(?:_(0?)(\\d{1,2})i)?#");
 
   public Jdl {
     if (executable == null || executable.isBlank()) {
@@ -132,7 +132,7 @@ public record Jdl(
     }
 
     private static JdlSyntaxException at(ClassAdParser.Located l, String problem) {
-      return new JdlSyntaxException(l.line(), l.column(), l.name() + " " + problem);
+      return new JdlSyntaxException(l.line(), l.column(), JdlSyntaxException.quote(l.name()) + " " + problem);
     }
 
     String text(String key, boolean required) throws JdlSyntaxException {
@@ -204,7 +204,8 @@ public record Jdl(
       BigDecimal n;
       if (v instanceof JdlValue.Number num) {
         n = num.value();
-      } else if (v instanceof JdlValue.Text t && t.value().trim().matches("-?\\d+(\\.\\d+)?")) {
+      } else if (v instanceof JdlValue.Text t && t.value().length() <= ClassAdParser.MAX_NUMBER_CHARS
+          && t.value().trim().matches("-?\\d+(\\.\\d+)?")) {
         n = new BigDecimal(t.value().trim());
       } else {
         throw at(l, "must be a number");
@@ -212,7 +213,7 @@ public record Jdl(
       try {
         return convert.apply(n);
       } catch (ArithmeticException e) {
-        throw at(l, "must be a whole number: " + n);
+        throw at(l, "must be a whole number: " + JdlSyntaxException.quote(n.toString()));
       }
     }
 
@@ -283,9 +284,11 @@ public record Jdl(
     Matcher m = ARGUMENT.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      int n = Integer.parseInt(m.group(1));
+      String digits = m.group(1);
+      int n = digits.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(digits);
       if (n < 1 || n > args.size()) {
-        throw new IllegalArgumentException("the JDL uses $" + n + " but " + args.size() + " argument(s) were given");
+        throw new IllegalArgumentException("the JDL uses $" + JdlSyntaxException.quote(digits) + " but " + args.size()
+            + " argument(s) were given");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(args.get(n - 1)));
     }
@@ -293,7 +296,10 @@ public record Jdl(
     return out.toString();
   }
 
-  /** Replaces {@code #alien_counter#} and {@code #alien_counter_03i#} with subjob number {@code counter}. */
+  /**
+   * Replaces {@code #alien_counter#} and {@code #alien_counter_03i#} with subjob number {@code counter}; a
+   * width of more than two digits is left as written.
+   */
   public static String forSubjob(String text, int counter) {
     Matcher m = COUNTER.matcher(text);
     StringBuilder out = new StringBuilder();
