@@ -132,7 +132,7 @@ public record Jdl(
     }
 
     private static JdlSyntaxException at(ClassAdParser.Located l, String problem) {
-      return new JdlSyntaxException(l.line(), l.column(), JdlSyntaxException.quote(l.name()) + " " + problem);
+      return new JdlSyntaxException(l.line(), l.column(), l.name() + " " + problem);
     }
 
     String text(String key, boolean required) throws JdlSyntaxException {
@@ -213,7 +213,7 @@ public record Jdl(
       try {
         return convert.apply(n);
       } catch (ArithmeticException e) {
-        throw at(l, "must be a whole number: " + JdlSyntaxException.quote(n.toString()));
+        throw at(l, "must be a whole number: " + n);
       }
     }
 
@@ -298,14 +298,15 @@ public record Jdl(
 
   /**
    * Replaces {@code #alien_counter#} and {@code #alien_counter_03i#} with subjob number {@code counter}; a
-   * width of more than two digits is left as written.
+   * width of 0 gives the bare number, and a width of more than two digits is left as written.
    */
   public static String forSubjob(String text, int counter) {
     Matcher m = COUNTER.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String value = m.group(2) == null ? Integer.toString(counter)
-          : String.format("%" + (m.group(1).isEmpty() ? "" : "0") + Integer.parseInt(m.group(2)) + "d", counter);
+      int width = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+      String value = width == 0 ? Integer.toString(counter)
+          : String.format("%" + (m.group(1).isEmpty() ? "" : "0") + width + "d", counter);
       m.appendReplacement(out, value);
     }
     m.appendTail(out);

@@ -67,9 +67,9 @@ public record OutputEntry(String archive, List<String> files, List<String> optio
         .findFirst().orElse(1);
   }
 
-  /** The entry as written in a JDL. */
+  /** The entry as written in a JDL; options start after the last {@code @}, so one is written if a name has one. */
   String print() {
-    return (archive == null ? "" : archive + ":") + String.join(",", files)
-        + (options.isEmpty() ? "" : "@" + String.join(",", options));
+    String spec = (archive == null ? "" : archive + ":") + String.join(",", files);
+    return spec + (options.isEmpty() && spec.indexOf('@') < 0 ? "" : "@" + String.join(",", options));
   }
 }

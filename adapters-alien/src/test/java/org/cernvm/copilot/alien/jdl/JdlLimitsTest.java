@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JDL reader on hostile texts that the fuzz test found: values nested or chained too deep, quoted
  * parts too long for an error text, replica counts, counters and arguments that are not numbers an int
- * holds. Each is refused with a typed error, or left alone, in bounded time.
+ * holds, a zero counter width, an output file named with an {@code @}, and a membership test of a value
+ * that is not one. Each is refused with a typed error, or read and used, in bounded time.
  */
 class JdlLimitsTest {
   private static void refused(String text, String problem) {
@@ -77,6 +78,25 @@ class JdlLimitsTest {
         .isEqualTo("OutputDir = \"/a/#alien_counter_99999999999i#\";");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
     assertThat(Jdl.forSubjob("\"#alien_counter_12i#\"", 7)).isEqualTo("\"           7\"");
+  }
+
+  @Test
+  void aSubjobCounterOfWidthZeroIsTheBareNumber() {
+    assertThat(Jdl.forSubjob("\"#alien_counter_0i# #alien_counter_00i#\"", 7)).isEqualTo("\"7 7\"");
+  }
+
+  @Test
+  void anOutputEntryWhoseFileOrArchiveHoldsAnAtPrintsToTheSameEntry() throws Exception {
+    Jdl jdl = Jdl.parse("Executable = \"x\";\nOutput = { \"a.zip:b@c.root,d.root@\", \"e@f:g.root@\", \"h.root@disk=2\" };");
+    assertThat(jdl.output().get(0).files()).containsExactly("b@c.root", "d.root");
+    assertThat(jdl.output().get(1).archive()).isEqualTo("e@f");
+    assertThat(Jdl.parse(jdl.print())).isEqualTo(jdl);
+  }
+
+  @Test
+  void membershipOfAValueThatIsNotOneIsFalse() throws Exception {
+    Expr requirements = Jdl.parse("Executable = \"x\";\nRequirements = member(other.Packages, !\"p\");").requirements();
+    assertThat(Requirements.hold(requirements, Map.of("packages", List.of("p")))).isFalse();
   }
 
   @Test
