@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 import org.cernvm.copilot.protocol.testing.Hostile;
 
 /**
- * Generates message bodies for fuzzing the codec: the sample of every verb varied within its valid values,
+ * A generator of message bodies for fuzzing the codec: the sample of every verb varied within its valid values,
  * with fields replaced by hostile values, removed, duplicated, nulled or given another JSON type, with
  * structure grafted from other verbs, nested deep, or mutated character by character; and written with
  * fields in any order, any escaping and any spacing.
@@ -146,6 +146,10 @@ public final class BodyGenerator {
   /** Applies one hostile change to a random place in {@code tree}. */
   private void hostile(ObjectNode tree, SplittableRandom r) {
     List<Slot> slots = slots(tree);
+    if (slots.isEmpty()) {
+      tree.set(Hostile.plain(r, 1 + r.nextInt(10)), hostileValue(r));
+      return;
+    }
     Slot s = Hostile.pick(r, slots);
     switch (r.nextInt(12)) {
       case 0, 1, 2 -> s.set(s.get().isNumber() && r.nextBoolean() ? new POJONode(new RawValue(Hostile.number(r)))

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Fuzzing of the codec with generated inputs: {@link MessageCodec#decode} on bodies from
+ * Fuzz tests of the codec with generated inputs: {@link MessageCodec#decode} on bodies from
  * {@link BodyGenerator} and {@link MessageCodec#encode} on messages from {@link RecordGenerator}, checked for
  * the properties of {@link CodecProperties}; 10,000 inputs each in the suite, more with
  * {@code -Dfuzz.inputs=N}.
@@ -35,8 +35,10 @@ class CodecFuzzTest {
     BodyGenerator bodies = new BodyGenerator(SampleMessages.T);
     Fuzz.Report report = Fuzz.check("codec", 10_000, bodies::next, properties::check, s -> s,
         kind -> ProtocolKnownViolations.isKnown("codec", kind));
-    assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
-        .anyMatch(o -> o.startsWith("accepted")).anyMatch(o -> o.startsWith("rejected"));
+    if (!report.oneCase()) {
+      assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
+          .anyMatch(o -> o.startsWith("accepted")).anyMatch(o -> o.startsWith("rejected"));
+    }
   }
 
   @Test

@@ -142,6 +142,10 @@ public final class ProtocolKnownViolations {
               + "entries were put in; decoding and encoding again can write env in another order (of 2,000 maps of 30 "
               + "entries, 17 to 55 % per JVM); the example is a hundred such messages, one of which shows it",
           runJobsWithEnv(100, 30)),
+      new Known("encode", "a message the records accept is rejected once encoded [MALFORMED]",
+          "JobSpec accepts env names of any length, and MessageCodec.encode writes them, but decode refuses a name "
+              + "of more than 50,000 characters (Jackson's StreamReadConstraints.getMaxNameLength())",
+          runJobWithEnvName("x".repeat(60_000))),
       new Known("encode", "a non-finite number is accepted",
           "Usage accepts cpuSeconds = Infinity (Checks.notNegative(double) refuses only negatives and NaN)",
           new Heartbeat("h1", SampleMessages.T, "a", "j", SampleMessages.LEASE, JobState.RUNNING,
@@ -174,6 +178,14 @@ public final class ProtocolKnownViolations {
   /** The known violations of {@code target}. */
   public static List<Known> of(String target) {
     return ALL.stream().filter(k -> k.target().equals(target)).toList();
+  }
+
+  private static RunJob runJobWithEnvName(String name) {
+    RunJob sample = (RunJob) SampleMessages.all().stream().filter(m -> m instanceof RunJob).findFirst().orElseThrow();
+    JobSpec j = sample.job();
+    return new RunJob(sample.id(), sample.sentAt(), sample.replyTo(), new JobSpec(j.jobId(), j.source(),
+        j.experiment(), j.command(), j.args(), Map.of(name, "1"), j.inputs(), j.outputs(), j.ttl(), j.cores()),
+        sample.lease(), sample.ticket());
   }
 
   private static List<RunJob> runJobsWithEnv(int messages, int entries) {

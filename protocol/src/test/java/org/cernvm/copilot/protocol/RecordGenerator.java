@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import org.cernvm.copilot.protocol.testing.Hostile;
 
 /**
- * Generates messages for fuzzing the codec's encoder: a sample of every verb with one to three components,
+ * A generator of messages for fuzzing the codec's encoder: a sample of every verb with one to three components,
  * anywhere in its record tree, replaced by an extreme value of the component's type (texts as in
  * {@link Hostile}, the limits of numbers, times and durations, infinities, negative zero, long lists),
  * rebuilt through the records' own constructors so that only messages the records accept come out.

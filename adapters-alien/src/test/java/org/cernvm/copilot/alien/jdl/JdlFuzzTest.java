@@ -9,7 +9,7 @@ import org.cernvm.copilot.protocol.testing.Fuzz;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fuzzing of the JDL reader with generated inputs: every text of {@link JdlGenerator} goes through
+ * Fuzz tests of the JDL reader with generated inputs: every text of {@link JdlGenerator} goes through
  * {@link Jdl#parse}, and what it accepts through {@link Jdl#print}, {@link Requirements#hold},
  * {@link OutputEntry#replicas}, {@link Jdl#forSubjob} and {@link Jdl#applyArguments} as the fake AliEn
  * services and the job source use them; 10,000 inputs in the suite, more with {@code -Dfuzz.inputs=N}.
@@ -29,8 +29,10 @@ class JdlFuzzTest {
   @Test
   void readingAnyTextGivesATypedErrorOrAJdlThatPrintsToItselfAndCanBeUsed() {
     Fuzz.Report report = Fuzz.check("jdl", 10_000, new JdlGenerator()::next, JdlFuzzTest::read, s -> s, kind -> false);
-    assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
-        .contains("accepted", "rejected");
+    if (!report.oneCase()) {
+      assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
+          .contains("accepted", "rejected");
+    }
   }
 
   static String read(String text) {

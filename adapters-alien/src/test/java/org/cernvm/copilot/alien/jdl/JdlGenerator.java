@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 import org.cernvm.copilot.protocol.testing.Hostile;
 
 /**
- * Generates JDL texts for fuzzing the JDL reader: the real-style JDLs of {@link JdlTest} and JDLs built from
+ * A generator of JDL texts for fuzzing the JDL reader: the real-style JDLs of {@link JdlTest} and JDLs built from
  * AliEn's tags by a grammar of values (strings, numbers, lists, {@code Requirements} expressions), with
  * values of the wrong kind or hostile content (huge or odd texts, bad input and output entries, numbers such
  * as {@code 1e999999999}, unknown attributes, the same attribute twice), nested deep or chained long, and

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Fuzzing of the envelope with generated inputs: every envelope of {@link EnvelopeGenerator} goes through
+ * Fuzz tests of the envelope with generated inputs: every envelope of {@link EnvelopeGenerator} goes through
  * {@link MessageSecurity#open}, the codec and {@link MessageSecurity#admit} as a receiving bus takes it,
  * 10,000 in the suite, more with {@code -Dfuzz.inputs=N}; the seeded harness {@link Fuzz} is used for the
  * reasons given in {@link org.cernvm.copilot.protocol.CodecFuzzTest}.
@@ -65,9 +65,11 @@ class EnvelopeFuzzTest {
     Fuzz.Report report = Fuzz.check("envelope", 10_000, envelopes::next, c -> receive(envelopes, codec, CLOCK, c),
         EnvelopeGenerator.Case::toString,
         kind -> ProtocolKnownViolations.isKnown("envelope", kind) || ProtocolKnownViolations.isKnown("codec", kind));
-    assertThat(report.outcomes().keySet()).as("the generator reaches every stage")
-        .anyMatch(o -> o.startsWith("admitted")).anyMatch(o -> o.startsWith("open refused"))
-        .anyMatch(o -> o.startsWith("admit refused")).anyMatch(o -> o.startsWith("decode refused"));
+    if (!report.oneCase()) {
+      assertThat(report.outcomes().keySet()).as("the generator reaches every stage")
+          .anyMatch(o -> o.startsWith("admitted")).anyMatch(o -> o.startsWith("open refused"))
+          .anyMatch(o -> o.startsWith("admit refused")).anyMatch(o -> o.startsWith("decode refused"));
+    }
   }
 
   static String receive(EnvelopeGenerator envelopes, CodecProperties codec, Clock clock, EnvelopeGenerator.Case c)

@@ -19,7 +19,7 @@ import org.cernvm.copilot.protocol.testing.Hostile;
 import org.cernvm.copilot.protocol.testing.TestPki;
 
 /**
- * Generates envelopes for fuzzing {@link MessageSecurity#open} and {@link MessageSecurity#admit}, as they
+ * A generator of envelopes for fuzzing {@link MessageSecurity#open} and {@link MessageSecurity#admit}, as they
  * reach the job manager {@code jobmanager@t/jm-1}: real envelopes, signed or MACed by {@link TestPki}
  * components of every role, around valid and hostile bodies; the same with their header fields removed,
  * replaced by hostile values or other components' certificates, their certificate's DER bytes mutated,

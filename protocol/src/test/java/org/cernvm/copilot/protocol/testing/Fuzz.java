@@ -94,9 +94,10 @@ public final class Fuzz {
    * @param cpuSeconds CPU time of the cases
    * @param slowestMillis the CPU time of the slowest case
    * @param maxAllocatedMb the most any one case allocated
+   * @param oneCase whether one case ran alone ({@code fuzz.case}), so that the outcomes show only its own
    */
   public record Report(String target, long seed, long inputs, double seconds, double cpuSeconds, double slowestMillis,
-      double maxAllocatedMb, Map<String, Long> outcomes, List<Finding> findings) {
+      double maxAllocatedMb, Map<String, Long> outcomes, List<Finding> findings, boolean oneCase) {
 
     /** The violations not known before. */
     public List<Finding> unknown() {
@@ -184,7 +185,12 @@ public final class Fuzz {
 
     Runnable loop = () -> {
       for (long i = first; i < first + count; i++) {
-        T input = generator.next(random(seed, i));
+        T input;
+        try {
+          input = generator.next(random(seed, i));
+        } catch (RuntimeException e) {
+          throw new IllegalStateException("case " + i + " of seed " + seed + " cannot be generated", e);
+        }
         if (only != null) {
           System.out.println("fuzz " + name + " case " + i + " input: " + show(show.apply(input), 100_000));
         }
@@ -251,11 +257,11 @@ public final class Fuzz {
       throw new AssertionError("interrupted", e);
     }
     if (crashed[0] != null) {
-      throw new AssertionError("the generator of " + name + " failed", crashed[0]);
+      throw new AssertionError("the generator of " + name + " failed: " + crashed[0].getMessage(), crashed[0]);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Report(name, seed, count, seconds, cpu[0] / 1e9, slowest[0] / 1e6, mostAllocated[0] / 1048576.0, outcomes,
-        List.copyOf(findings.values()));
+        List.copyOf(findings.values()), only != null);
   }
 
   private static <T> void count(Map<String, Finding> findings, Violation v, long i, T input,
