@@ -202,6 +202,10 @@ final class ClassAdParser {
     for (String op : List.of("==", "!=", "<=", ">=", "<", ">")) {
       if (match(op)) {
         Expr right = primary();
+        if (left instanceof Expr.Not) {
+          // Printed in brackets on the left of a comparison: one level deeper.
+          above(left, List.of(left));
+        }
         return above(new Expr.Binary(op, left, right), List.of(left, right));
       }
     }

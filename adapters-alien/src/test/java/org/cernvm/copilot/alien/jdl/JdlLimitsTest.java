@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JDL reader on hostile texts that the fuzz test found: values nested or chained too deep, quoted
  * parts too long for an error text, replica counts, counters and arguments that are not numbers an int
- * holds, a zero counter width, an output file named with an {@code @}, and a membership test of a value
- * that is not one. Each is refused with a typed error, or read and used, in bounded time.
+ * holds, a zero counter width, an output file named with an {@code @}, a negation compared with a value,
+ * and a membership test of a value that is not one. Each is refused with a typed error, or read and used, in bounded time.
  */
 class JdlLimitsTest {
   private static void refused(String text, String problem) {
@@ -90,6 +90,12 @@ class JdlLimitsTest {
     Jdl jdl = Jdl.parse("Executable = \"x\";\nOutput = { \"a.zip:b@c.root,d.root@\", \"e@f:g.root@\", \"h.root@disk=2\" };");
     assertThat(jdl.output().get(0).files()).containsExactly("b@c.root", "d.root");
     assertThat(jdl.output().get(1).archive()).isEqualTo("e@f");
+    assertThat(Jdl.parse(jdl.print())).isEqualTo(jdl);
+  }
+
+  @Test
+  void aNegationComparedWithAValuePrintsToTheSameRequirement() throws Exception {
+    Jdl jdl = Jdl.parse("Executable = \"x\";\nRequirements = ( !f(false, \"a\") ) != \"b\" && ( !other.X ) == true;");
     assertThat(Jdl.parse(jdl.print())).isEqualTo(jdl);
   }
 
