@@ -36,6 +36,8 @@ public final class BodyGenerator {
   static final List<String> TIMES = List.of("sentAt", "deadline", "expiresAt", "issuedAt");
   /** The fields that hold durations. */
   static final List<String> DURATIONS = List.of("ttl", "lifetime", "wallTime");
+  /** The fields that hold enumerations. */
+  static final List<String> ENUMS = List.of("state", "outcome", "code");
   private static final List<String> VERBS = Arrays.stream(Verb.values()).map(Verb::wireName).toList();
   private static final List<String> DICTIONARY = List.of(
       "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\\ud800", "\\uffff", "\\\"", "null", "true", "false",

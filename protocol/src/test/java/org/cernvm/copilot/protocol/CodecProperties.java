@@ -158,9 +158,10 @@ public final class CodecProperties {
   private static void changed(String path, String what, JsonNode in, JsonNode out) {
     String shown = in.toString();
     String name = path.substring(path.lastIndexOf('.') + 1);
-    String field = BodyGenerator.TIMES.contains(name) ? "time" : BodyGenerator.DURATIONS.contains(name) ? "duration"
-        : out.isTextual() ? "text" : out.isNumber() ? "number" : out.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-    throw new Violation(Fuzz.kind("an accepted value changed (" + what + ") in a " + field + " field", "at " + path),
+    String field = BodyGenerator.TIMES.contains(name) ? "a time" : BodyGenerator.DURATIONS.contains(name) ? "a duration"
+        : BodyGenerator.ENUMS.contains(name) ? "an enum" : out.isTextual() ? "a text" : out.isNumber() ? "a number"
+        : "a " + out.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    throw new Violation(Fuzz.kind("an accepted value changed (" + what + ") in " + field + " field", "at " + path),
         path + ": " + (shown.length() > 200 ? shown.substring(0, 200) + "…" : shown) + " became " + out);
   }
 

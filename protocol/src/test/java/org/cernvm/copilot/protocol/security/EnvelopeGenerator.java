@@ -117,6 +117,11 @@ final class EnvelopeGenerator {
     return receiver;
   }
 
+  /** The certificate of agent-1, DER, base64. */
+  String certificate() {
+    return certificates.get(0);
+  }
+
   /** The CA the receiver trusts, with the revocation list. */
   Authority authority() {
     return authority;
