@@ -1,7 +1,6 @@
 package org.cernvm.copilot.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.cernvm.copilot.protocol.ProtocolKnownViolations.Known;
