@@ -2,6 +2,7 @@ package org.cernvm.copilot.alien.jdl;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,17 @@ import java.util.Map;
  * expressions. Attribute names are matched case-insensitively, as in AliEn; a name given twice is an error.
  */
 final class ClassAdParser {
+  /**
+   * How deep a value may go, both as written (brackets, lists, calls and negations within each other) and
+   * as read (each operation, list and call one level above its operands, so that a chain of {@code &&} is as
+   * deep as it is long). Reading, printing, comparing and matching a value recurse as deep as it goes; its
+   * printed text is never deeper than the value read.
+   */
+  static final int MAX_DEPTH = 256;
+
+  /** The longest number read, in characters; reading and printing a number takes time square in its length. */
+  static final int MAX_NUMBER_CHARS = 100;
+
   /** A value and where it started, for error messages about its content. */
   record Located(String name, JdlValue value, int line, int column) {}
 
@@ -20,6 +32,8 @@ final class ClassAdParser {
   private int pos;
   private int line = 1;
   private int lineStart;
+  private int nesting;
+  private final Map<JdlValue, Integer> depths = new IdentityHashMap<>();
 
   private ClassAdParser(String text) {
     this.text = text;
@@ -51,7 +65,7 @@ final class ClassAdParser {
       p.skipBlank();
       String key = name.toLowerCase(Locale.ROOT);
       if (attrs.containsKey(key)) {
-        throw new JdlSyntaxException(l, c, "attribute " + name + " is given twice");
+        throw new JdlSyntaxException(l, c, "attribute " + JdlSyntaxException.quote(name) + " is given twice");
       }
       attrs.put(key, new Located(name, value, vl, vc));
     }
@@ -71,6 +85,30 @@ final class ClassAdParser {
 
   private JdlSyntaxException error(String problem) {
     return new JdlSyntaxException(line, column(), problem);
+  }
+
+  /** Goes one level deeper into a value as written. */
+  private void descend() throws JdlSyntaxException {
+    if (++nesting > MAX_DEPTH) {
+      throw error("the value is nested deeper than " + MAX_DEPTH + " levels");
+    }
+  }
+
+  /** {@code node}, one level above the deepest of its {@code operands}. */
+  private <T extends JdlValue> T above(T node, List<? extends JdlValue> operands) throws JdlSyntaxException {
+    int depth = 0;
+    for (JdlValue o : operands) {
+      depth = Math.max(depth, depths.getOrDefault(o, 0));
+    }
+    if (depth + 1 > MAX_DEPTH) {
+      throw error("the value is nested deeper than " + MAX_DEPTH + " levels");
+    }
+    depths.put(node, depth + 1);
+    return node;
+  }
+
+  private String found() {
+    return "'" + JdlSyntaxException.quote(String.valueOf(peek())) + "'";
   }
 
   private char peek() {
@@ -103,7 +141,7 @@ final class ClassAdParser {
   private void expect(char c) throws JdlSyntaxException {
     if (peek() != c) {
       throw error(pos >= text.length() ? "expected '" + c + "' but the JDL ended"
-          : "expected '" + c + "' but found '" + peek() + "'");
+          : "expected '" + c + "' but found " + found());
     }
     advance();
   }
@@ -115,7 +153,7 @@ final class ClassAdParser {
     }
     if (start == pos) {
       throw error(pos >= text.length() ? "expected an attribute name but the JDL ended"
-          : "expected an attribute name but found '" + peek() + "'");
+          : "expected an attribute name but found " + found());
     }
     return text.substring(start, pos);
   }
@@ -132,7 +170,8 @@ final class ClassAdParser {
   private Expr or() throws JdlSyntaxException {
     Expr left = and();
     while (match("||")) {
-      left = new Expr.Binary("||", left, and());
+      Expr right = and();
+      left = above(new Expr.Binary("||", left, right), List.of(left, right));
     }
     return left;
   }
@@ -140,7 +179,8 @@ final class ClassAdParser {
   private Expr and() throws JdlSyntaxException {
     Expr left = not();
     while (match("&&")) {
-      left = new Expr.Binary("&&", left, not());
+      Expr right = not();
+      left = above(new Expr.Binary("&&", left, right), List.of(left, right));
     }
     return left;
   }
@@ -149,7 +189,10 @@ final class ClassAdParser {
     skipBlank();
     if (peek() == '!' && !text.startsWith("!=", pos)) {
       advance();
-      return new Expr.Not(not());
+      descend();
+      Expr operand = not();
+      nesting--;
+      return above(new Expr.Not(operand), List.of(operand));
     }
     return comparison();
   }
@@ -158,7 +201,12 @@ final class ClassAdParser {
     Expr left = primary();
     for (String op : List.of("==", "!=", "<=", ">=", "<", ">")) {
       if (match(op)) {
-        return new Expr.Binary(op, left, primary());
+        Expr right = primary();
+        if (left instanceof Expr.Not) {
+          // Printed in brackets on the left of a comparison: one level deeper.
+          above(left, List.of(left));
+        }
+        return above(new Expr.Binary(op, left, right), List.of(left, right));
       }
     }
     return left;
@@ -178,16 +226,19 @@ final class ClassAdParser {
     char c = peek();
     if (c == '(') {
       advance();
+      descend();
       Expr inner = or();
       skipBlank();
       expect(')');
+      nesting--;
       return inner;
     }
     if (c == '"') {
       return new Expr.Literal(new JdlValue.Text(string()));
     }
     if (c == '{') {
-      return new Expr.Literal(list());
+      JdlValue.ListValue list = list();
+      return above(new Expr.Literal(list), List.of(list));
     }
     if (Character.isDigit(c) || c == '-' || c == '.') {
       return new Expr.Literal(number());
@@ -201,6 +252,7 @@ final class ClassAdParser {
       skipBlank();
       if (peek() == '(') {
         advance();
+        descend();
         List<Expr> args = new ArrayList<>();
         skipBlank();
         if (peek() != ')') {
@@ -213,11 +265,12 @@ final class ClassAdParser {
           }
         }
         expect(')');
-        return new Expr.Call(ref.toString(), args);
+        nesting--;
+        return above(new Expr.Call(ref.toString(), args), args);
       }
       return new Expr.Ref(ref.toString());
     }
-    throw error(pos >= text.length() ? "expected a value but the JDL ended" : "expected a value but found '" + c + "'");
+    throw error(pos >= text.length() ? "expected a value but the JDL ended" : "expected a value but found " + found());
   }
 
   private String string() throws JdlSyntaxException {
@@ -252,10 +305,14 @@ final class ClassAdParser {
         || (peek() == '+' || peek() == '-') && (text.charAt(pos - 1) == 'e' || text.charAt(pos - 1) == 'E'))) {
       pos++;
     }
+    if (pos - start > MAX_NUMBER_CHARS) {
+      throw new JdlSyntaxException(line, col, "a number of more than " + MAX_NUMBER_CHARS + " characters");
+    }
     try {
       return new JdlValue.Number(new BigDecimal(text.substring(start, pos)));
     } catch (NumberFormatException e) {
-      throw new JdlSyntaxException(line, col, "'" + text.substring(start, pos) + "' is not a number");
+      throw new JdlSyntaxException(line, col, "'" + JdlSyntaxException.quote(text.substring(start, pos))
+          + "' is not a number");
     }
   }
 
@@ -263,11 +320,13 @@ final class ClassAdParser {
     int l = line;
     int col = column();
     advance();
+    descend();
     List<JdlValue> items = new ArrayList<>();
     skipBlank();
     if (peek() == '}') {
       advance();
-      return new JdlValue.ListValue(items);
+      nesting--;
+      return above(new JdlValue.ListValue(items), items);
     }
     while (true) {
       items.add(value());
@@ -276,11 +335,12 @@ final class ClassAdParser {
         advance();
       } else if (peek() == '}') {
         advance();
-        return new JdlValue.ListValue(items);
+        nesting--;
+        return above(new JdlValue.ListValue(items), items);
       } else if (pos >= text.length()) {
         throw new JdlSyntaxException(l, col, "the list starting here is not closed");
       } else {
-        throw error("expected ',' or '}' in a list but found '" + peek() + "'");
+        throw error("expected ',' or '}' in a list but found " + found());
       }
     }
   }

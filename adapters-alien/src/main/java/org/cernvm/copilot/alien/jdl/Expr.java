@@ -47,11 +47,15 @@ public sealed interface Expr extends JdlValue
     }
   }
 
-  /** A binary operation: {@code || && == != < <= > >=}. */
+  /**
+   * A binary operation: {@code || && == != < <= > >=}. A negation on the left of a comparison is printed in
+   * brackets, since {@code !a == b} reads as {@code !(a == b)}.
+   */
   record Binary(String op, Expr left, Expr right) implements Expr {
     @Override
     public String print() {
-      return "( " + left.print() + " " + op + " " + right.print() + " )";
+      String l = left instanceof Not && !op.equals("&&") && !op.equals("||") ? "( " + left.print() + " )" : left.print();
+      return "( " + l + " " + op + " " + right.print() + " )";
     }
   }
 }

@@ -15,12 +15,12 @@ public record InputEntry(String lfn, boolean noDownload) {
    */
   static InputEntry parse(String s) {
     if (!s.startsWith("LF:")) {
-      throw new IllegalArgumentException("an input entry must start with 'LF:': \"" + s + "\"");
+      throw new IllegalArgumentException("an input entry must start with 'LF:': \"" + JdlSyntaxException.quote(s) + "\"");
     }
     boolean nodownload = s.endsWith(",nodownload");
     String lfn = s.substring(3, nodownload ? s.length() - ",nodownload".length() : s.length());
     if (lfn.isBlank()) {
-      throw new IllegalArgumentException("an input entry names no file: \"" + s + "\"");
+      throw new IllegalArgumentException("an input entry names no file: \"" + JdlSyntaxException.quote(s) + "\"");
     }
     return new InputEntry(lfn, nodownload);
   }

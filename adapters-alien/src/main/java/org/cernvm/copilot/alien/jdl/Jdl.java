@@ -66,7 +66,7 @@ public record Jdl(
     Map<String, JdlValue> other) {
 
   private static final Pattern ARGUMENT = Pattern.compile("\\$(\\d+)");
-  private static final Pattern COUNTER = Pattern.compile("#alien_counter(?:_(0?)(\\d+)i)?#");
+  private static final Pattern COUNTER = Pattern.compile("#alien_counter(?:_(0?)(\\d{1,2})i)?#");
 
   public Jdl {
     if (executable == null || executable.isBlank()) {
@@ -204,7 +204,8 @@ public record Jdl(
       BigDecimal n;
       if (v instanceof JdlValue.Number num) {
         n = num.value();
-      } else if (v instanceof JdlValue.Text t && t.value().trim().matches("-?\\d+(\\.\\d+)?")) {
+      } else if (v instanceof JdlValue.Text t && t.value().length() <= ClassAdParser.MAX_NUMBER_CHARS
+          && t.value().trim().matches("-?\\d+(\\.\\d+)?")) {
         n = new BigDecimal(t.value().trim());
       } else {
         throw at(l, "must be a number");
@@ -283,9 +284,11 @@ public record Jdl(
     Matcher m = ARGUMENT.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      int n = Integer.parseInt(m.group(1));
+      String digits = m.group(1);
+      int n = digits.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(digits);
       if (n < 1 || n > args.size()) {
-        throw new IllegalArgumentException("the JDL uses $" + n + " but " + args.size() + " argument(s) were given");
+        throw new IllegalArgumentException("the JDL uses $" + JdlSyntaxException.quote(digits) + " but " + args.size()
+            + " argument(s) were given");
       }
       m.appendReplacement(out, Matcher.quoteReplacement(args.get(n - 1)));
     }
@@ -293,13 +296,17 @@ public record Jdl(
     return out.toString();
   }
 
-  /** Replaces {@code #alien_counter#} and {@code #alien_counter_03i#} with subjob number {@code counter}. */
+  /**
+   * Replaces {@code #alien_counter#} and {@code #alien_counter_03i#} with subjob number {@code counter}; a
+   * width of 0 gives the bare number, and a width of more than two digits is left as written.
+   */
   public static String forSubjob(String text, int counter) {
     Matcher m = COUNTER.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      String value = m.group(2) == null ? Integer.toString(counter)
-          : String.format("%" + (m.group(1).isEmpty() ? "" : "0") + Integer.parseInt(m.group(2)) + "d", counter);
+      int width = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+      String value = width == 0 ? Integer.toString(counter)
+          : String.format("%" + (m.group(1).isEmpty() ? "" : "0") + width + "d", counter);
       m.appendReplacement(out, value);
     }
     m.appendTail(out);

@@ -21,7 +21,12 @@ public record OutputEntry(String archive, List<String> files, List<String> optio
     }
   }
 
-  /** Reads an entry. */
+  /**
+   * Reads an entry.
+   *
+   * @throws IllegalArgumentException if it names no file, or asks for a number of replicas ({@code disk=N})
+   *     that is not a whole number from 1
+   */
   static OutputEntry parse(String s) {
     String spec = s;
     List<String> opts = List.of();
@@ -29,6 +34,12 @@ public record OutputEntry(String archive, List<String> files, List<String> optio
     if (at >= 0) {
       spec = s.substring(0, at);
       opts = split(s.substring(at + 1));
+      for (String o : opts) {
+        if (o.startsWith("disk=") && !o.substring(5).matches("[1-9]\\d{0,8}")) {
+          throw new IllegalArgumentException("the replicas of an output entry must be a whole number from 1: "
+              + JdlSyntaxException.quote(o));
+        }
+      }
     }
     String archive = null;
     int colon = spec.indexOf(':');
@@ -36,12 +47,12 @@ public record OutputEntry(String archive, List<String> files, List<String> optio
       archive = spec.substring(0, colon).trim();
       spec = spec.substring(colon + 1);
       if (archive.isEmpty()) {
-        throw new IllegalArgumentException("an output archive has no name: \"" + s + "\"");
+        throw new IllegalArgumentException("an output archive has no name: \"" + JdlSyntaxException.quote(s) + "\"");
       }
     }
     List<String> files = split(spec);
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("an output entry names no file: \"" + s + "\"");
+      throw new IllegalArgumentException("an output entry names no file: \"" + JdlSyntaxException.quote(s) + "\"");
     }
     return new OutputEntry(archive, files, opts);
   }
@@ -56,9 +67,9 @@ public record OutputEntry(String archive, List<String> files, List<String> optio
         .findFirst().orElse(1);
   }
 
-  /** The entry as written in a JDL. */
+  /** The entry as written in a JDL; options start after the last {@code @}, so one is written if a name has one. */
   String print() {
-    return (archive == null ? "" : archive + ":") + String.join(",", files)
-        + (options.isEmpty() ? "" : "@" + String.join(",", options));
+    String spec = (archive == null ? "" : archive + ":") + String.join(",", files);
+    return spec + (options.isEmpty() && spec.indexOf('@') < 0 ? "" : "@" + String.join(",", options));
   }
 }

@@ -38,7 +38,7 @@ public final class Requirements {
       if (call.function().equalsIgnoreCase("member") && call.args().size() == 2) {
         Object list = eval(call.args().get(0), offer);
         Object item = eval(call.args().get(1), offer);
-        return list instanceof List<?> l && l.contains(item);
+        return item != null && list instanceof List<?> l && l.contains(item);
       }
       return null;
     }
