@@ -1,8 +1,11 @@
 package org.cernvm.copilot.protocol;
 
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /** Argument checks shared by the message records; they turn a bad field into a clear message. */
 final class Checks {
@@ -31,11 +34,28 @@ final class Checks {
   }
 
   static <T> List<T> list(List<T> value, String field) {
-    return List.copyOf(present(value, field));
+    present(value, field);
+    if (value.stream().anyMatch(Objects::isNull)) {
+      throw new IllegalArgumentException("field '" + field + "' must not hold null");
+    }
+    return List.copyOf(value);
   }
 
-  static <K, V> Map<K, V> map(Map<K, V> value, String field) {
-    return Map.copyOf(present(value, field));
+  /** A copy of {@code value} ordered by key, so that it encodes the same way every time. */
+  static <K extends Comparable<K>, V> Map<K, V> map(Map<K, V> value, String field) {
+    present(value, field);
+    if (value.keySet().stream().anyMatch(Objects::isNull) || value.values().stream().anyMatch(Objects::isNull)) {
+      throw new IllegalArgumentException("field '" + field + "' must not hold null");
+    }
+    return Collections.unmodifiableMap(new TreeMap<>(value));
+  }
+
+  static Duration notNegative(Duration value, String field) {
+    present(value, field);
+    if (value.isNegative()) {
+      throw new IllegalArgumentException("field '" + field + "' must not be negative: " + value);
+    }
+    return value;
   }
 
   static long notNegative(long value, String field) {

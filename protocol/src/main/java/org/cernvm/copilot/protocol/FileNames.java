@@ -9,7 +9,7 @@ public final class FileNames {
     Checks.text(name, field);
     if (name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")
         || name.indexOf('\0') >= 0 || name.length() > 255) {
-      throw new IllegalArgumentException("field '" + field + "' must be a plain file name: " + name);
+      throw new IllegalArgumentException("field '" + field + "' must be a plain file name: " + Untrusted.text(name, 100));
     }
     return name;
   }

@@ -39,7 +39,7 @@ public record JobSpec(
     inputs = Checks.list(inputs, "inputs");
     outputs = Checks.list(outputs, "outputs");
     outputs.forEach(o -> FileNames.check(o, "outputs"));
-    Checks.present(ttl, "ttl");
+    Checks.notNegative(ttl, "ttl");
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("field 'ttl' must be positive: " + ttl);
     }

@@ -20,7 +20,7 @@ public record Resources(
     Checks.positive(cores, "cores");
     Checks.notNegative(memoryMb, "memoryMb");
     Checks.notNegative(diskMb, "diskMb");
-    Checks.present(lifetime, "lifetime");
+    Checks.notNegative(lifetime, "lifetime");
     Checks.text(platform, "platform");
     experiments = Checks.list(experiments, "experiments");
   }

@@ -12,7 +12,7 @@ import java.time.Duration;
  */
 public record Usage(Duration wallTime, double cpuSeconds, long rssMb, long peakRssMb) {
   public Usage {
-    Checks.present(wallTime, "wallTime");
+    Checks.notNegative(wallTime, "wallTime");
     Checks.notNegative(cpuSeconds, "cpuSeconds");
     Checks.notNegative(rssMb, "rssMb");
     Checks.notNegative(peakRssMb, "peakRssMb");

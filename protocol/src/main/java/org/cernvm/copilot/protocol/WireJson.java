@@ -11,9 +11,9 @@ import com.fasterxml.jackson.core.io.SerializedString;
  * What JSON text may travel as the body of an XMPP stanza, and what it costs there.
  *
  * <p>XML 1.0 allows neither U+FFFE, U+FFFF nor a lone surrogate, and a server closes the stream of a
- * client that sends one; JSON allows them all. JSON written by {@link #factory()} escapes them (and every
- * surrogate, so that a pair is never split by a cut) as {@code \\uXXXX}, which is plain ASCII in the XML
- * and decodes to the same string. Reading is bounded: nesting, numbers and strings have limits far above
+ * client that sends one; JSON allows them all. JSON written by {@link #factory()} escapes them as
+ * {@code \\uXXXX}, which is plain ASCII in the XML and decodes to the same string; Jackson hands its escapes
+ * one char at a time, so every surrogate is escaped, those of a valid pair too. Reading is bounded: nesting, numbers and strings have limits far above
  * what a CoPilot message needs and far below what would cost a receiver noticeable time or memory.
  *
  * <p>A server limits stanzas by their bytes on the wire, after XML escaping: {@link #wireBytes} counts
@@ -37,6 +37,7 @@ public final class WireJson {
             .maxNestingDepth(MAX_DEPTH)
             .maxNumberLength(MAX_NUMBER_CHARS)
             .maxStringLength(MessageCodec.MAX_BODY_BYTES)
+            .maxNameLength(MessageCodec.MAX_BODY_BYTES)
             .build())
         .build();
   }
@@ -91,10 +92,23 @@ public final class WireJson {
     return -1;
   }
 
-  /** JSON's standard escapes, and {@code \\uXXXX} for every surrogate and for U+FFFE and U+FFFF. */
+  /**
+   * JSON's standard escapes, and {@code \\uXXXX} for every surrogate and for U+FFFE and U+FFFF, made once:
+   * a text of a hundred thousand emoji must not cost a hundred thousand allocations.
+   */
   private static final class XmlSafeEscapes extends CharacterEscapes {
     private static final long serialVersionUID = 1L;
+    private static final int FIRST = 0xd800;
     private final int[] ascii = standardAsciiEscapesForJSON();
+    private final SerializableString[] escapes = new SerializableString[0x10000 - FIRST];
+
+    XmlSafeEscapes() {
+      for (int ch = FIRST; ch <= 0xffff; ch++) {
+        if (ch <= 0xdfff || ch >= 0xfffe) {
+          escapes[ch - FIRST] = new SerializedString(String.format("\\u%04x", ch));
+        }
+      }
+    }
 
     @Override
     public int[] getEscapeCodesForAscii() {
@@ -103,10 +117,7 @@ public final class WireJson {
 
     @Override
     public SerializableString getEscapeSequence(int ch) {
-      if ((ch >= 0xd800 && ch <= 0xdfff) || ch == 0xfffe || ch == 0xffff) {
-        return new SerializedString(String.format("\\u%04x", ch));
-      }
-      return null;
+      return ch < FIRST || ch > 0xffff ? null : escapes[ch - FIRST];
     }
   }
 }

@@ -2,13 +2,9 @@ package org.cernvm.copilot.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import org.cernvm.copilot.protocol.ProtocolKnownViolations.Known;
 import org.cernvm.copilot.protocol.testing.ErrorTexts;
 import org.cernvm.copilot.protocol.testing.Fuzz;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fuzz tests of the codec with generated inputs: {@link MessageCodec#decode} on bodies from
@@ -21,9 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code @FuzzTest} of the JVM and skips the others, writes its corpus into the working directory, and
  * draws from a time-based seed unless told otherwise. A plain generator gives every target its count in
  * the ordinary build, each from a fixed seed whose failures name the case that reproduces them.
- *
- * <p>The violations that protocol's main code has today are listed in {@link ProtocolKnownViolations}:
- * counted, not failed, and each checked to still happen.
  */
 class CodecFuzzTest {
   private final CodecProperties properties = new CodecProperties();
@@ -32,8 +25,7 @@ class CodecFuzzTest {
   @Test
   void decodingAnyBodyGivesATypedRejectionOrAMessageThatKeepsItsValuesAndReencodesToItself() {
     BodyGenerator bodies = new BodyGenerator(SampleMessages.T);
-    Fuzz.Report report = Fuzz.check("codec", 10_000, bodies::next, properties::check, s -> s,
-        kind -> ProtocolKnownViolations.isKnown("codec", kind));
+    Fuzz.Report report = Fuzz.check("codec", 10_000, bodies::next, properties::check, s -> s);
     if (!report.oneCase()) {
       assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
           .anyMatch(o -> o.startsWith("accepted")).anyMatch(o -> o.startsWith("rejected"));
@@ -43,44 +35,7 @@ class CodecFuzzTest {
   @Test
   void encodingAnyMessageTheRecordsAcceptGivesTextThatDecodesToTheSameMessage() {
     RecordGenerator messages = new RecordGenerator();
-    Fuzz.check("encode", 10_000, messages::next, this::encodeAndDecode, Object::toString,
-        kind -> ProtocolKnownViolations.isKnown("encode", kind));
-  }
-
-  static List<Known> knownCodec() {
-    return ProtocolKnownViolations.of("codec");
-  }
-
-  static List<Known> knownEncode() {
-    return ProtocolKnownViolations.of("encode");
-  }
-
-  @ParameterizedTest
-  @MethodSource("knownCodec")
-  void aKnownViolationOfDecodingStillHappensUntilItIsFixed(Known known) {
-    assertThat(kindsSeen(known, body -> properties.check((String) body)))
-        .as("%s no longer happens: remove it from ProtocolKnownViolations", known).anyMatch(known::matches);
-  }
-
-  @ParameterizedTest
-  @MethodSource("knownEncode")
-  void aKnownViolationOfEncodingStillHappensUntilItIsFixed(Known known) {
-    assertThat(kindsSeen(known, m -> encodeAndDecode((Message) m)))
-        .as("%s no longer happens: remove it from ProtocolKnownViolations", known).anyMatch(known::matches);
-  }
-
-  /** The kinds of violation that {@code target} reports for the example, or for each example, of {@code known}. */
-  private static List<String> kindsSeen(Known known, java.util.function.Consumer<Object> target) {
-    List<?> examples = known.example() instanceof List<?> list ? list : List.of(known.example());
-    List<String> kinds = new java.util.ArrayList<>();
-    for (Object example : examples) {
-      try {
-        target.accept(example);
-      } catch (Fuzz.Violation v) {
-        kinds.add(v.kind());
-      }
-    }
-    return kinds;
+    Fuzz.check("encode", 10_000, messages::next, this::encodeAndDecode, Object::toString);
   }
 
   private String encodeAndDecode(Message m) {

@@ -32,7 +32,8 @@ import org.cernvm.copilot.protocol.testing.Fuzz.Violation;
  */
 public final class CodecProperties {
   private final MessageCodec codec = new MessageCodec();
-  private final ObjectMapper exact = JsonMapper.builder()
+  // The codec's own limits, so that what it reads this reads too.
+  private final ObjectMapper exact = JsonMapper.builder(WireJson.factory())
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .build();
 
@@ -104,7 +105,7 @@ public final class CodecProperties {
     } catch (NumberFormatException e) {
       // A number beyond BigDecimal's exponents, such as 1e99999999999: read it as a double, as the codec does.
       try {
-        return JsonMapper.builder().build().readTree(json);
+        return JsonMapper.builder(WireJson.factory()).build().readTree(json);
       } catch (java.io.IOException e2) {
         throw new IllegalStateException("a body the codec accepted is not JSON: " + e2.getMessage(), e2);
       }

@@ -121,6 +121,9 @@ class StorageAdapterTest {
         "job-manager.storage", "storage@test", "job-manager.ticket-key-file", ticketKey().toString())), "test");
     jobManager = new JobManager(config, pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, Scheduler.system(timers));
     jobManager.start();
+    // The adapter stamps its messages with its own clock: not before the job manager started, which refuses
+    // older ones.
+    grantClock.advance(Duration.between(grantClock.clock().instant(), java.time.Instant.now()));
   }
 
   @AfterEach

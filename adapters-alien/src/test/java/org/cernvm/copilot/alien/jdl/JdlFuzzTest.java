@@ -28,7 +28,7 @@ class JdlFuzzTest {
 
   @Test
   void readingAnyTextGivesATypedErrorOrAJdlThatPrintsToItselfAndCanBeUsed() {
-    Fuzz.Report report = Fuzz.check("jdl", 10_000, new JdlGenerator()::next, JdlFuzzTest::read, s -> s, kind -> false);
+    Fuzz.Report report = Fuzz.check("jdl", 10_000, new JdlGenerator()::next, JdlFuzzTest::read, s -> s);
     if (!report.oneCase()) {
       assertThat(report.outcomes().keySet()).as("the generator reaches both outcomes")
           .contains("accepted", "rejected");

@@ -53,6 +53,7 @@ import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.Sealed;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.Verb;
 import org.cernvm.copilot.protocol.WireJson;
 import org.cernvm.copilot.protocol.bus.Address;
@@ -267,7 +268,7 @@ public final class MessageSecurity {
   public Opened open(Address from, Address self, String wire) throws MessageRejectedException {
     int newline = wire.indexOf('\n');
     if (newline > MAX_HEADER_CHARS) {
-      throw reject(Rejection.MALFORMED_ENVELOPE, null, "the envelope header from " + from + " is longer than "
+      throw reject(Rejection.MALFORMED_ENVELOPE, null, "the envelope header from " + Untrusted.text(from, 100) + " is longer than "
           + MAX_HEADER_CHARS + " characters");
     }
     Header h = null;
@@ -279,7 +280,7 @@ public final class MessageSecurity {
       }
     }
     if (h == null) {
-      throw reject(Rejection.UNSIGNED, requestId(wire), "unsigned message from " + from);
+      throw reject(Rejection.UNSIGNED, requestId(wire), "unsigned message from " + Untrusted.text(from, 100));
     }
     String body = wire.substring(newline + 1);
     String to = h.to() == null ? "" : h.to();
@@ -298,7 +299,7 @@ public final class MessageSecurity {
           : h.from() == null ? null : byFingerprint.getIfPresent(h.from());
       if (signer == null) {
         throw new MessageRejectedException(h.from() == null ? Rejection.UNSIGNED : Rejection.UNKNOWN_KEY, null,
-            "the message from " + from + " names a certificate this component does not know");
+            "the message from " + Untrusted.text(from, 100) + " names a certificate this component does not know");
       }
       identity = authority.check(signer.certificate(), clock.instant());
     } catch (MessageRejectedException e) {
@@ -317,7 +318,8 @@ public final class MessageSecurity {
       throw reject(Rejection.BAD_SIGNATURE, id.get(), "the signature of " + identity + " does not verify");
     }
     if (!identity.name().equals(from.local())) {
-      throw reject(Rejection.WRONG_SENDER, id.get(), "certificate of " + identity + " presented by account " + from.bare());
+      throw reject(Rejection.WRONG_SENDER, id.get(), "certificate of " + identity + " presented by account "
+          + Untrusted.text(from.bare(), 100));
     }
     Address recipient;
     try {

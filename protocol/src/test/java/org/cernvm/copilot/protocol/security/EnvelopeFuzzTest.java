@@ -1,7 +1,6 @@
 package org.cernvm.copilot.protocol.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -9,8 +8,6 @@ import java.time.ZoneOffset;
 import org.cernvm.copilot.protocol.CodecProperties;
 import org.cernvm.copilot.protocol.FetchCrl;
 import org.cernvm.copilot.protocol.Message;
-import org.cernvm.copilot.protocol.ProtocolKnownViolations;
-import org.cernvm.copilot.protocol.ProtocolKnownViolations.Known;
 import org.cernvm.copilot.protocol.Verb;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.testing.ErrorTexts;
@@ -18,8 +15,6 @@ import org.cernvm.copilot.protocol.testing.Fuzz;
 import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fuzz tests of the envelope with generated inputs: every envelope of {@link EnvelopeGenerator} goes through
@@ -32,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * envelope that opens with a sender carries exactly the body that sender authenticated, from the account its
  * certificate names, for this receiver; an unsigned envelope is admitted only for {@code enroll}; and the
  * body has the codec's properties ({@link CodecProperties}). Each case has a receiver of its own, so that it
- * is reproduced alone. The violations known today are listed in {@link ProtocolKnownViolations}.
+ * is reproduced alone.
  */
 class EnvelopeFuzzTest {
   private static final Instant NOW = Instant.parse("2026-11-23T10:15:30.123Z");
@@ -45,27 +40,10 @@ class EnvelopeFuzzTest {
     envelopes = new EnvelopeGenerator(CLOCK);
   }
 
-  static java.util.List<Known> known() {
-    return ProtocolKnownViolations.of("envelope");
-  }
-
-  @ParameterizedTest
-  @MethodSource("known")
-  void aKnownViolationOfTheEnvelopeStillHappensUntilItIsFixed(Known known) {
-    String[] fromAndWire = ((String) known.example()).replace("\"CERT\"", "\"" + envelopes.certificate() + "\"")
-        .split("\t", 2);
-    EnvelopeGenerator.Case c = new EnvelopeGenerator.Case(Address.of(fromAndWire[0]), fromAndWire[1], null,
-        java.util.List.of());
-    assertThatThrownBy(() -> receive(envelopes, codec, CLOCK, c))
-        .as("%s no longer happens: remove it from ProtocolKnownViolations", known)
-        .isInstanceOfSatisfying(Fuzz.Violation.class, v -> assertThat(known.matches(v.kind())).as(v.kind()).isTrue());
-  }
-
   @Test
   void openingAndAdmittingAnyEnvelopeGivesATypedRejectionOrExactlyWhatItsSenderAuthenticated() {
     Fuzz.Report report = Fuzz.check("envelope", 10_000, envelopes::next, c -> receive(envelopes, codec, CLOCK, c),
-        EnvelopeGenerator.Case::toString,
-        kind -> ProtocolKnownViolations.isKnown("envelope", kind) || ProtocolKnownViolations.isKnown("codec", kind));
+        EnvelopeGenerator.Case::toString);
     if (!report.oneCase()) {
       assertThat(report.outcomes().keySet()).as("the generator reaches every stage")
           .anyMatch(o -> o.startsWith("admitted")).anyMatch(o -> o.startsWith("open refused"))

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * A seeded fuzzing harness for JUnit 5: it generates inputs from a fixed seed, feeds each to a target that
@@ -29,8 +28,7 @@ import java.util.function.Predicate;
  * machine. A target reports a broken property by throwing {@link Violation}; any other exception or
  * error it lets out is a violation of the kind "untyped" with the exception's class and first frame.
  *
- * <p>Violations already known (see the caller's list) are counted and printed but do not fail the run.
- * Kinds name a cause, such as "error text quotes Java internals [decode INVALID_FIELD]";
+ * <p>Kinds name a cause, such as "error text quotes Java internals [decode INVALID_FIELD]";
  * {@code -Dfuzz.fine-kinds=true} adds where it was seen (the field, the shape of the text), to tell the
  * places of one cause apart.
  */
@@ -85,7 +83,7 @@ public final class Fuzz {
   }
 
   /** One kind of violation: how often it was seen and its first case. */
-  public record Finding(String kind, long count, long firstCase, String input, String detail, boolean known) {}
+  public record Finding(String kind, long count, long firstCase, String input, String detail) {}
 
   /**
    * What a run saw.
@@ -99,11 +97,6 @@ public final class Fuzz {
   public record Report(String target, long seed, long inputs, double seconds, double cpuSeconds, double slowestMillis,
       double maxAllocatedMb, Map<String, Long> outcomes, List<Finding> findings, boolean oneCase) {
 
-    /** The violations not known before. */
-    public List<Finding> unknown() {
-      return findings.stream().filter(f -> !f.known()).toList();
-    }
-
     /** One paragraph for the build log. */
     public String summary() {
       StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
@@ -112,8 +105,8 @@ public final class Fuzz {
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
       b.append("  outcomes: ").append(outcomes).append('\n');
       for (Finding f : findings) {
-        b.append(String.format(Locale.ROOT, "  %s violation ×%d: %s (first: case %d)%n",
-            f.known() ? "known" : "NEW", f.count(), f.kind(), f.firstCase()));
+        b.append(String.format(Locale.ROOT, "  violation ×%d: %s (first: case %d)%n", f.count(), f.kind(),
+            f.firstCase()));
       }
       return b.toString();
     }
@@ -140,20 +133,19 @@ public final class Fuzz {
   }
 
   /**
-   * Runs {@code target} on generated inputs and fails if it finds a violation not {@code known}.
+   * Runs {@code target} on generated inputs and fails if it finds a violation.
    *
    * @param show how an input is quoted in a report
-   * @param known which violation kinds are known and only counted
    */
   public static <T> Report check(String name, long defaultInputs, Generator<T> generator, Target<T> target,
-      Function<T, String> show, Predicate<String> known) {
-    Report report = run(name, defaultInputs, generator, target, show, known);
+      Function<T, String> show) {
+    Report report = run(name, defaultInputs, generator, target, show);
     System.out.print(report.summary());
-    List<Finding> unknown = report.unknown();
-    if (!unknown.isEmpty()) {
-      StringBuilder b = new StringBuilder(unknown.size() + " kind(s) of violation in " + name + " (seed "
+    List<Finding> found = report.findings();
+    if (!found.isEmpty()) {
+      StringBuilder b = new StringBuilder(found.size() + " kind(s) of violation in " + name + " (seed "
           + report.seed() + "; reproduce one with -D" + SEED + "=" + report.seed() + " -D" + CASE + "=N):\n");
-      for (Finding f : unknown) {
+      for (Finding f : found) {
         b.append("- ").append(f.kind()).append(" ×").append(f.count()).append(", first case ").append(f.firstCase())
             .append("\n  input: ").append(f.input()).append("\n  saw: ").append(f.detail()).append('\n');
       }
@@ -164,7 +156,7 @@ public final class Fuzz {
 
   /** Runs {@code target} on generated inputs and reports what it saw, without failing. */
   public static <T> Report run(String name, long defaultInputs, Generator<T> generator, Target<T> target,
-      Function<T, String> show, Predicate<String> known) {
+      Function<T, String> show) {
     long seed = seed();
     Long only = Long.getLong(CASE);
     long first = only == null ? 0 : only;
@@ -224,7 +216,7 @@ public final class Fuzz {
         }
         outcomes.merge(outcome, 1L, Long::sum);
         if (violation != null) {
-          count(findings, violation, i, input, show, known);
+          count(findings, violation, i, input, show);
         }
       }
       current.set(Long.MIN_VALUE);
@@ -265,13 +257,13 @@ public final class Fuzz {
   }
 
   private static <T> void count(Map<String, Finding> findings, Violation v, long i, T input,
-      Function<T, String> show, Predicate<String> known) {
+      Function<T, String> show) {
     Finding f = findings.get(v.kind());
     if (f == null) {
       findings.put(v.kind(), new Finding(v.kind(), 1, i, show(show.apply(input), SHOWN_CHARS),
-          show(v.getMessage(), SHOWN_CHARS), known.test(v.kind())));
+          show(v.getMessage(), SHOWN_CHARS)));
     } else {
-      findings.put(v.kind(), new Finding(f.kind(), f.count() + 1, f.firstCase(), f.input(), f.detail(), f.known()));
+      findings.put(v.kind(), new Finding(f.kind(), f.count() + 1, f.firstCase(), f.input(), f.detail()));
     }
   }
 
