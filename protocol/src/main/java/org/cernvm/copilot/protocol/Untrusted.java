@@ -21,33 +21,42 @@ public final class Untrusted {
     return text(value, MAX_CHARS);
   }
 
-  /** {@code value} as safe text of at most {@code max} characters before escaping. */
+  /**
+   * {@code value} as safe text: at most {@code max} characters, escapes included, then a note of how many
+   * characters of the original were left out.
+   */
   public static String text(Object value, int max) {
     String s = String.valueOf(value);
     if (s.length() <= max && isPlain(s)) {
       return s;
     }
     StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 32);
-    int end = Math.min(s.length(), max);
-    if (end < s.length() && end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) {
-      end--;
-    }
     int i = 0;
-    for (; i < end; i++) {
+    while (i < s.length()) {
       char c = s.charAt(i);
-      switch (c) {
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        case '\\' -> b.append("\\\\");
-        default -> {
-          if (needsEscape(s, i)) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
+      int step = 1;
+      String piece;
+      if (c == '\n') {
+        piece = "\\n";
+      } else if (c == '\r') {
+        piece = "\\r";
+      } else if (c == '\t') {
+        piece = "\\t";
+      } else if (c == '\\') {
+        piece = "\\\\";
+      } else if (needsEscape(s, i)) {
+        piece = String.format("\\u%04x", (int) c);
+      } else if (Character.isHighSurrogate(c)) {
+        piece = s.substring(i, i + 2);
+        step = 2;
+      } else {
+        piece = String.valueOf(c);
       }
+      if (b.length() + piece.length() > max) {
+        break;
+      }
+      b.append(piece);
+      i += step;
     }
     if (i < s.length()) {
       b.append("…(").append(s.length() - i).append(" more chars)");

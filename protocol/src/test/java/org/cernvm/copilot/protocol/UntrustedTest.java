@@ -28,6 +28,8 @@ class UntrustedTest {
   void issue16_longTextIsCutWithTheCountOfWhatWasLeftOut() {
     String safe = Untrusted.text("v".repeat(250_000));
     assertThat(safe).hasSize(Untrusted.MAX_CHARS + "…(249800 more chars)".length()).endsWith("…(249800 more chars)");
+    // Escapes count: a text of characters that each escape to six is cut at the limit too.
+    assertThat(Untrusted.text("\uffff".repeat(1_000), 100)).isEqualTo("\\uffff".repeat(16) + "…(984 more chars)");
     // A cut never leaves half of a surrogate pair.
     String cut = Untrusted.text("a".repeat(Untrusted.MAX_CHARS - 1) + "🚀🚀");
     assertThat(cut).startsWith("a".repeat(Untrusted.MAX_CHARS - 1) + "…(");
