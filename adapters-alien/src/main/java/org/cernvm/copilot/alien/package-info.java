@@ -1,5 +1,4 @@
 /**
- * The AliEn adapter: a JobSource that takes ALICE jobs from AliEn's central services. It is built
- * by issue 5.
+ * The AliEn adapter: a JobSource that takes ALICE jobs from AliEn's central services.
  */
 package org.cernvm.copilot.alien;

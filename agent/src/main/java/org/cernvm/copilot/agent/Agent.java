@@ -188,7 +188,7 @@ public final class Agent implements AutoCloseable {
   private void onUnsolicited(Incoming in) {
     if (in.message() instanceof Request r) {
       try {
-        bus.send(in.from(), new ErrorReply(MessageIds.next(), now(), r.id(), ErrorCode.UNSUPPORTED, false,
+        bus.send(in.from(), ErrorReply.to(r.id(), now(), ErrorCode.UNSUPPORTED,
             "agents take commands only in heartbeat replies"));
       } catch (BusException e) {
         log.debug("cannot answer {}: {}", Untrusted.text(in.from()), Untrusted.text(e.getMessage()));

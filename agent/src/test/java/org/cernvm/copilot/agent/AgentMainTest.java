@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
-/** Issue 8: the agent-only artifact's command line refuses what it does not understand, saying what. */
+/** The agent-only artifact's command line refuses what it does not understand, saying what. */
 class AgentMainTest {
   @Test
   void issue8_badArgumentsAreRefusedWithWhatWasWrong() {

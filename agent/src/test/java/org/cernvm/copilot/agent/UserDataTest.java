@@ -7,7 +7,7 @@ import java.util.Map;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
-/** Issue 8: the agent's settings in cloud-init, CernVM-style and plain user-data. */
+/** The agent's settings in cloud-init, CernVM-style and plain user-data. */
 class UserDataTest {
   @Test
   void issue8_aCloudConfigDocumentGivesItsCopilotMappingFlattened() {

@@ -282,7 +282,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private ErrorReply error(Message request, ErrorCode code, String text) {
-    return new ErrorReply(MessageIds.next(), now(), request.id(), code, code.retryable(), text);
+    return ErrorReply.to(request.id(), now(), code, text);
   }
 
   private void answer(Address to, Reply reply) {

@@ -128,9 +128,11 @@ public final class EnrollmentTokens {
       Instant now = clock.instant();
       String keyHash = keyHash(key);
       if (s.usedAt() != null) {
-        if (now.isBefore(s.expiresAt()) && name.equals(s.name()) && keyHash.equals(s.publicKey())
-            && s.certificate() != null) {
-          return new Redeemed(Pem.certificate(s.certificate()), true);
+        // A certificate given again must still be valid: a token may outlive the certificate it bought.
+        X509Certificate issued = s.certificate() == null ? null : Pem.certificate(s.certificate());
+        if (issued != null && now.isBefore(s.expiresAt()) && now.isBefore(issued.getNotAfter().toInstant())
+            && name.equals(s.name()) && keyHash.equals(s.publicKey())) {
+          return new Redeemed(issued, true);
         }
         throw new EnrollmentException("the enrollment token was already used at " + s.usedAt());
       }

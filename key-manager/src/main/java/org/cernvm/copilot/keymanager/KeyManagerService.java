@@ -186,7 +186,7 @@ public final class KeyManagerService implements AutoCloseable {
   }
 
   private ErrorReply error(Message request, ErrorCode code, String text) {
-    return new ErrorReply(MessageIds.next(), clock.instant(), request.id(), code, code.retryable(), text);
+    return ErrorReply.to(request.id(), clock.instant(), code, text);
   }
 
   @Override

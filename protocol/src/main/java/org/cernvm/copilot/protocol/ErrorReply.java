@@ -23,4 +23,17 @@ public record ErrorReply(String id, Instant sentAt, String replyTo, ErrorCode co
     Checks.present(code, "code");
     Checks.present(message, "message");
   }
+
+  /** The longest explanation {@link #to} writes. */
+  public static final int MAX_MESSAGE_CHARS = 500;
+
+  /**
+   * An error answering {@code replyTo}, retryable as its code is, whose explanation is cut to
+   * {@value #MAX_MESSAGE_CHARS} characters and escaped: it often quotes what the request held, or what a
+   * library said of it, and an answer must never repeat a sender's text whole.
+   */
+  public static ErrorReply to(String replyTo, Instant at, ErrorCode code, String message) {
+    return new ErrorReply(MessageIds.next(), at, replyTo, code, code.retryable(), Untrusted.text(message,
+        MAX_MESSAGE_CHARS));
+  }
 }

@@ -119,11 +119,7 @@ public final class MessageCodec {
     if (tree == null || !tree.isObject()) {
       throw new ProtocolException(ErrorCode.MALFORMED, null, "the body is not a JSON object");
     }
-    // The id is quoted in an error answer; replies are never answered, so that two peers cannot bounce
-    // errors back and forth.
-    JsonNode idNode = tree.get("id");
-    String id = idNode != null && idNode.isTextual() && MessageIds.valid(idNode.asText())
-        && !isReplyVerb(tree.get("verb")) ? idNode.asText() : null;
+    String id = offendingId(tree);
     try {
       return reader.readValue(tree);
     } catch (InvalidTypeIdException e) {
@@ -231,7 +227,15 @@ public final class MessageCodec {
     return l == null || l.getLineNr() < 0 ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
   }
 
-  private static boolean isReplyVerb(JsonNode verb) {
-    return verb != null && verb.isTextual() && Verb.named(verb.asText()).map(Verb::isReply).orElse(false);
+  /**
+   * The id an error answer to the body {@code tree} quotes: its {@code id} if that is an identifier and the
+   * body is no reply, else {@code null}. Replies are never answered, so that two peers cannot bounce errors
+   * back and forth.
+   */
+  public static String offendingId(JsonNode tree) {
+    JsonNode id = tree == null ? null : tree.get("id");
+    JsonNode verb = tree == null ? null : tree.get("verb");
+    boolean reply = verb != null && verb.isTextual() && Verb.named(verb.asText()).map(Verb::isReply).orElse(false);
+    return id != null && id.isTextual() && MessageIds.valid(id.asText()) && !reply ? id.asText() : null;
   }
 }

@@ -87,11 +87,6 @@ final class MinimumRateRequest extends Request.Wrapper {
     super.demand(onContent);
   }
 
-  /** Bytes of the body read so far. */
-  long received() {
-    return received;
-  }
-
   /** Whether the body has been read to its end. */
   boolean complete() {
     return complete;

@@ -196,7 +196,7 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   private ErrorReply error(Message request, ErrorCode code, String text) {
-    return new ErrorReply(MessageIds.next(), clock.instant(), request.id(), code, code.retryable(), text);
+    return ErrorReply.to(request.id(), clock.instant(), code, text);
   }
 
   /** The file named by an upload path {@code /v1/outputs/SOURCE/JOB/EPOCH/FILE}. */

@@ -167,16 +167,17 @@ final class KeyManagerCommand implements Runnable {
         CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, services.scheduler.clock());
         KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock()),
             services.scheduler.clock(), validity);
-        XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), window), services.scheduler, services.workers);
-        KeyManagerService.start(km, bus, services.scheduler);
-        bus.awaitConnected(xmpp.replyTimeout().multipliedBy(3));
-        System.out.println("key manager " + bus.self() + " serving enrollment for the CA in " + dir);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          bus.close();
-          stopped.countDown();
-        }, "km-shutdown"));
-        stopped.await();
+        try (XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), window), services.scheduler,
+            services.workers); KeyManagerService answering = KeyManagerService.start(km, bus, services.scheduler)) {
+          bus.awaitConnected(xmpp.replyTimeout().multipliedBy(3));
+          System.out.println("key manager " + bus.self() + " serving enrollment for the CA in " + dir);
+          CountDownLatch stopped = new CountDownLatch(1);
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            bus.close();
+            stopped.countDown();
+          }, "km-shutdown"));
+          stopped.await();
+        }
       }
       return 0;
     }

@@ -1,42 +1,41 @@
 package org.cernvm.copilot.testbed;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The processes of this machine that still run, read from {@code /proc}: those working in a directory
- * tree, which finds the payloads an agent left behind (each runs in its job's directory, in a session of
- * its own, so neither parent links nor process groups lead to it once the agent is gone).
+ * The processes of this machine that still run, read from {@code /proc}: those this JVM's children started
+ * that work in a directory tree, which finds the payloads an agent left behind (each runs in its job's
+ * directory, in a session of its own, so neither parent links nor process groups lead to it once the agent
+ * is gone). A child and everything it starts inherit {@link Copilot#PARENT_PID_ENV} naming this JVM, so
+ * that a shell or a {@code tail -f} somebody runs in the work directory is never taken for one.
  */
 final class LiveProcesses {
   private LiveProcesses() {}
 
   /**
-   * The processes, other than zombies, whose working directory is {@code dir} or below it; never this
-   * process or one of its ancestors (the shell that started a run in its own work directory).
+   * The processes, other than zombies, started by this JVM's children, whose working directory is
+   * {@code dir} or below it.
    */
   static List<ProcessHandle> under(Path dir) {
+    byte[] mark = (Copilot.PARENT_PID_ENV + "=" + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
     Path root = real(dir);
-    Set<Long> self = new HashSet<>();
-    for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) {
-      self.add(p.get().pid());
-    }
     List<ProcessHandle> found = new ArrayList<>();
     try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
       for (Path p : entries.toList()) {
         String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit) || self.contains(Long.parseLong(name))) {
+        if (!name.chars().allMatch(Character::isDigit)) {
           continue;
         }
         Optional<Path> cwd = cwd(p);
-        if (cwd.isPresent() && cwd.get().startsWith(root)) {
+        if (cwd.isPresent() && cwd.get().startsWith(root) && marked(p, mark)) {
           ProcessHandle.of(Long.parseLong(name)).filter(LiveProcesses::running).ifPresent(found::add);
         }
       }
@@ -62,6 +61,27 @@ final class LiveProcesses {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** Whether the environment of the process at {@code proc} holds {@code mark} as one of its entries. */
+  private static boolean marked(Path proc, byte[] mark) {
+    byte[] env;
+    try {
+      env = Files.readAllBytes(proc.resolve("environ"));
+    } catch (IOException | SecurityException e) {
+      return false;
+    }
+    for (int start = 0; start < env.length; ) {
+      int end = start;
+      while (end < env.length && env[end] != 0) {
+        end++;
+      }
+      if (Arrays.equals(env, start, end, mark, 0, mark.length)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
   }
 
   private static Optional<Path> cwd(Path proc) {

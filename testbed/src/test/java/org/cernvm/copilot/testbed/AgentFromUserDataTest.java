@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: {@code copilot agent} told nothing but where the metadata service is, as in a VM booted with
+ * {@code copilot agent} told nothing but where the metadata service is, as in a VM booted with
  * the agent's user-data: it reads its XMPP account, enrollment token and limits from there, enrolls, runs
  * the queued job, and stops with the no-work exit code once no more work comes.
  */

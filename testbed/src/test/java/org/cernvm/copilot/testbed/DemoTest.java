@@ -23,12 +23,12 @@ class DemoTest {
         new Demo(3, 8, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir, out).run();
     assertThat(result.passed()).isEqualTo(8);
     assertThat(result.failed()).isZero();
-    // issue 3: every output went through the storage adapter, verified once; the one rejected upload is the
+    // every output went through the storage adapter, verified once; the one rejected upload is the
     // attacker's tampered grant.
     assertThat(result.storage().verified()).isEqualTo(8);
     assertThat(result.storage().rejected()).isEqualTo(1);
     assertThat(result.storage().registrations()).isEqualTo(8);
-    // issue 6: every attempt of the built-in attacker was rejected with the right error.
+    // every attempt of the built-in attacker was rejected with the right error.
     assertThat(result.security().accepted()).isEmpty();
     assertThat(result.security().rejected()).isEqualTo(Attacker.ATTEMPTS);
     assertThat(result.securityLine()).isEqualTo("security: 13 rejected attempts, 0 accepted");

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8, the short version of {@code copilot footprint}: the agent, started as its own process with the
+ * The short version of {@code copilot footprint}: the agent, started as its own process with the
  * tuned JVM and its user-data from a fake metadata service, enrolls and asks the job manager for work, and
  * its idle memory is read; and the floor under it. (It runs the packaged jars, so this runs after
  * {@code package}.)

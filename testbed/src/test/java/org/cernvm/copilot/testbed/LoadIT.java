@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7, the short version of {@code copilot load}: simulated agents against one and then two job-manager
+ * The short version of {@code copilot load}: simulated agents against one and then two job-manager
  * processes on the embedded server; every job is done exactly once in each round, and the figures, the CSV
  * and the plot come out. (Its jar is the packaged one, so this runs after {@code package}.)
  */

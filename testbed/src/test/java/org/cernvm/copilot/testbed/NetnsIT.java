@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: a network namespace acts as the VM, with its own address. The agent-only artifact boots inside
+ * A network namespace acts as the VM, with its own address. The agent-only artifact boots inside
  * it from user-data at the metadata service's own address (169.254.169.254, a fake, with IMDSv2 tokens),
  * reaches the XMPP server over the namespace's link, and runs a job; a spot notice during the job ends with
  * the job handed back, queued again, and completed by another agent. Needs root (ip netns); it runs the

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: {@code copilot agent} as its own process, booted from user-data, gets SIGTERM (systemd
+ * {@code copilot agent} as its own process, booted from user-data, gets SIGTERM (systemd
  * stopping it as the VM shuts down) during a job that cannot end within {@code agent.stop-grace}: it hands
  * the job back, which is queued again rather than failed, and exits. (It runs the packaged jar, so this
  * runs after {@code package}.)

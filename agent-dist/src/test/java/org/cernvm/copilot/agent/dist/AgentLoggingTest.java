@@ -10,7 +10,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
-/** Issue 8: the agent artifact's logging, configured in code instead of from logback.xml. */
+/** The agent artifact's logging, configured in code instead of from logback.xml. */
 class AgentLoggingTest {
   @Test
   void issue8_logbackFindsTheConfigurationAndItLogsToStderr() {

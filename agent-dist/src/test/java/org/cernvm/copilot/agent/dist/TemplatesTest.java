@@ -13,7 +13,7 @@ import org.cernvm.copilot.protocol.security.SecuritySettings;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8: the shipped user-data templates are read by the agent as it reads user-data, hold only settings
+ * The shipped user-data templates are read by the agent as it reads user-data, hold only settings
  * the agent knows, and the systemd unit runs the launcher with a stop timeout above the agent's stop grace.
  */
 class TemplatesTest {

@@ -13,7 +13,6 @@ import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageCodec;
-import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.ProtocolException;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
@@ -65,8 +64,17 @@ abstract class AbstractBus implements Bus {
   }
 
   private void scheduleSummary(Duration in) {
-    if (!stopped) {
-      summary.set(scheduler.schedule(in, () -> strangers.summarize(log)));
+    if (stopped) {
+      return;
+    }
+    try {
+      Scheduler.Cancellable task = scheduler.schedule(in, () -> strangers.summarize(log));
+      summary.set(task);
+      if (stopped) {
+        task.cancel();
+      }
+    } catch (RejectedExecutionException e) {
+      // The scheduler is shut down, as the bus is about to be; there is nobody left to read the summary.
     }
   }
 
@@ -86,7 +94,14 @@ abstract class AbstractBus implements Bus {
 
   @Override
   public final void send(Address to, Message message) throws BusException {
-    transmit(to, message.id(), security.wrap(to, message.verb(), codec.encode(message)));
+    String body;
+    try {
+      body = codec.encode(message);
+    } catch (IllegalArgumentException e) {
+      throw new BusException("cannot send " + message.verb() + " " + message.id() + " to " + Untrusted.text(to)
+          + ": " + e.getMessage(), e);
+    }
+    transmit(to, message.id(), security.wrap(to, message.verb(), body));
   }
 
   @Override
@@ -122,22 +137,22 @@ abstract class AbstractBus implements Bus {
   /**
    * Charges one message from {@code from} that is unauthenticated or failed authentication.
    *
+   * @param logLine run if the message is within its share and the log has room for one more line
    * @return whether to answer it
    */
   final boolean chargeStranger(Address from, Runnable logLine) {
-    return act(strangers.charge(from), logLine);
+    if (!strangers.charge(from)) {
+      return false;
+    }
+    if (strangers.mayLog()) {
+      logLine.run();
+    }
+    return true;
   }
 
   /** Whether one more log line about unauthenticated traffic fits its share; the summary counts the others. */
   final boolean mayLogStranger() {
     return strangers.mayLog();
-  }
-
-  private static boolean act(SenderBuckets.Verdict verdict, Runnable logLine) {
-    if (verdict == SenderBuckets.Verdict.ANSWER_AND_LOG) {
-      logLine.run();
-    }
-    return verdict != SenderBuckets.Verdict.DROP;
   }
 
   /** Called by the transport for every body that arrives. */
@@ -150,49 +165,59 @@ abstract class AbstractBus implements Bus {
     try {
       opened = security.open(from, self(), wire);
     } catch (MessageRejectedException e) {
-      refuse(from, strangers.charge(from), e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
+      if (strangers.charge(from)) {
+        refuse(from, true, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
+      }
       return;
     }
-    // An authenticated sender's mistakes are its own; only unsigned traffic is charged.
-    SenderBuckets.Verdict verdict = opened.sender().isEmpty() ? strangers.charge(from)
-        : SenderBuckets.Verdict.ANSWER_AND_LOG;
-    if (verdict == SenderBuckets.Verdict.DROP) {
+    boolean unsigned = opened.sender().isEmpty();
+    if (unsigned && !strangers.charge(from)) {
       return;
+    }
+    if (!unsigned) {
+      // Only a peer with a certificate gets here: whatever its address was charged is forgiven, so that a
+      // peer whose MACs failed while its counterpart restarted is not dropped afterwards.
+      strangers.forgive(from);
     }
     Message message;
     try {
       message = codec.decode(opened.body());
       security.admit(message, opened.sender());
     } catch (MessageRejectedException e) {
-      refuse(from, verdict, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
+      refuse(from, unsigned, e.offendingId(), e.reason().code(), e.reason() + ": " + e.getMessage());
       return;
     } catch (ProtocolException e) {
-      refuse(from, verdict, e.offendingId(), e.code(), e.getMessage());
+      refuse(from, unsigned, e.offendingId(), e.code(), e.getMessage());
       return;
     }
     if (message instanceof Reply reply) {
-      Pending p = pending.remove(reply.replyTo() == null ? "" : reply.replyTo());
-      if (p != null && !p.signed() && reply instanceof ErrorReply e && e.code() == ErrorCode.SIGN_AGAIN) {
-        signAgain(from, p);
+      String id = reply.replyTo() == null ? "" : reply.replyTo();
+      Pending p = pending.get(id);
+      // A reply comes from the account the request was sent to (any of its resources), or from its server.
+      if (p == null || !(from.bare().equals(p.to().bare()) || from.value().equals(p.to().domain()))) {
+        log.debug("ignored {} from {} to {}: no request to it waits for it", reply.verb(), Untrusted.text(from), id);
         return;
       }
-      if (p != null) {
-        p.timer().cancel();
-        complete(p.future(), new Response(from, reply));
+      if (!p.signed() && reply instanceof ErrorReply e && e.code() == ErrorCode.SIGN_AGAIN) {
+        signAgain(from, id, p);
       } else {
-        log.debug("ignored {} from {} to {}: no request waits for it", reply.verb(), Untrusted.text(from),
-            reply.replyTo());
+        finish(id, p, new Response(from, reply));
       }
       return;
     }
     execute(() -> dispatch(new Incoming(from, message, opened.sender(), opened.to(), receivedAt)));
   }
 
-  /** Logs a refused body, and answers it with a typed error when it carried a request's id, as {@code verdict} says. */
-  private void refuse(Address from, SenderBuckets.Verdict verdict, String offendingId, ErrorCode code, String why) {
-    boolean answer = act(verdict, () -> log.warn("rejected message from {}: {}: {}", Untrusted.text(from), code,
-        Untrusted.text(why)));
-    if (answer && offendingId != null) {
+  /**
+   * Logs a refused body, and answers it with a typed error when it carried a request's id. A stranger's (a
+   * body that failed authentication or is unsigned, already charged to its sender) is logged only within
+   * the log's share of such traffic; an authenticated sender's mistakes are its own.
+   */
+  private void refuse(Address from, boolean stranger, String offendingId, ErrorCode code, String why) {
+    if (!stranger || strangers.mayLog()) {
+      log.warn("rejected message from {}: {}: {}", Untrusted.text(from), code, Untrusted.text(why));
+    }
+    if (offendingId != null) {
       answerError(from, offendingId, code, Untrusted.text(why, ERROR_TEXT_CHARS));
     }
   }
@@ -202,18 +227,28 @@ abstract class AbstractBus implements Bus {
    * the pairwise key, or the request went to an absent resource and reached another endpoint of the
    * account.
    */
-  private void signAgain(Address answeredBy, Pending p) {
+  private void signAgain(Address answeredBy, String id, Pending p) {
+    Pending signed = new Pending(p.future(), p.timer(), p.to(), p.request(), true);
+    // The entry stays in place while it is replaced, so that a timeout firing meanwhile still finds it.
+    if (!pending.replace(id, p, signed)) {
+      return;
+    }
     security.forget(p.to());
     security.forget(answeredBy);
-    log.debug("{} could not check the MAC of {} {}; sending it again signed", answeredBy, p.request().verb(),
-        p.request().id());
-    pending.put(p.request().id(), new Pending(p.future(), p.timer(), p.to(), p.request(), true));
+    log.debug("{} could not check the MAC of {} {}; sending it again signed", Untrusted.text(answeredBy),
+        p.request().verb(), id);
     try {
       send(p.to(), p.request());
     } catch (BusException | RuntimeException e) {
-      pending.remove(p.request().id());
+      finish(id, signed, e);
+    }
+  }
+
+  /** Completes the request {@code id} with {@code outcome}, if {@code p} is still what waits for it. */
+  private void finish(String id, Pending p, Object outcome) {
+    if (pending.remove(id, p)) {
       p.timer().cancel();
-      complete(p.future(), e);
+      complete(p.future(), outcome);
     }
   }
 
@@ -224,22 +259,14 @@ abstract class AbstractBus implements Bus {
    */
   final void undeliverable(Address from, String id, String why) {
     Pending p = pending.get(id);
-    if (p != null && (from.equals(p.to()) || from.equals(p.to().bare()) || from.value().equals(p.to().domain()))
-        && pending.remove(id, p)) {
-      p.timer().cancel();
-      complete(p.future(), new BusException(why));
+    if (p != null && (from.equals(p.to()) || from.equals(p.to().bare()) || from.value().equals(p.to().domain()))) {
+      finish(id, p, new BusException(why));
     }
   }
 
   /** Fails every pending request, e.g. when the bus closes. */
   final void failAllPending(String why) {
-    for (String id : List.copyOf(pending.keySet())) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        p.timer().cancel();
-        complete(p.future(), new BusException(why));
-      }
-    }
+    pending.forEach((id, p) -> finish(id, p, new BusException(why)));
   }
 
   private void dispatch(Incoming incoming) {
@@ -258,7 +285,7 @@ abstract class AbstractBus implements Bus {
 
   private void answerError(Address to, String replyTo, ErrorCode code, String text) {
     try {
-      send(to, new ErrorReply(MessageIds.next(), scheduler.clock().instant(), replyTo, code, code.retryable(), text));
+      send(to, ErrorReply.to(replyTo, scheduler.clock().instant(), code, text));
     } catch (BusException | RuntimeException e) {
       log.debug("could not answer {} with {}: {}", Untrusted.text(to), code, Untrusted.text(e.getMessage()));
     }

@@ -2,6 +2,7 @@ package org.cernvm.copilot.protocol.bus;
 
 import java.io.IOException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import javax.xml.namespace.QName;
 import org.cernvm.copilot.protocol.Untrusted;
 import org.jivesoftware.smack.SmackConfiguration;
@@ -10,6 +11,7 @@ import org.jivesoftware.smack.packet.AbstractIqBuilder;
 import org.jivesoftware.smack.packet.EmptyResultIQ;
 import org.jivesoftware.smack.packet.ErrorIQ;
 import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
@@ -37,6 +39,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Its default answer to a stanza that fails to parse is to throw, which closes the connection. This
  *       connection logs it, within the share of log lines unauthenticated traffic has, and goes on.
  * </ul>
+ *
+ * <p>Presence from anyone but the server and this component's own account is dropped: Smack's roster keeps
+ * the last presence of every sender, with whatever it carries, so that a few accounts sending large
+ * presences would fill the heap; a CoPilot component reads no presence. Roster pushes are Smack's only
+ * from the server or the own account; from anyone else they are answered as any other IQ.
  */
 final class GuardedConnection extends XMPPTCPConnection {
   private static final Logger log = LoggerFactory.getLogger(GuardedConnection.class);
@@ -77,18 +84,33 @@ final class GuardedConnection extends XMPPTCPConnection {
     super.parseAndProcessStanza(new DepthLimitedParser(parser, parser.getDepth() + MAX_DEPTH));
   }
 
+  /** Whether {@code stanza} comes from the server or this component's own account (no from is the server's). */
+  private boolean fromServerOrSelf(Stanza stanza) {
+    if (stanza.getFrom() == null) {
+      return true;
+    }
+    String from = stanza.getFrom().asBareJid().toString();
+    String domain = getXMPPServiceDomain() == null ? "" : getXMPPServiceDomain().toString();
+    return from.equals(domain) || (getUser() != null && from.equals(getUser().asBareJid().toString()));
+  }
+
   @Override
   protected void processStanza(Stanza stanza) throws InterruptedException {
-    if (!(stanza instanceof IQ iq) || !iq.isRequestIQ() || ROSTER.equals(iq.getChildElementQName())) {
+    boolean trusted = fromServerOrSelf(stanza);
+    if (stanza instanceof Presence) {
+      if (trusted) {
+        super.processStanza(stanza);
+      }
+      return;
+    }
+    if (!(stanza instanceof IQ iq) || !iq.isRequestIQ() || (trusted && ROSTER.equals(iq.getChildElementQName()))) {
       super.processStanza(stanza);
       return;
     }
     String domain = getXMPPServiceDomain() == null ? "" : getXMPPServiceDomain().toString();
     Address from = iq.getFrom() == null ? Address.of(domain) : Address.of(iq.getFrom().toString());
     boolean ping = PING.equals(iq.getChildElementQName()) && iq.getType() == IQ.Type.get;
-    boolean fromServer = from.value().equals(domain)
-        || (getUser() != null && from.value().equals(getUser().asBareJid().toString()));
-    if (!fromServer && !strangers.charge(from, () -> log.warn("answered an IQ {} {} from {} {}", iq.getType(),
+    if (!trusted && !strangers.charge(from, () -> log.warn("answered an IQ {} {} from {} {}", iq.getType(),
         Untrusted.text(iq.getChildElementQName()), Untrusted.text(from), ping ? "with a pong"
             : "with service-unavailable"))) {
       return;
@@ -97,16 +119,20 @@ final class GuardedConnection extends XMPPTCPConnection {
         ? new EmptyResultIQ(iq)
         : ErrorIQ.builder(StanzaError.getBuilder(StanzaError.Condition.service_unavailable).build(),
             AbstractIqBuilder.createErrorResponse(iq)).build();
-    // Not on the reader thread, which must never wait for the writer.
-    executor.execute(() -> {
-      try {
-        sendStanza(answer);
-      } catch (SmackException.NotConnectedException e) {
-        log.debug("could not answer an IQ from {}: not connected", Untrusted.text(from));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    // Not on the reader thread, which must never wait for the writer, nor see an exception of ours.
+    try {
+      executor.execute(() -> {
+        try {
+          sendStanza(answer);
+        } catch (SmackException.NotConnectedException e) {
+          log.debug("could not answer an IQ from {}: not connected", Untrusted.text(from));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      log.debug("could not answer an IQ from {}: the bus is closing", Untrusted.text(from));
+    }
   }
 
   /**

@@ -14,24 +14,14 @@ import org.slf4j.Logger;
 
 /**
  * The token buckets of {@link UnauthenticatedLimits}: one per full address, and one shared by all senders
- * for the log lines their answered messages cost, so that many senders cannot fill the log either.
+ * for the log lines their refused messages cost, so that many senders cannot fill the log either.
  *
- * <p>Buckets are kept for at most {@value #MAX_SENDERS} senders and forgotten after a quiet
- * {@value #FORGET_MINUTES} minutes, by when they are full again anyway.
+ * <p>Buckets are kept for at most {@value #MAX_SENDERS} senders and forgotten once quiet for as long as a
+ * bucket takes to fill again (ten minutes at least). A sender whose message then authenticates is
+ * forgiven: its bucket is forgotten at once, since only a peer with a certificate can do that.
  */
 final class SenderBuckets {
-  /** What to do with one more unauthenticated message. */
-  enum Verdict {
-    /** Answer it and log it. */
-    ANSWER_AND_LOG,
-    /** Answer it; the log has had its share, the summary counts it. */
-    ANSWER,
-    /** Drop it: no answer, no log line; the summary counts it. */
-    DROP
-  }
-
   static final int MAX_SENDERS = 10_000;
-  static final int FORGET_MINUTES = 10;
 
   /** One sender's tokens, refilled lazily from the clock. */
   private static final class Bucket {
@@ -89,9 +79,10 @@ final class SenderBuckets {
     this.limits = limits;
     this.clock = clock;
     this.scheduleSummary = scheduleSummary;
+    Duration refilled = limits.refill().multipliedBy(limits.burst());
     this.buckets = Caffeine.newBuilder()
         .ticker(this::nanos)
-        .expireAfterAccess(Duration.ofMinutes(FORGET_MINUTES))
+        .expireAfterAccess(refilled.compareTo(Duration.ofMinutes(10)) > 0 ? refilled : Duration.ofMinutes(10))
         .maximumSize(MAX_SENDERS)
         .build();
     this.logLines = new Bucket(limits.burst(), limits.refill().toNanos(), nanos());
@@ -111,20 +102,24 @@ final class SenderBuckets {
     return true;
   }
 
-  /** Charges one unauthenticated message from {@code from} and says what to do with it. */
-  Verdict charge(Address from) {
+  /**
+   * Charges one unauthenticated message from {@code from}.
+   *
+   * @return whether its share held it; if not, it is to be dropped, and the summary counts it
+   */
+  boolean charge(Address from) {
     long now = nanos();
     Bucket b = buckets.get(from, k -> new Bucket(limits.burst(), limits.refill().toNanos(), now));
-    if (!b.take(now)) {
-      drop(from);
-      return Verdict.DROP;
+    if (b.take(now)) {
+      return true;
     }
-    if (logLines.take(now)) {
-      return Verdict.ANSWER_AND_LOG;
-    }
-    unlogged.increment();
-    summaryDue();
-    return Verdict.ANSWER;
+    drop(from);
+    return false;
+  }
+
+  /** Forgets what {@code from} was charged: a message of its authenticated. */
+  void forgive(Address from) {
+    buckets.invalidate(from);
   }
 
   /** Whether one more log line fits the shared share; if not, the summary counts it. */
@@ -174,7 +169,7 @@ final class SenderBuckets {
       return;
     }
     log.warn("unauthenticated traffic in the last {} s: dropped {} message(s) unanswered from {} sender(s){}, "
-        + "and {} more answered or skipped without a log line each", limits.summaryEvery().toSeconds(), total, senders,
+        + "and {} more refused without a log line each", limits.summaryEvery().toSeconds(), total, senders,
         worst == null ? "" : ", most from " + Untrusted.text(worst, 100) + " (" + worstCount + ")", answered);
   }
 }

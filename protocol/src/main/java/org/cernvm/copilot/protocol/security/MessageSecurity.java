@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -50,7 +49,6 @@ import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageCodec;
-import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.Sealed;
 import org.cernvm.copilot.protocol.Untrusted;
@@ -647,19 +645,9 @@ public final class MessageSecurity {
       return null;
     }
     try {
-      return requestId(json.readTree(body));
+      return MessageCodec.offendingId(json.readTree(body));
     } catch (JsonProcessingException e) {
       return null;
     }
-  }
-
-  // The id to quote in an error answer: replies are never answered, so that two peers cannot bounce
-  // errors back and forth.
-  private static String requestId(JsonNode tree) {
-    if (tree == null || !tree.path("id").isTextual() || !MessageIds.valid(tree.path("id").asText())) {
-      return null;
-    }
-    return Verb.named(tree.path("verb").asText("")).filter(v -> !v.isReply()).map(v -> tree.path("id").asText())
-        .orElse(null);
   }
 }

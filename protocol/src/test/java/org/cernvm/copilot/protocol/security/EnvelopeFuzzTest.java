@@ -13,7 +13,6 @@ import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.testing.ErrorTexts;
 import org.cernvm.copilot.protocol.testing.Fuzz;
 import org.cernvm.copilot.protocol.testing.TestPki;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,13 +31,8 @@ import org.junit.jupiter.api.Test;
 class EnvelopeFuzzTest {
   private static final Instant NOW = Instant.parse("2026-11-23T10:15:30.123Z");
   private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-  private static EnvelopeGenerator envelopes;
+  private final EnvelopeGenerator envelopes = new EnvelopeGenerator(CLOCK);
   private final CodecProperties codec = new CodecProperties();
-
-  @BeforeAll
-  static void makeComponents() {
-    envelopes = new EnvelopeGenerator(CLOCK);
-  }
 
   @Test
   void openingAndAdmittingAnyEnvelopeGivesATypedRejectionOrExactlyWhatItsSenderAuthenticated() {

@@ -30,7 +30,7 @@ import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Issue 6: every message is signed and verified; each way around it is refused with a clear error and no delivery. */
+/** Every message is signed and verified; each way around it is refused with a clear error and no delivery. */
 class MessageSecurityTest {
   private static final JobTicket SEALED_JOB = new JobTicket("k1", "AAAAAAAAAAAAAAAA", "c2VhbGVk");
   private final ManualScheduler time = new ManualScheduler();

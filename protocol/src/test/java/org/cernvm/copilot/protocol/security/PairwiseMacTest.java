@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7: peers that have heard from each other authenticate messages with a pairwise MAC instead of a
+ * Peers that have heard from each other authenticate messages with a pairwise MAC instead of a
  * signature and leave their certificates out; a peer that lost the pairwise key gets the request again,
  * signed, and nothing is delivered twice.
  */

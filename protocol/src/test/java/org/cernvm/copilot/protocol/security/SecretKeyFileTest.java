@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 7: replicas that start together and find no key file end up with one key between them. */
+/** Replicas that start together and find no key file end up with one key between them. */
 class SecretKeyFileTest {
   @TempDir Path dir;
 

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.protocol.testing;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -14,19 +15,21 @@ public final class ErrorTexts {
   /** The longest error text allowed. */
   public static final int MAX_CHARS = 500;
 
-  private static final Map<String, Pattern> INTERNALS = new LinkedHashMap<>();
+  private static final Map<String, Pattern> INTERNALS = internals();
 
-  static {
-    INTERNALS.put("a Java class name",
+  private static Map<String, Pattern> internals() {
+    Map<String, Pattern> m = new LinkedHashMap<>();
+    m.put("a Java class name",
         Pattern.compile("\\b(?:java|javax|jdk|sun|com\\.fasterxml|org\\.cernvm|org\\.bouncycastle)\\.[A-Za-z_$][\\w$.]*"));
-    INTERNALS.put("a type or method in backticks", Pattern.compile("`[^`]*`"));
-    INTERNALS.put("an exception name", Pattern.compile("\\b[A-Z]\\w*(?:Exception|Error)\\b"));
-    INTERNALS.put("a Jackson feature", Pattern.compile("\\b[A-Z]\\w*Feature\\.[A-Z_]+"));
-    INTERNALS.put("BigDecimal's parse error", Pattern.compile("neither a decimal digit number"));
-    INTERNALS.put("a JDK number format error", Pattern.compile("For input string|Zero length BigInteger|"
+    m.put("a type or method in backticks", Pattern.compile("`[^`]*`"));
+    m.put("an exception name", Pattern.compile("\\b[A-Z]\\w*(?:Exception|Error)\\b"));
+    m.put("a Jackson feature", Pattern.compile("\\b[A-Z]\\w*Feature\\.[A-Z_]+"));
+    m.put("BigDecimal's parse error", Pattern.compile("neither a decimal digit number"));
+    m.put("a JDK number format error", Pattern.compile("For input string|Zero length BigInteger|"
         + "Illegal embedded sign character|Exponent overflow|Rounding necessary|Overflow"));
-    INTERNALS.put("a Jackson source location", Pattern.compile("\\[Source: |reference chain|line: \\d+, column: \\d+"));
-    INTERNALS.put("a Java method call", Pattern.compile("\\b[a-z]\\w*\\.[a-z]\\w*\\(\\)"));
+    m.put("a Jackson source location", Pattern.compile("\\[Source: |reference chain|line: \\d+, column: \\d+"));
+    m.put("a Java method call", Pattern.compile("\\b[a-z]\\w*\\.[a-z]\\w*\\(\\)"));
+    return Collections.unmodifiableMap(m);
   }
 
   private ErrorTexts() {}

@@ -16,7 +16,7 @@ import org.cernvm.copilot.protocol.config.Settings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 8: the agent's configuration from user-data, in a file or from a (fake) instance metadata service. */
+/** The agent's configuration from user-data, in a file or from a (fake) instance metadata service. */
 class ContextualizationTest {
   private static final String USER_DATA = """
       #cloud-config

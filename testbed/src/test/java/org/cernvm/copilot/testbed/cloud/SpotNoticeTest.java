@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: an agent that finds a spot notice at the (fake) metadata service stops taking work, lets the job
+ * An agent that finds a spot notice at the (fake) metadata service stops taking work, lets the job
  * that fits in the notice finish, and hands back the one that does not; that job runs again on another
  * agent, under a new epoch, and is done once.
  */

@@ -13,7 +13,7 @@ import org.cernvm.copilot.testbed.alien.TaskQueue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5 end to end against a real Prosody: 18 production subjobs with an archive output, one job whose
+ * End to end against a real Prosody: 18 production subjobs with an archive output, one job whose
  * validation fails and one that AliEn kills while it runs, through the AliEn adapter, the agents and the
  * storage adapter, with the outputs registered in the fake catalogue.
  */

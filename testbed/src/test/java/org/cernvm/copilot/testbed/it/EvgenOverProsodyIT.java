@@ -12,7 +12,7 @@ import org.cernvm.copilot.testbed.EvgenWorkload;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 4 end to end against a real Prosody: evgen jobs submitted to the fake PanDA server, taken by the
+ * End to end against a real Prosody: evgen jobs submitted to the fake PanDA server, taken by the
  * PanDA adapter in a job manager, run by agents as the stand-in Generate_tf.py, their EVNT files stored and
  * verified by the storage adapter and reported finished to PanDA; each file is re-read and checked.
  */

@@ -42,8 +42,8 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 2 against a real XMPP server, each subclass's own: two job managers and three agents share generic
- * jobs, whose outputs go through a storage adapter (issue 3), every job done exactly once.
+ * Against a real XMPP server, each subclass's own: two job managers and three agents share generic
+ * jobs, whose outputs go through a storage adapter, every job done exactly once.
  */
 abstract class GenericJobsOverXmpp extends OverXmpp {
   GenericJobsOverXmpp(XmppServer xmpp) {

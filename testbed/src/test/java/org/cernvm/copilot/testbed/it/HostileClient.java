@@ -195,6 +195,21 @@ abstract class HostileClient extends OverXmpp {
         send(stanza);
       }
     }
+    // Presence, which a component's roster would keep per sender with all it carries: 32 resources of
+    // mallory's, online until the heap is read, each sending every role a presence of some 200 KB.
+    StringBuilder payload = new StringBuilder("<x xmlns='urn:x-mallory:payload'>");
+    while (payload.length() < 200_000) {
+      payload.append("<a b='").append(random.nextLong()).append("'>").append("q".repeat(64)).append("</a>");
+    }
+    payload.append("</x>");
+    for (int r = 0; r < 32; r++) {
+      RawXmppClient resource = RawXmppClient.login(xmpp.port(), XmppServer.DOMAIN, xmpp.caPem(),
+          xmpp.user("mallory"), "pw-m", "presence-" + r);
+      closeables.add(resource);
+      for (String to : targets) {
+        resource.send("<presence to='" + to + "'>" + payload + "</presence>");
+      }
+    }
     for (int i = 6; i < 12; i++) {
       ids.add(queue.submit(NewJob.of("sh", "-c", "echo " + i + " >> " + dir.resolve("ran.log"))));
     }
@@ -218,6 +233,7 @@ abstract class HostileClient extends OverXmpp {
     assertThat(List.copyOf(allLog.list)).extracting(ILoggingEvent::getFormattedMessage)
         .allSatisfy(line -> assertThat(line).doesNotContain("\n").hasSizeLessThan(2_000));
     long grown = heapAfterGc() - heapBefore;
+    System.out.printf("heap grown by the attack on every role: %.1f MB%n", grown / 1e6);
     assertThat(grown).as("heap grown by the attack, in bytes").isLessThan(64L << 20);
   }
 

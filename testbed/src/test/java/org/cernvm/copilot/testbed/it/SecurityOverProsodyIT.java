@@ -33,7 +33,7 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 6 against a real Prosody whose TLS certificate the key manager issued: components enroll at start
+ * Against a real Prosody whose TLS certificate the key manager issued: components enroll at start
  * with one-time tokens, refuse plaintext and servers they do not trust, and a revoked component is shut out
  * once the revocation list is fetched; a component restarted under the same full address without its keys
  * enrolls again.

@@ -49,7 +49,7 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 3 against a real Prosody and a real WebDAV server (nginx, started by {@code scripts/webdav-up}):
+ * Against a real Prosody and a real WebDAV server (nginx, started by {@code scripts/webdav-up}):
  * agents upload their jobs' outputs over HTTP, the storage adapter verifies and stores them in the
  * filesystem or WebDAV backend and has them registered; every stored file is read back and checked.
  */

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7: two job managers serve one PanDA queue; the one that leased a job goes away mid-run and the
+ * Two job managers serve one PanDA queue; the one that leased a job goes away mid-run and the
  * other continues the job from its sealed job ticket, against the fake PanDA server over real HTTP.
  */
 class PandaFailoverTest {
