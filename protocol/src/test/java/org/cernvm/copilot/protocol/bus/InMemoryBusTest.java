@@ -74,7 +74,8 @@ class InMemoryBusTest {
   @Test
   void badInputWithAReadableIdGetsATypedErrorAndTheReceiverKeepsWorking() throws Exception {
     var receiver = connect("jm@t/1");
-    var silent = connect("silent@t/1");
+    // Another resource of the receiver's account: a reply counts only from the account a request went to.
+    var silent = connect("jm@t/silent");
     var client = connect("agent@t/1");
     List<Message> handled = new ArrayList<>();
     receiver.subscribe(in -> handled.add(in.message()));

@@ -62,12 +62,17 @@ class MessageSecurityTest {
         JobState.RUNNING, Usage.none(), SEALED_JOB);
   }
 
-  /** Delivers a raw body from the agent's address and returns the error it was answered with. */
+  /**
+   * Delivers a raw body from the agent's address and returns the error it was answered with: the agent waits
+   * on the body's id with a request to another resource of the job manager's account, which stays silent,
+   * since a reply counts only from the account a request went to.
+   */
   private ErrorReply rejected(String wire) throws Exception {
     CompletableFuture<Response> answer = new CompletableFuture<>();
     String id = idOf(wire);
     agent.subscribe(in -> { });
-    var pending = agent.request(net.connect("agent-1@t/ghost", pki.security("agent-1", Role.AGENT)).self(),
+    var ghost = net.connect("jobmanager@t/ghost", pki.security("jobmanager", Role.JOB_MANAGER));
+    var pending = agent.request(ghost.self(),
         new Heartbeat(id, time.clock().instant(), "agent-1", "j0", new LeaseRef("l0", 1), JobState.RUNNING,
             Usage.none(), SEALED_JOB), Duration.ofSeconds(5));
     jm.injectRaw(agent.self(), wire);
