@@ -29,18 +29,20 @@ import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.InputFile;
 import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobLog;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.Lease;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
+import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.ShellWords;
 import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * ALICE jobs from AliEn, as a {@link JobSource}: it calls {@code getMatchJob} on behalf of an agent (the
@@ -222,7 +224,7 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     long ttl = jdl.ttl() == null ? 21600 : jdl.ttl();
     int cores = jdl.cpuCores() == null ? 1 : jdl.cpuCores();
     return new JobSpec(Long.toString(queueId), "alien", "ALICE", "/bin/sh", args, env, inputs, outputs,
-        Duration.ofSeconds(ttl), cores);
+        JobLog.of(Long.toString(queueId)), Duration.ofSeconds(ttl), cores);
   }
 
   private InputFile stage(String lfn) throws UpstreamUnavailableException {
@@ -338,6 +340,13 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
     }
     Leased l = leases.current(request.jobId(), request.lease(), request.agentId());
     synchronized (l) {
+      if (l.killedByAlien) {
+        // AliEn took the job token back with the kill: a killed job's log stays in storage, unbooked.
+        l.stored = List.copyOf(request.files());
+        log.info("AliEn job {}: killed by AliEn; its {} stored file(s) are not booked", l.queueId,
+            request.files().size());
+        return;
+      }
       String dir = l.jdl.outputDir() != null ? l.jdl.outputDir()
           : "/alice/cern.ch/user/" + l.user.charAt(0) + "/" + l.user + "/alien-job-" + l.queueId;
       for (StoredFile f : request.files()) {
@@ -368,13 +377,10 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       }
       leases.current(done.jobId(), done.lease(), done.agentId());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
-      JobStatus end = switch (done.outcome()) {
-        case SUCCEEDED -> JobStatus.DONE;
-        case FAILED -> done.exitCode() == VALIDATION_FAILED ? JobStatus.ERROR_V : JobStatus.ERROR_E;
-        case TTL_EXCEEDED -> JobStatus.ERROR_E;
-        case KILLED -> l.killedByAlien ? JobStatus.KILLED : JobStatus.ERROR_E;
-        case RELEASED -> throw new IllegalArgumentException("a released job is handed back with release(), not finished");
-      };
+      if (done.outcome() == Outcome.RELEASED) {
+        throw new IllegalArgumentException("a released job is handed back with release(), not finished");
+      }
+      JobStatus end = status(done, l.killedByAlien);
       if (end == JobStatus.DONE && l.reported.level() < JobStatus.SAVING.level()) {
         status(l.queueId, l.token, JobStatus.SAVING);
       }
@@ -385,6 +391,23 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       l.reportedByAgent = true;
       log.info("AliEn job {} ended {}", l.queueId, end);
     }
+  }
+
+  /**
+   * The AliEn state a job's end is reported as, from the agent's failure kind: ERROR_IB when its inputs
+   * could not be staged, ERROR_SV when its outputs could not be saved, ERROR_V when validation failed,
+   * ERROR_E for the payload's other failures.
+   */
+  static JobStatus status(JobDone done, boolean killedByAlien) {
+    return switch (done.failure()) {
+      case NONE -> JobStatus.DONE;
+      case STAGE_IN, STAGE_IN_NOT_FOUND, STAGE_IN_TIMEOUT, STAGE_IN_SIZE_MISMATCH, STAGE_IN_ADLER32_MISMATCH,
+          STAGE_IN_MD5_MISMATCH, NO_LOCAL_SPACE -> JobStatus.ERROR_IB;
+      case MISSING_OUTPUT, STAGE_OUT -> JobStatus.ERROR_SV;
+      case PAYLOAD -> done.exitCode() == VALIDATION_FAILED ? JobStatus.ERROR_V : JobStatus.ERROR_E;
+      case MISSING_INSTALLATION, LOG, TTL, LOST -> JobStatus.ERROR_E;
+      case KILLED -> killedByAlien ? JobStatus.KILLED : JobStatus.ERROR_E;
+    };
   }
 
   @Override

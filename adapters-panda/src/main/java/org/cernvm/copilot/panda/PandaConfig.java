@@ -3,6 +3,9 @@ package org.cernvm.copilot.panda;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 
@@ -28,6 +31,11 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param clientKeystorePassword its password; never logged
  * @param trust a PEM file with the certificate or CA the PanDA server must present, or {@code null} for the
  *     JDK's trust store
+ * @param api the dispatcher API to call
+ * @param storageEndpoint the storage endpoint (Rucio RSE) the final report names for an output whose job
+ *     does not name one in {@code ddmEndPointOut}
+ * @param endpoints the base URL of each storage endpoint (Rucio RSE) inputs are fetched from, an input's
+ *     replica being {@code URL/SCOPE/LFN}: the stand-in for Rucio's replica lookup
  */
 public record PandaConfig(
     URI url,
@@ -44,7 +52,20 @@ public record PandaConfig(
     Duration emptyPause,
     Path clientKeystore,
     String clientKeystorePassword,
-    Path trust) {
+    Path trust,
+    Api api,
+    String storageEndpoint,
+    Map<String, String> endpoints) {
+  /** Which dispatcher API the adapter calls. */
+  public enum Api {
+    /** {@code /api/v1/pilot/*}, as Harvester calls today's server. */
+    V1,
+    /** {@code /server/panda/getJob} and {@code updateJob}, as pilot3 calls them and servers before 2026 serve. */
+    LEGACY,
+    /** v1, falling back to legacy for good once the server says it has no v1 method. */
+    AUTO
+  }
+
   public PandaConfig {
     if (url == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
       throw new ConfigException("panda.url must be an http(s) URL: " + url);
@@ -55,6 +76,10 @@ public record PandaConfig(
     if (clientKeystore != null && clientKeystorePassword == null) {
       throw new ConfigException("panda.client-keystore needs panda.client-keystore-password");
     }
+    endpoints = Map.copyOf(endpoints);
+    if (api == null) {
+      throw new ConfigException("panda.api must be v1, legacy or auto");
+    }
     if (attempts < 1) {
       throw new ConfigException("panda.attempts must be at least 1");
     }
@@ -64,7 +89,8 @@ public record PandaConfig(
    * Reads the {@code panda.*} keys: {@code url}, {@code token}, {@code site}, {@code computing-element},
    * {@code prod-source-label}, {@code release-dir}, {@code ttl}, {@code timeout}, {@code attempts},
    * {@code backoff-min}, {@code update-interval}, {@code empty-pause}, {@code client-keystore},
-   * {@code client-keystore-password}, {@code trust}.
+   * {@code client-keystore-password}, {@code trust}, {@code api} ({@code v1}, {@code legacy} or {@code auto}),
+   * {@code storage-endpoint}, {@code endpoints} ({@code NAME=URL,...}).
    */
   public static PandaConfig from(Settings s) {
     String url = s.required("panda.url");
@@ -83,12 +109,42 @@ public record PandaConfig(
         s.duration("panda.empty-pause", Duration.ofSeconds(5)),
         s.path("panda.client-keystore", null),
         s.string("panda.client-keystore-password", null),
-        s.path("panda.trust", null));
+        s.path("panda.trust", null),
+        api(s.string("panda.api", "auto")),
+        s.string("panda.storage-endpoint", "CERN-COPILOT_DATADISK"),
+        endpoints(s.string("panda.endpoints", "")));
+  }
+
+  /** {@code NAME=URL,NAME=URL}: each storage endpoint's base URL, without a trailing {@code /}. */
+  private static Map<String, String> endpoints(String value) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String entry : value.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      String url = eq < 0 ? "" : entry.substring(eq + 1).trim();
+      if (eq <= 0 || !url.matches("(file|https?)://.*")) {
+        throw new ConfigException("panda.endpoints must be NAME=URL,... with file:, http: or https: URLs, not "
+            + Untrusted.text(entry));
+      }
+      m.put(entry.substring(0, eq).trim(), url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    }
+    return m;
+  }
+
+  private static Api api(String value) {
+    return switch (value) {
+      case "v1" -> Api.V1;
+      case "legacy" -> Api.LEGACY;
+      case "auto" -> Api.AUTO;
+      default -> throw new ConfigException("panda.api must be v1, legacy or auto, not " + Untrusted.text(value));
+    };
   }
 
   @Override
   public String toString() {
     return "PandaConfig[url=" + url + ", token=<redacted>, clientKeystore=" + clientKeystore + ", siteName=" + siteName + ", prodSourceLabel="
-        + prodSourceLabel + ", releaseDir=" + releaseDir + "]";
+        + prodSourceLabel + ", releaseDir=" + releaseDir + ", api=" + api + "]";
   }
 }

@@ -1,5 +1,7 @@
 package org.cernvm.copilot.panda;
 
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,9 +20,12 @@ import org.cernvm.copilot.jobmanager.Leases;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
 import org.cernvm.copilot.jobmanager.TicketedJob;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.protocol.FileCheck;
 import org.cernvm.copilot.protocol.FileNames;
 import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.InputFile;
 import org.cernvm.copilot.protocol.JobDone;
+import org.cernvm.copilot.protocol.JobLog;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.Lease;
@@ -31,18 +36,19 @@ import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.ShellWords;
 import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * ATLAS jobs from PanDA, as a {@link JobSource}: it calls {@code getJob} on behalf of an agent (its slot's
- * cores, memory and disk as the pilot's {@code cpu}, {@code mem}, {@code diskSpace}), turns the PanDA job
+ * memory and disk as the pilot's {@code mem} and {@code diskSpace} in MB, its cores as the resource type
+ * {@code SCORE} or {@code MCORE}), turns the PanDA job
  * into a CoPilot job (the transform from the release area, {@code jobPars} as arguments, the output LFNs
  * as outputs), relays heartbeats as {@code updateJob state=running} at most every
  * {@link PandaConfig#updateInterval()}, turns {@code command=tobekilled} into a kill, and reports the end:
- * {@code finished} with a PoolFileCatalog of the stored outputs (LFN, GUID, size, adler32, dataset, SURL),
- * or {@code failed} with the pilot error code that matches the outcome.
+ * {@code finished} with pilot3's JSON report of the stored outputs (per LFN: GUID, size, adler32, SURL,
+ * storage endpoint), or {@code failed} with the pilot error code that matches the outcome.
  *
  * <p>Several job managers can serve one PanDA queue: the PanDA job's fields travel in the job's sealed
  * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
@@ -54,16 +60,24 @@ import org.cernvm.copilot.protocol.Untrusted;
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaJobSource.class);
+  private static final JsonMapper REPORT_JSON = JsonMapper.builder().build();
 
   /** Pilot error codes (pilot3 {@code ErrorCodes}) used in failed reports. */
   static final int GENERALERROR = 1008;
+  static final int NOLOCALSPACE = 1098;
   static final int STAGEINFAILED = 1099;
+  static final int REPLICANOTFOUND = 1100;
+  static final int NOSUCHFILE = 1103;
+  static final int GETMD5MISMATCH = 1145;
+  static final int GETTIMEOUT = 1151;
+  static final int GETADMISMATCH = 1171;
   static final int STAGEOUTFAILED = 1137;
   static final int PANDAKILL = 1144;
   static final int MISSINGOUTPUTFILE = 1165;
   static final int KILLSIGNAL = 1200;
   static final int MISSINGINSTALLATION = 1211;
   static final int REACHEDMAXTIME = 1213;
+  static final int LOGFILECREATIONFAILURE = 1320;
   static final int UNKNOWNPAYLOADFAILURE = 1220;
 
   private final PandaConfig config;
@@ -121,10 +135,11 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     form.put("computingElement", config.computingElement());
     form.put("prodSourceLabel", config.prodSourceLabel());
     form.put("node", agentId);
+    // Memory and disk in MB as pilot3 sends them; cores as PanDA's resource type, since the dispatcher's
+    // cpu parameter is the CPU's clock in MHz, which an agent does not report.
     form.put("mem", Long.toString(resources.memoryMb()));
     form.put("diskSpace", Long.toString(resources.diskMb()));
-    form.put("workingGroup", "");
-    form.put("cpu", Integer.toString(resources.cores()));
+    form.put("resourceType", resources.cores() > 1 ? "MCORE" : "SCORE");
     form.put("getProxyKey", "False");
     Map<String, String> answer = client.call("getJob", form);
     String code = answer.get("StatusCode");
@@ -139,12 +154,11 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     Instant now = clock.instant();
     JobSpec spec;
     try {
-      spec = translate(answer);
-    } catch (IllegalArgumentException e) {
-      int pilotCode = e.getMessage().startsWith("input") ? STAGEINFAILED : MISSINGINSTALLATION;
+      spec = translate(answer, resources.cores());
+    } catch (Unrunnable e) {
       log.warn("PanDA job {} cannot run here: {}; reporting it failed", Untrusted.text(pandaId),
           Untrusted.text(e.getMessage()));
-      reportFailed(pandaId, agentId, pilotCode, "CoPilot: " + e.getMessage());
+      reportFailed(pandaId, agentId, e.pilotErrorCode, "CoPilot: " + e.getMessage());
       return Optional.empty();
     }
     Lease lease = new Lease(MessageIds.next(), 1, now.plus(leaseTime));
@@ -160,28 +174,91 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     return Optional.of(new Claim(spec, lease, PandaClient.encode(answer)));
   }
 
+  /** A PanDA job this adapter cannot run, with the pilot error code its failed report carries. */
+  static final class Unrunnable extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int pilotErrorCode;
+
+    Unrunnable(int pilotErrorCode, String message) {
+      super(message);
+      this.pilotErrorCode = pilotErrorCode;
+    }
+  }
+
   /** The CoPilot job for a PanDA job's fields; throws naming what cannot be run here. */
-  JobSpec translate(Map<String, String> f) {
+  JobSpec translate(Map<String, String> f, int slotCores) throws Unrunnable {
     String transformation = f.getOrDefault("transformation", "");
     if (transformation.isBlank() || transformation.contains("/") || transformation.contains("..")) {
-      throw new IllegalArgumentException("transformation '" + transformation + "' is not a transform name");
+      throw new Unrunnable(MISSINGINSTALLATION, "transformation '" + transformation + "' is not a transform name");
     }
-    // The release area is the agents' (CVMFS on the VM), not this host's: an agent without the transform
-    // fails the job when it cannot start it.
-    java.nio.file.Path transform = config.releaseDir().resolve(transformation);
-    if (!f.getOrDefault("inFiles", "").isBlank() && !f.get("inFiles").equals("NULL")) {
-      throw new IllegalArgumentException("input files (" + f.get("inFiles") + ") cannot be staged in by CoPilot yet");
-    }
-    List<String> outputs = split(f.getOrDefault("outFiles", ""));
-    outputs.forEach(o -> FileNames.check(o, "outFiles"));
+    // The log tarball is the last of outFiles; the agent makes it, not the payload.
+    List<String> outputs = new ArrayList<>(split(f.getOrDefault("outFiles", "")));
+    outputs.remove(f.getOrDefault("logFile", ""));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PandaID", f.get("PandaID"));
     env.put("PANDA_TASKID", f.getOrDefault("taskID", ""));
     env.put("ATLAS_HOMEPACKAGE", f.getOrDefault("homepackage", ""));
     env.put("ATLAS_SWRELEASE", f.getOrDefault("swRelease", ""));
-    int cores = Math.max(1, Integer.parseInt(f.getOrDefault("coreCount", "1").isBlank() ? "1" : f.get("coreCount")));
-    return new JobSpec(f.get("PandaID"), "panda", "ATLAS", transform.toString(), ShellWords.split(f.getOrDefault("jobPars", "")),
-        env, List.of(), outputs, config.ttl(), cores);
+    try {
+      // The release area is the agents' (CVMFS on the VM), not this host's: an agent without the transform
+      // fails the job when it cannot start it.
+      java.nio.file.Path transform = config.releaseDir().resolve(transformation);
+      outputs.forEach(o -> FileNames.check(o, "outFiles"));
+      List<InputFile> inputs = inputs(f);
+      String coreCount = f.getOrDefault("coreCount", "1");
+      // A job asking for more cores than the slot has runs on the slot's: PanDA sizes jobs by the queue,
+      // not by the slot a request came from.
+      int asked = coreCount.isBlank() || coreCount.equals("NULL") ? 1 : Math.max(1, Integer.parseInt(coreCount));
+      int cores = Math.min(asked, slotCores);
+      env.put("ATHENA_PROC_NUMBER", Integer.toString(cores));
+      String pandaId = f.get("PandaID");
+      String logFile = f.getOrDefault("logFile", "");
+      JobLog log = new JobLog(logFile.isBlank() || logFile.equals("NULL") ? "log." + pandaId + ".job.log.tgz" : logFile,
+          "tarball_PandaJob_" + pandaId + "_" + config.siteName());
+      return new JobSpec(pandaId, "panda", "ATLAS", transform.toString(),
+          ShellWords.split(f.getOrDefault("jobPars", "")), env, inputs, outputs, log, config.ttl(), cores);
+    } catch (IllegalArgumentException e) {
+      throw new Unrunnable(GENERALERROR, e.getMessage());
+    }
+  }
+
+  /**
+   * The job's inputs from its parallel lists ({@code inFiles}, {@code fsize}, {@code checksum},
+   * {@code scopeIn}, {@code ddmEndPointIn}), each replica at {@code ENDPOINT_URL/SCOPE/LFN} of
+   * {@link PandaConfig#endpoints()}, which stands in for Rucio's replica lookup.
+   */
+  private List<InputFile> inputs(Map<String, String> f) throws Unrunnable {
+    List<String> lfns = split(f.getOrDefault("inFiles", "NULL").equals("NULL") ? "" : f.get("inFiles"));
+    List<String> sizes = split(f.getOrDefault("fsize", ""));
+    List<String> checksums = split(f.getOrDefault("checksum", ""));
+    List<String> scopes = split(f.getOrDefault("scopeIn", ""));
+    List<String> endpoints = split(f.getOrDefault("ddmEndPointIn", ""));
+    if (sizes.size() != lfns.size() || checksums.size() != lfns.size() || scopes.size() != lfns.size()
+        || endpoints.size() != lfns.size()) {
+      throw new Unrunnable(STAGEINFAILED, "inFiles, fsize, checksum, scopeIn and ddmEndPointIn differ in length");
+    }
+    List<InputFile> inputs = new ArrayList<>();
+    for (int i = 0; i < lfns.size(); i++) {
+      String base = config.endpoints().get(endpoints.get(i));
+      if (base == null) {
+        throw new Unrunnable(REPLICANOTFOUND, "no replica of input " + lfns.get(i) + ": storage endpoint "
+            + endpoints.get(i) + " is not in panda.endpoints");
+      }
+      List<FileCheck> checks = new ArrayList<>();
+      if (sizes.get(i).matches("\\d{1,17}")) {
+        checks.add(FileCheck.size(Long.parseLong(sizes.get(i))));
+      }
+      String sum = checksums.get(i).toLowerCase(java.util.Locale.ROOT);
+      if (sum.startsWith("ad:") && sum.substring(3).matches("[0-9a-f]{1,8}")) {
+        checks.add(FileCheck.adler32("0".repeat(11 - sum.length()) + sum.substring(3)));
+      } else if (sum.startsWith("md5:") && sum.substring(4).matches("[0-9a-f]{32}")) {
+        checks.add(FileCheck.md5(sum.substring(4)));
+      } else if (!sum.isEmpty() && !sum.equals("null")) {
+        throw new Unrunnable(STAGEINFAILED, "input " + lfns.get(i) + " has a checksum CoPilot cannot read: " + sum);
+      }
+      inputs.add(new InputFile(lfns.get(i), base + "/" + scopes.get(i) + "/" + lfns.get(i), checks));
+    }
+    return inputs;
   }
 
   private static List<String> split(String commaSeparated) {
@@ -224,7 +301,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
           log.warn("PanDA job {}: heartbeat not relayed: {}", hb.jobId(), Untrusted.text(e.getMessage()));
           return Optional.ofNullable(l.killReason);
         }
-        if (!"0".equals(answer.get("StatusCode"))) {
+        if (!"0".equals(answer.get("StatusCode")) || "alreadydone".equals(answer.get("command"))) {
           // PanDA no longer runs the job: it failed it for a lost heartbeat, or another replica reported
           // its end after the lease expired.
           l.endedAt = now;
@@ -290,10 +367,13 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       String state;
       if (done.outcome() == Outcome.SUCCEEDED) {
         state = "finished";
-        extra.put("xml", catalog(l));
+        extra.put("xml", report(l));
       } else {
         state = "failed";
-        extra.putAll(failedForm(pilotErrorCode(done, l), done.diagnostic()));
+        extra.putAll(failedForm(pilotErrorCode(done, l.killedByPanda), done.diagnostic()));
+        if (!l.stored.isEmpty()) {
+          extra.put("xml", report(l));
+        }
       }
       Map<String, String> form = baseForm(done.jobId(), l.agentId, state, l.spec.cores());
       form.putAll(extra);
@@ -309,16 +389,27 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     }
   }
 
-  private static int pilotErrorCode(JobDone done, Leased l) {
-    return switch (done.outcome()) {
-      case SUCCEEDED -> 0;
-      case TTL_EXCEEDED -> REACHEDMAXTIME;
-      case KILLED -> l.killedByPanda ? PANDAKILL : KILLSIGNAL;
-      case RELEASED -> throw new IllegalArgumentException("a released job is handed back with release(), not finished");
-      case FAILED -> done.diagnostic().startsWith("stage-out failed") ? STAGEOUTFAILED
-          : done.diagnostic().startsWith("missing outputs") ? MISSINGOUTPUTFILE
-          : done.diagnostic().startsWith("cannot stage inputs") ? STAGEINFAILED
-          : done.exitCode() > 0 ? UNKNOWNPAYLOADFAILURE : GENERALERROR;
+  /** The pilot error code (pilot3 {@code ErrorCodes}) of a job's end, from the agent's failure kind. */
+  static int pilotErrorCode(JobDone done, boolean killedByPanda) {
+    if (done.outcome() == Outcome.RELEASED) {
+      throw new IllegalArgumentException("a released job is handed back with release(), not finished");
+    }
+    return switch (done.failure()) {
+      case NONE -> 0;
+      case STAGE_IN, STAGE_IN_SIZE_MISMATCH -> STAGEINFAILED;
+      case STAGE_IN_NOT_FOUND -> NOSUCHFILE;
+      case STAGE_IN_TIMEOUT -> GETTIMEOUT;
+      case STAGE_IN_ADLER32_MISMATCH -> GETADMISMATCH;
+      case STAGE_IN_MD5_MISMATCH -> GETMD5MISMATCH;
+      case NO_LOCAL_SPACE -> NOLOCALSPACE;
+      case MISSING_INSTALLATION -> MISSINGINSTALLATION;
+      case PAYLOAD -> done.exitCode() > 0 ? UNKNOWNPAYLOADFAILURE : GENERALERROR;
+      case LOST -> GENERALERROR;
+      case MISSING_OUTPUT -> MISSINGOUTPUTFILE;
+      case STAGE_OUT -> STAGEOUTFAILED;
+      case LOG -> LOGFILECREATIONFAILURE;
+      case TTL -> REACHEDMAXTIME;
+      case KILLED -> killedByPanda ? PANDAKILL : KILLSIGNAL;
     };
   }
 
@@ -335,40 +426,33 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     client.call("updateJob", form);
   }
 
-  /** The PoolFileCatalog XML of the stored outputs, as a pilot reports them with {@code state=finished}. */
-  static String catalog(String pandaId, Map<String, String> fields, List<StoredFile> stored) {
+  /**
+   * The final report of the stored outputs and log as pilot3 sends it and today's server reads it: JSON
+   * keyed by LFN, each with its GUID (the job's {@code logGUID} for the log), size, adler32, SURL and storage
+   * endpoint (the job's {@code ddmEndPointOut} for that file, or {@link PandaConfig#storageEndpoint()}).
+   */
+  static String report(String pandaId, Map<String, String> fields, List<StoredFile> stored, String defaultEndpoint) {
     List<String> lfns = split(fields.getOrDefault("outFiles", ""));
-    List<String> datasets = split(fields.getOrDefault("realDatasets", ""));
-    StringBuilder x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\" ?>\n"
-        + "<!-- Edited By POOL -->\n<!DOCTYPE POOLFILECATALOG SYSTEM \"InMemory\">\n<POOLFILECATALOG>\n");
+    List<String> endpoints = split(fields.getOrDefault("ddmEndPointOut", ""));
+    ObjectNode report = REPORT_JSON.createObjectNode();
     for (StoredFile s : stored) {
       String lfn = s.file().name();
       int i = lfns.indexOf(lfn);
-      String guid = UUID.nameUUIDFromBytes((pandaId + "/" + lfn).getBytes(StandardCharsets.UTF_8)).toString()
-          .toUpperCase(java.util.Locale.ROOT);
-      x.append("  <File ID=\"").append(guid).append("\">\n")
-          .append("    <physical>\n      <pfn filetype=\"ROOT_All\" name=\"").append(xml(lfn)).append("\"/>\n    </physical>\n")
-          .append("    <logical>\n      <lfn name=\"").append(xml(lfn)).append("\"/>\n    </logical>\n")
-          .append(meta("surl", s.location()))
-          .append(meta("fsize", Long.toString(s.file().sizeBytes())))
-          .append(meta("adler32", s.file().adler32()))
-          .append(meta("md5sum", s.file().md5()))
-          .append(meta("dataset", i >= 0 && i < datasets.size() ? datasets.get(i) : ""))
-          .append("  </File>\n");
+      ObjectNode f = report.putObject(lfn);
+      String logGuid = fields.getOrDefault("logGUID", "");
+      f.put("guid", lfn.equals(fields.get("logFile")) && !logGuid.isBlank() && !logGuid.equals("NULL") ? logGuid
+          : UUID.nameUUIDFromBytes((pandaId + "/" + lfn).getBytes(StandardCharsets.UTF_8)).toString()
+              .toUpperCase(java.util.Locale.ROOT));
+      f.put("fsize", s.file().sizeBytes());
+      f.put("adler32", s.file().adler32());
+      f.put("surl", s.location());
+      f.put("endpoint", i >= 0 && i < endpoints.size() ? endpoints.get(i) : defaultEndpoint);
     }
-    return x.append("</POOLFILECATALOG>\n").toString();
+    return report.toString();
   }
 
-  private static String catalog(Leased l) {
-    return catalog(l.spec.jobId(), l.fields, l.stored);
-  }
-
-  private static String meta(String name, String value) {
-    return "    <metadata att_name=\"" + name + "\" att_value=\"" + xml(value) + "\"/>\n";
-  }
-
-  private static String xml(String s) {
-    return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+  private String report(Leased l) {
+    return report(l.spec.jobId(), l.fields, l.stored, config.storageEndpoint());
   }
 
   @Override

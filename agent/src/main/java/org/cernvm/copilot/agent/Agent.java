@@ -6,19 +6,24 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.Command;
 import org.cernvm.copilot.protocol.Drain;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -27,11 +32,12 @@ import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.MessageIds;
-import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.WantGetJob;
 import org.cernvm.copilot.protocol.bus.Address;
@@ -42,7 +48,6 @@ import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * The CoPilot agent: it offers each free slot to the job-manager service, runs the jobs it is given as
@@ -77,6 +82,10 @@ public final class Agent implements AutoCloseable {
   private volatile Scheduler.Cancellable spotPolls;
   private final MetadataService metadata;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The pause before an input is fetched again; doubled each time ({@link StageIn#ATTEMPTS} in all). */
+  private static final Duration STAGE_IN_FIRST_PAUSE = Duration.ofMillis(500);
+  /** The most lines the agent keeps about one job for its log. */
+  private static final int MAX_JOURNAL_LINES = 2000;
   private volatile boolean closed;
 
   /** Creates an agent; {@link #start} sets it to work. */
@@ -336,6 +345,8 @@ public final class Agent implements AutoCloseable {
     private Instant giveUpAt;
     private volatile StageOut stageOut;
     private final Instant startedAt = now();
+    /** The agent's own lines about this job, which its log tarball holds; guarded by itself. */
+    private final List<String> journal = new ArrayList<>();
 
     JobRun(Slot slot, Address jobManager, RunJob run) {
       this.slot = slot;
@@ -355,36 +366,51 @@ public final class Agent implements AutoCloseable {
           spec.command(), spec.args());
       heartbeats = scheduler.every(heartbeatPeriod, this::heartbeat);
       try {
-        payload.stageInputs(http(), config.requestTimeout().multipliedBy(10));
-      } catch (IOException | RuntimeException e) {
-        finish(Outcome.FAILED, -1, "cannot stage inputs: " + e.getMessage());
+        payload.stageInputs(new StageIn(http(), scheduler, config.requestTimeout().multipliedBy(10),
+            STAGE_IN_FIRST_PAUSE));
+      } catch (StageIn.StageInException e) {
+        note("stage-in failed: " + e.kind + ": " + e.getMessage());
+        finish(Outcome.FAILED, e.kind, -1, "cannot stage inputs: " + e.getMessage());
         return;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        finish(Outcome.FAILED, -1, "interrupted while staging inputs");
+        finish(Outcome.FAILED, FailureKind.STAGE_IN, -1, "interrupted while staging inputs");
+        return;
+      } catch (RuntimeException e) {
+        note("stage-in failed: " + e);
+        finish(Outcome.FAILED, FailureKind.STAGE_IN, -1, "cannot stage inputs: " + e);
         return;
       }
+      note(spec.inputs().size() + " input(s) staged in");
+      // The end of a job that never ran is made outside the lock: its log tarball and stage-out take time,
+      // and kills and heartbeat answers wait for the lock.
+      Runnable ended = null;
       synchronized (this) {
         if (killedAs != null || leaseLost) {
-          finish(killedAs == null ? Outcome.KILLED : killedAs, -1, killReason);
-          return;
+          Outcome as = killedAs == null ? Outcome.KILLED : killedAs;
+          String why = killReason;
+          ended = () -> finish(as, FailureKind.of(as), -1, why);
+        } else {
+          state = JobState.RUNNING;
+          try {
+            payload
+                .start(Map.of(
+                        "COPILOT_JOB_ID", spec.jobId(),
+                        "COPILOT_AGENT_ID", config.agentId(),
+                        "COPILOT_CORES", Integer.toString(spec.cores()),
+                        "COPILOT_WORKDIR", payload.directory().toString()),
+                    config.sampleInterval())
+                .whenCompleteAsync((code, err) -> onExit(code == null ? -1 : code), executor);
+            ttlTimer = scheduler.schedule(spec.ttl(),
+                () -> kill(Outcome.TTL_EXCEEDED, "TTL of " + spec.ttl() + " exceeded"));
+          } catch (IOException | RuntimeException e) {
+            String why = "cannot start " + spec.command() + ": " + e.getMessage();
+            ended = () -> finish(Outcome.FAILED, FailureKind.MISSING_INSTALLATION, -1, why);
+          }
         }
-        state = JobState.RUNNING;
-        try {
-          payload
-              .start(Map.of(
-                      "COPILOT_JOB_ID", spec.jobId(),
-                      "COPILOT_AGENT_ID", config.agentId(),
-                      "COPILOT_CORES", Integer.toString(spec.cores()),
-                      "COPILOT_WORKDIR", payload.directory().toString()),
-                  config.sampleInterval())
-              .whenCompleteAsync((code, err) -> onExit(code == null ? -1 : code), executor);
-        } catch (IOException | RuntimeException e) {
-          finish(Outcome.FAILED, -1, "cannot start " + spec.command() + ": " + e.getMessage());
-          return;
-        }
-        ttlTimer = scheduler.schedule(spec.ttl(),
-            () -> kill(Outcome.TTL_EXCEEDED, "TTL of " + spec.ttl() + " exceeded"));
+      }
+      if (ended != null) {
+        ended.run();
       }
     }
 
@@ -394,6 +420,7 @@ public final class Agent implements AutoCloseable {
       }
       killedAs = as;
       killReason = reason;
+      note("killing the payload: " + reason);
       log.info("killing {}: {}", spec.jobId(), Untrusted.text(reason));
       if (state == JobState.RUNNING) {
         payload.signal(false);
@@ -411,6 +438,7 @@ public final class Agent implements AutoCloseable {
         return;
       }
       Outcome outcome;
+      FailureKind failure = FailureKind.NONE;
       String diagnostic;
       List<OutputFile> outputs = List.of();
       synchronized (this) {
@@ -419,30 +447,78 @@ public final class Agent implements AutoCloseable {
       }
       try {
         outputs = payload.outputs();
-        if (outcome == null && exitCode != 0) {
+        if (outcome != null) {
+          failure = FailureKind.of(outcome);
+        } else if (exitCode != 0) {
           outcome = Outcome.FAILED;
+          failure = FailureKind.PAYLOAD;
           diagnostic = "payload exited with code " + exitCode;
-        } else if (outcome == null && !payload.missingOutputs().isEmpty()) {
+        } else if (!payload.missingOutputs().isEmpty()) {
           outcome = Outcome.FAILED;
+          failure = FailureKind.MISSING_OUTPUT;
           diagnostic = "missing outputs: " + payload.missingOutputs();
-        } else if (outcome == null) {
+        } else {
           outcome = Outcome.SUCCEEDED;
           diagnostic = "";
         }
       } catch (IOException e) {
         outcome = Outcome.FAILED;
+        failure = FailureKind.PAYLOAD;
         diagnostic = "cannot read outputs: " + e.getMessage();
       }
-      if (outcome == Outcome.SUCCEEDED && !outputs.isEmpty()) {
-        stageOut(exitCode, outputs);
-      } else {
-        report(outcome, exitCode, diagnostic, outcome == Outcome.RELEASED ? List.of() : outputs);
+      note("payload exited with code " + exitCode);
+      end(outcome, failure, exitCode, diagnostic, outcome == Outcome.RELEASED ? List.of() : outputs);
+    }
+
+    private void note(String line) {
+      synchronized (journal) {
+        if (journal.size() < MAX_JOURNAL_LINES) {
+          journal.add(now() + " " + Untrusted.text(line, 2000));
+        }
       }
     }
 
-    private void stageOut(int exitCode, List<OutputFile> outputs) {
+    private List<String> journal() {
+      synchronized (journal) {
+        return List.copyOf(journal);
+      }
+    }
+
+    /**
+     * Ends the job: makes its log tarball, stores it with the outputs of a successful job (the log alone
+     * for any other), then reports. A job handed back makes no log: it runs again elsewhere.
+     */
+    private void end(Outcome outcome, FailureKind failure, int exitCode, String diagnostic, List<OutputFile> outputs) {
+      state = JobState.STAGING_OUT;
+      if (outcome == Outcome.RELEASED) {
+        report(outcome, failure, exitCode, diagnostic, List.of());
+        return;
+      }
+      note("ended " + outcome + (failure == FailureKind.NONE ? "" : " (" + failure + ": " + diagnostic + ")"));
+      OutputFile logFile;
+      try {
+        Set<String> exclude = new HashSet<>(spec.outputs());
+        spec.inputs().forEach(i -> exclude.add(i.name()));
+        logFile = Checksums.of(LogTarball.make(payload.directory(), spec.log(), exclude, journal()));
+      } catch (IOException | RuntimeException e) {
+        log.warn("{}: cannot make the log tarball {}: {}", spec.jobId(), spec.log().file(), e.toString());
+        if (outcome == Outcome.SUCCEEDED) {
+          report(Outcome.FAILED, FailureKind.LOG, exitCode, "cannot make the log tarball: " + e.getMessage(), outputs);
+        } else {
+          report(outcome, failure, exitCode, diagnostic + "; no log tarball: " + e.getMessage(), outputs);
+        }
+        return;
+      }
+      List<OutputFile> withLog = new ArrayList<>(outputs);
+      withLog.add(logFile);
+      stageOut(outcome, failure, exitCode, diagnostic, outputs,
+          outcome == Outcome.SUCCEEDED ? List.copyOf(withLog) : List.of(logFile), List.copyOf(withLog));
+    }
+
+    private void stageOut(Outcome outcome, FailureKind failure, int exitCode, String diagnostic,
+        List<OutputFile> outputs, List<OutputFile> toStore, List<OutputFile> withLog) {
       stageOut = new StageOut(config, bus, uploader, scheduler, executor, spec, run.ticket(), payload.directory(),
-          outputs, () -> leaseLost || closed);
+          toStore, () -> leaseLost || closed);
       stageOut
           .start()
           .whenComplete((ok, err) -> {
@@ -452,26 +528,31 @@ public final class Agent implements AutoCloseable {
               abandon("the agent stopped during stage-out");
             } else if (err != null) {
               String why = err instanceof StageOut.StageOutException ? err.getMessage() : err.toString();
-              report(Outcome.FAILED, exitCode, "stage-out failed: " + why, outputs);
+              if (outcome == Outcome.SUCCEEDED) {
+                report(Outcome.FAILED, FailureKind.STAGE_OUT, exitCode, "stage-out failed: " + why, outputs);
+              } else {
+                report(outcome, failure, exitCode, diagnostic + "; log not stored: " + why, outputs);
+              }
             } else {
-              report(Outcome.SUCCEEDED, exitCode, "", outputs);
+              report(outcome, failure, exitCode, diagnostic, withLog);
             }
           });
     }
 
-    private void finish(Outcome outcome, int exitCode, String diagnostic) {
-      state = JobState.STAGING_OUT;
-      report(outcome, exitCode, diagnostic, List.of());
+    private void finish(Outcome outcome, FailureKind failure, int exitCode, String diagnostic) {
+      end(outcome, failure, exitCode, diagnostic, List.of());
     }
 
-    private void report(Outcome outcome, int exitCode, String diagnostic, List<OutputFile> outputs) {
+    private void report(Outcome outcome, FailureKind failure, int exitCode, String diagnostic,
+        List<OutputFile> outputs) {
       if (giveUpAt == null) {
         giveUpAt = now().plus(config.reportGiveUp());
-        log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode, diagnostic.isEmpty() ? "" : ": " + Untrusted.text(diagnostic));
+        log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode,
+            diagnostic.isEmpty() ? "" : " " + failure + ": " + Untrusted.text(diagnostic));
       }
       Usage usage = payload.usage();
       JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
-          exitCode, diagnostic, usage, outputs, run.ticket().job());
+          failure, exitCode, diagnostic, usage, outputs, run.ticket().job());
       bus.request(target, done, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err == null && resp.reply() instanceof Ack) {
           abandon(null);
@@ -492,7 +573,8 @@ public final class Agent implements AutoCloseable {
           log.warn("{}: jobDone not acknowledged ({}); retrying via {}", spec.jobId(), Untrusted.text(why), service);
           target = service;
           Duration retry = heartbeatPeriod.compareTo(Duration.ofSeconds(5)) < 0 ? heartbeatPeriod : Duration.ofSeconds(5);
-          scheduler.schedule(retry, () -> executor.execute(() -> report(outcome, exitCode, diagnostic, outputs)));
+          scheduler.schedule(retry,
+              () -> executor.execute(() -> report(outcome, failure, exitCode, diagnostic, outputs)));
         }
       });
     }

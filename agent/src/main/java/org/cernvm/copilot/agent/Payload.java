@@ -1,14 +1,8 @@
 package org.cernvm.copilot.agent;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cernvm.copilot.protocol.Checksums;
-import org.cernvm.copilot.protocol.InputFile;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Usage;
@@ -57,28 +50,9 @@ final class Payload {
     return dir;
   }
 
-  /** Creates the working directory and fetches every input file into it. */
-  void stageInputs(HttpClient http, Duration timeout) throws IOException, InterruptedException {
-    Files.createDirectories(dir);
-    for (InputFile in : spec.inputs()) {
-      Path target = dir.resolve(in.name());
-      URI uri = URI.create(in.source());
-      switch (uri.getScheme() == null ? "" : uri.getScheme()) {
-        case "file" -> Files.copy(Path.of(uri), target, StandardCopyOption.REPLACE_EXISTING);
-        case "http", "https" -> {
-          HttpResponse<InputStream> r =
-              http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                  HttpResponse.BodyHandlers.ofInputStream());
-          try (InputStream body = r.body()) {
-            if (r.statusCode() != 200) {
-              throw new IOException("GET " + uri + " answered HTTP " + r.statusCode());
-            }
-            Files.copy(body, target, StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-        default -> throw new IOException("unsupported input source " + in.source() + " for " + in.name());
-      }
-    }
+  /** Creates the working directory and fetches and checks every input file into it ({@link StageIn}). */
+  void stageInputs(StageIn stageIn) throws StageIn.StageInException, InterruptedException {
+    stageIn.fetch(spec.inputs(), dir);
   }
 
   /** Starts the process; the future completes with its exit code when it ends. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLHandshakeException;
 import org.cernvm.copilot.jobmanager.JobManager;
 import org.cernvm.copilot.jobmanager.JobManagerConfig;
@@ -24,17 +28,21 @@ import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
 import org.cernvm.copilot.protocol.Checksums;
+import org.cernvm.copilot.protocol.FailureKind;
+import org.cernvm.copilot.protocol.FileCheck;
+import org.cernvm.copilot.protocol.InputFile;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.Keytool;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import org.cernvm.copilot.protocol.testing.TestPki;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.cernvm.copilot.protocol.security.Role;
-import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +142,18 @@ class AgentTest {
     return queue.get(id).orElseThrow();
   }
 
+  /** The names in a gzip-compressed tar, as the log tarballs are. */
+  static List<String> tarEntries(Path tarball) throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.util.zip.GZIPInputStream(Files.newInputStream(tarball)))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        names.add(e.getName());
+      }
+    }
+    return names;
+  }
+
   private Path workDirOf(QueuedJob job) {
     return dir.resolve("work").resolve(job.agentId()).resolve(job.jobId() + "." + job.epoch());
   }
@@ -150,12 +170,16 @@ class AgentTest {
       assertThat(job.status()).isEqualTo(JobStatus.DONE);
       assertThat(job.exitCode()).isZero();
       Path out = workDirOf(job).resolve("out.txt");
-      assertThat(job.outputs()).containsExactly(Checksums.of(out));
+      Path log = workDirOf(job).resolve("log." + id + ".tgz");
+      assertThat(job.outputs()).containsExactly(Checksums.of(out), Checksums.of(log));
       Path stored = dir.resolve("se/generic").resolve(id).resolve("1/out.txt");
-      assertThat(job.stored()).singleElement().satisfies(s -> {
+      assertThat(job.stored()).hasSize(2).anySatisfy(s -> {
         assertThat(s.file()).isEqualTo(Checksums.of(out));
         assertThat(s.location()).isEqualTo(stored.toUri().toString());
       });
+      assertThat(dir.resolve("se/generic").resolve(id).resolve("1").resolve(log.getFileName())).hasSameBinaryContentAs(log);
+      assertThat(tarEntries(log)).contains("log." + id + "/stdout.txt", "log." + id + "/stderr.txt",
+          "log." + id + "/copilot-agent.log").doesNotContain("log." + id + "/out.txt");
       assertThat(Files.readAllBytes(stored)).isEqualTo(Files.readAllBytes(out));
       assertThat(Files.readString(workDirOf(job).resolve("stdout.txt"))).isEmpty();
     }
@@ -191,9 +215,11 @@ class AgentTest {
       Path stored = dir.resolve("se/generic").resolve(id).resolve("1/big.bin");
       assertThat(Files.readAllBytes(stored)).isEqualTo(Files.readAllBytes(workDirOf(job).resolve("big.bin")));
       assertThat(proxy.connections()).isGreaterThanOrEqualTo(3);
-      assertThat(storage.stats().verified()).isEqualTo(1);
+      // The output and the job's log tarball, each stored once; nothing left of the broken uploads.
+      assertThat(storage.stats().verified()).isEqualTo(2);
       try (var files = Files.walk(dir.resolve("se"))) {
-        assertThat(files.filter(Files::isRegularFile)).containsExactly(stored);
+        assertThat(files.filter(Files::isRegularFile)).containsExactlyInAnyOrder(stored,
+            stored.resolveSibling("log." + id + ".tgz"));
       }
     }
   }
@@ -238,9 +264,106 @@ class AgentTest {
     assertThat(b.exitCode()).isEqualTo(3);
     assertThat(b.diagnostic()).contains("exited with code 3");
     assertThat(Files.readString(workDirOf(b).resolve("stderr.txt"))).contains("oops");
+    assertThat(b.failure()).isEqualTo(FailureKind.PAYLOAD);
+    // A failed job's log tarball is stored too, and reported beside what the payload left.
+    assertThat(b.stored()).singleElement().satisfies(f -> assertThat(f.file().name()).isEqualTo("log." + bad + ".tgz"));
+    assertThat(tarEntries(workDirOf(b).resolve("log." + bad + ".tgz"))).contains("log." + bad + "/stderr.txt");
     QueuedJob m = awaitEnd(missing);
     assertThat(m.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(m.failure()).isEqualTo(FailureKind.MISSING_OUTPUT);
     assertThat(m.diagnostic()).contains("missing outputs: [result.root]");
+  }
+
+  @Test
+  void inputsAreFetchedTriedAgainAndCheckedAgainstTheirSizeAndChecksums() throws Exception {
+    Path source = Files.writeString(dir.resolve("events.txt"), "a HepMC3 file stands here\n");
+    OutputFile facts = Checksums.of(source);
+    List<FileCheck> right = List.of(FileCheck.size(facts.sizeBytes()), FileCheck.adler32(facts.adler32()),
+        FileCheck.md5(facts.md5()));
+    AtomicInteger served = new AtomicInteger();
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/flaky", x -> {
+      byte[] body = served.incrementAndGet() == 1 ? new byte[0] : Files.readAllBytes(source);
+      x.sendResponseHeaders(served.get() == 1 ? 503 : 200, body.length == 0 ? -1 : body.length);
+      x.getResponseBody().write(body);
+      x.close();
+    });
+    http.createContext("/gone", x -> {
+      x.sendResponseHeaders(404, -1);
+      x.close();
+    });
+    http.start();
+    try {
+      startAgent(1);
+      String base = "http://127.0.0.1:" + http.getAddress().getPort();
+      String ok = queue.submit(NewJob.of("cat", "in.txt").withInputs(new InputFile("in.txt", base + "/flaky", right)));
+      String corrupt = queue.submit(NewJob.of("true").withInputs(new InputFile("in.txt", source.toUri().toString(),
+          List.of(FileCheck.size(facts.sizeBytes()), FileCheck.adler32("00000001")))));
+      String gone = queue.submit(NewJob.of("true").withInputs(new InputFile("in.txt", base + "/gone", right)));
+      String missing = queue.submit(NewJob.of("true").withInputs(
+          new InputFile("in.txt", dir.resolve("nowhere").toUri().toString(), right)));
+      String huge = queue.submit(NewJob.of("true").withInputs(
+          new InputFile("in.txt", source.toUri().toString(), List.of(FileCheck.size(100_000_000_000_000_000L)))));
+
+      QueuedJob done = awaitEnd(ok);
+      assertThat(done.status()).as(done.diagnostic()).isEqualTo(JobStatus.DONE);
+      assertThat(served).hasValue(2);
+      assertThat(Files.readString(workDirOf(done).resolve("stdout.txt"))).isEqualTo("a HepMC3 file stands here\n");
+      assertThat(awaitEnd(corrupt)).satisfies(j -> {
+        assertThat(j.failure()).isEqualTo(FailureKind.STAGE_IN_ADLER32_MISMATCH);
+        assertThat(j.diagnostic()).contains("ADLER32 is " + facts.adler32()).contains("3 attempts");
+      });
+      assertThat(awaitEnd(gone).failure()).isEqualTo(FailureKind.STAGE_IN_NOT_FOUND);
+      assertThat(awaitEnd(missing).failure()).isEqualTo(FailureKind.STAGE_IN_NOT_FOUND);
+      assertThat(awaitEnd(huge).failure()).isEqualTo(FailureKind.NO_LOCAL_SPACE);
+      assertThat(queue.get(ok).orElseThrow().failure()).isEqualTo(FailureKind.NONE);
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void aSourceThatStallsMidBodyOrSendsMoreThanTheJobNamesFailsTheStageInInBoundedTime() throws Exception {
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/stall", x -> {
+      x.sendResponseHeaders(200, 1000);
+      x.getResponseBody().write(new byte[10]);
+      x.getResponseBody().flush();
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      x.close();
+    });
+    http.createContext("/endless", x -> {
+      x.sendResponseHeaders(200, 0);
+      try {
+        for (int i = 0; i < 1000; i++) {
+          x.getResponseBody().write(new byte[1 << 16]);
+        }
+      } catch (IOException e) {
+        // The agent stopped reading.
+      }
+      x.close();
+    });
+    http.setExecutor(Executors.newCachedThreadPool());
+    http.start();
+    try {
+      // Stage-in timeouts are ten request timeouts: 3 s here.
+      startAgent(2, "agent.request-timeout", "300ms");
+      String base = "http://127.0.0.1:" + http.getAddress().getPort();
+      String stalled = queue.submit(NewJob.of("true").withInputs(new InputFile("in.txt", base + "/stall")));
+      String endless = queue.submit(NewJob.of("true").withInputs(new InputFile("in.txt", base + "/endless",
+          List.of(FileCheck.size(100_000)))));
+      QueuedJob s = awaitEnd(stalled);
+      assertThat(s.failure()).as(s.diagnostic()).isEqualTo(FailureKind.STAGE_IN_TIMEOUT);
+      QueuedJob e = awaitEnd(endless);
+      assertThat(e.failure()).as(e.diagnostic()).isEqualTo(FailureKind.STAGE_IN_SIZE_MISMATCH);
+      assertThat(Files.size(workDirOf(e).resolve("in.txt"))).isLessThanOrEqualTo(100_001 + (1 << 16));
+    } finally {
+      http.stop(0);
+    }
   }
 
   @Test
@@ -281,6 +404,11 @@ class AgentTest {
       }
     });
     JobManager jm = new JobManager(jobManagerConfig("3s"), jmBus, fakeQueue, time);
+    // The storage adapter the job's log tarball goes to, on the same fake network and clock.
+    StorageAdapter fakeStorage = StorageAdapter.start(StorageConfig.from(Settings.of(Map.of("storage.port", "0",
+        "storage.root", dir.resolve("fake-se").toString(), "storage.grant-key-file", dir.resolve("fake-grant.key")
+            .toString())), "test"), fakePki.connect(fakeNet, "storage@test/sa-fake", Role.STORAGE),
+        StorageBackend.filesystem(dir.resolve("fake-se")), time.clock());
     InMemoryNetwork.Endpoint bus = fakePki.connect(fakeNet, "agent-1@test/vm", Role.AGENT);
     Agent vm = agent(bus, time, 1);
     Path started = dir.resolve("started");
@@ -321,6 +449,7 @@ class AgentTest {
     } finally {
       vm.close();
       jm.close();
+      fakeStorage.close();
     }
   }
 

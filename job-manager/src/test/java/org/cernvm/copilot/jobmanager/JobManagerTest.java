@@ -15,6 +15,7 @@ import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.Drain;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -25,19 +26,19 @@ import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.RegisterOutputs;
-import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
+import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.WantGetJob;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.InMemoryNetwork;
 import org.cernvm.copilot.protocol.bus.RequestTimeoutException;
 import org.cernvm.copilot.protocol.bus.Response;
-import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.protocol.testing.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ class JobManagerTest {
   }
 
   private JobDone done(RunJob run) {
-    return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, 0,
+    return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0,
         "", Usage.none(), List.of(), run.ticket().job());
   }
 
@@ -131,7 +132,7 @@ class JobManagerTest {
     String id = queue.submit(NewJob.of("true").withOutputs("out.txt"));
     RunJob run = claim();
     OutputFile out = new OutputFile("out.txt", 3, "024d0127", "0cc175b9c0f1b6a831c399e269772661");
-    JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", id, run.lease().ref(), Outcome.SUCCEEDED, 0, "",
+    JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", id, run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0, "",
         Usage.none(), List.of(out), run.ticket().job());
 
     assertThat(call(SERVICE, done).reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
@@ -151,7 +152,7 @@ class JobManagerTest {
     assertThat(queue.get(id).orElseThrow().version()).isEqualTo(version);
 
     // Sent again as agents do, under a new message id: the first was answered, not consumed.
-    JobDone again = new JobDone(MessageIds.next(), now(), done.agentId(), done.jobId(), done.lease(), done.outcome(),
+    JobDone again = new JobDone(MessageIds.next(), now(), done.agentId(), done.jobId(), done.lease(), done.outcome(), done.failure(),
         done.exitCode(), done.diagnostic(), done.usage(), done.outputs(), done.ticket());
     assertThat(call(SERVICE, again).reply()).isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
@@ -276,7 +277,7 @@ class JobManagerTest {
 
     var other = pki.connect(net, "agent-2@test/vm", Role.AGENT);
     JobDone stolen = new JobDone(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), run.ticket().job());
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), run.ticket().job());
     assertThat(other.request(SERVICE, stolen, Duration.ofSeconds(1)).get().reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);

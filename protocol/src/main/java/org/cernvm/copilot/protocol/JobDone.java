@@ -12,6 +12,8 @@ import java.util.List;
  * @param jobId the job
  * @param lease the lease held
  * @param outcome how it ended
+ * @param failure why it did not succeed, {@link FailureKind#NONE} when it did or was handed back; it fits
+ *     the outcome ({@link FailureKind#fits})
  * @param exitCode the payload's exit code ({@code -1} when it never ran)
  * @param diagnostic a short human-readable reason when the outcome is not {@link Outcome#SUCCEEDED}
  * @param usage resources used
@@ -25,6 +27,7 @@ public record JobDone(
     String jobId,
     LeaseRef lease,
     Outcome outcome,
+    FailureKind failure,
     int exitCode,
     String diagnostic,
     Usage usage,
@@ -38,6 +41,13 @@ public record JobDone(
     Checks.id(jobId, "jobId");
     Checks.present(lease, "lease");
     Checks.present(outcome, "outcome");
+    Checks.present(failure, "failure");
+    if (failure == FailureKind.LOST) {
+      throw new IllegalArgumentException("field 'failure' LOST is a job manager's record, never an agent's");
+    }
+    if (!failure.fits(outcome)) {
+      throw new IllegalArgumentException("field 'failure' " + failure + " does not fit outcome " + outcome);
+    }
     Checks.present(diagnostic, "diagnostic");
     Checks.present(usage, "usage");
     outputs = Checks.list(outputs, "outputs");

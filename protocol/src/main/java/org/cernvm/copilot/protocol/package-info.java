@@ -36,8 +36,9 @@
  *   <tr><td>{@code getJob}</td><td>agent → the job manager that answered first</td>
  *       <td>{@code agentId}, {@code resources}</td><td>{@code runJob} or {@code error} NO_JOB</td></tr>
  *   <tr><td>{@code runJob}</td><td>job manager → agent</td>
- *       <td>{@code replyTo}, {@code job} {jobId, source, experiment, command, args[], env{}, inputs[{name, source}],
- *       outputs[], ttl, cores}, {@code lease} {leaseId, epoch, deadline}, {@code ticket} (a {@link
+ *       <td>{@code replyTo}, {@code job} {jobId, source, experiment, command, args[], env{}, inputs[{name, source,
+ *       checks[{kind (SIZE, ADLER32, MD5), value}]}],
+ *       outputs[], log {file, directory} (the log tarball the agent makes and stores), ttl, cores}, {@code lease} {leaseId, epoch, deadline}, {@code ticket} (a {@link
  *       org.cernvm.copilot.protocol.LeaseTicket} signed by the job manager)</td><td>—</td></tr>
  *   <tr><td>{@code heartbeat}</td><td>agent → job manager, every lease/3</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease} {leaseId, epoch}, {@code state}
@@ -54,7 +55,11 @@
  *       {@link org.cernvm.copilot.protocol.Sealed} {key, nonce, data} for the agent</td><td>—</td></tr>
  *   <tr><td>{@code jobDone}</td><td>agent → job manager</td>
  *       <td>{@code agentId}, {@code jobId}, {@code lease}, {@code outcome} (SUCCEEDED, FAILED, KILLED,
- *       TTL_EXCEEDED, or RELEASED: handed back unfinished to run again elsewhere), {@code exitCode}, {@code diagnostic}, {@code usage}, {@code outputs}</td>
+ *       TTL_EXCEEDED, or RELEASED: handed back unfinished to run again elsewhere), {@code failure} (a {@link
+ *       org.cernvm.copilot.protocol.FailureKind} that fits the outcome: NONE, STAGE_IN…, MISSING_INSTALLATION,
+ *       PAYLOAD, MISSING_OUTPUT, STAGE_OUT, LOG, TTL, KILLED; never LOST, which only a job manager records),
+ *       {@code exitCode}, {@code diagnostic}, {@code usage},
+ *       {@code outputs} (the log tarball among them once stored)</td>
  *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current, or
  *       OUTPUTS_NOT_REGISTERED (retryable) when a successful job's outputs are not yet registered</td></tr>
  *   <tr><td>{@code registerOutputs}</td><td>storage adapter → job-manager service</td>

@@ -37,7 +37,7 @@ public final class BodyGenerator {
   /** The fields that hold durations. */
   static final List<String> DURATIONS = List.of("ttl", "lifetime", "wallTime");
   /** The fields that hold enumerations. */
-  static final List<String> ENUMS = List.of("state", "outcome", "code");
+  static final List<String> ENUMS = List.of("state", "outcome", "failure", "code", "kind");
   private static final List<String> VERBS = Arrays.stream(Verb.values()).map(Verb::wireName).toList();
   private static final List<String> DICTIONARY = List.of(
       "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\\ud800", "\\uffff", "\\\"", "null", "true", "false",
@@ -128,6 +128,12 @@ public final class BodyGenerator {
     }
     if (name.equals("code")) {
       return TextNode.valueOf(Hostile.pick(r, Arrays.asList(ErrorCode.values())).name());
+    }
+    if (name.equals("failure")) {
+      return TextNode.valueOf(Hostile.pick(r, Arrays.asList(FailureKind.values())).name());
+    }
+    if (name.equals("kind")) {
+      return TextNode.valueOf(Hostile.pick(r, Arrays.asList(FileCheck.Kind.values())).name());
     }
     if (old.isTextual()) {
       return TextNode.valueOf(r.nextInt(4) == 0 ? "ünï-" + Hostile.plain(r, 1 + r.nextInt(20))

@@ -8,10 +8,10 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class MessageCodecTest {
   private final MessageCodec codec = new MessageCodec();
@@ -69,6 +69,22 @@ class MessageCodecTest {
           assertThat(e.offendingId() != null).isEqualTo(idRead);
           assertThat(e.getMessage()).isNotBlank();
         });
+  }
+
+  @Test
+  void aFailureKindThatDoesNotFitTheOutcomeIsRefused() throws Exception {
+    String done = codec.encode(SampleMessages.all().stream().filter(m -> m instanceof JobDone).findFirst().orElseThrow());
+    assertThat(done).contains("\"failure\":\"NONE\"");
+    assertThatThrownBy(() -> codec.decode(done.replace("\"failure\":\"NONE\"", "\"failure\":\"STAGE_OUT\"")))
+        .isInstanceOfSatisfying(ProtocolException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FIELD);
+          assertThat(e.getMessage()).contains("does not fit outcome SUCCEEDED");
+        });
+    assertThatThrownBy(() -> codec.decode(done.replace("\"failure\":\"NONE\"", "\"failure\":\"LOST\"")))
+        .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.getMessage()).contains("never an agent's"));
+    assertThatThrownBy(() -> codec.decode(done.replace(",\"failure\":\"NONE\"", "")))
+        .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MISSING_FIELD));
+    assertThatThrownBy(() -> new FileCheck(FileCheck.Kind.ADLER32, "XYZ")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

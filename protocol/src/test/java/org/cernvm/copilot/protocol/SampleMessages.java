@@ -20,8 +20,8 @@ final class SampleMessages {
 
   static List<Message> all() {
     JobSpec spec = new JobSpec("g000001", "generic", "generic", "sh", List.of("-c", "echo hi > out.txt"),
-        Map.of("A", "1"), List.of(new InputFile("in.txt", "file:///tmp/in.txt")), List.of("out.txt"),
-        Duration.ofMinutes(30), 1);
+        Map.of("A", "1"), List.of(new InputFile("in.txt", "file:///tmp/in.txt", List.of(FileCheck.size(12), FileCheck.adler32("0a1b2c3d")))), List.of("out.txt"),
+        JobLog.of("g000001"), Duration.ofMinutes(30), 1);
     Usage usage = new Usage(Duration.ofSeconds(42), 12.5, 100, 250);
     return List.of(
         new WantGetJob("m1", T, "agent-1", RES),
@@ -33,7 +33,7 @@ final class SampleMessages {
             List.of(OUT), TICKET),
         new StoreJobOutputDir("m7", T, "m6", "g000001",
             List.of(new UploadGrant("EVNT.pool.root", "https://se/upload/1", 2000, T.plusSeconds(600), SEALED))),
-        new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, 0, "", usage, List.of(OUT),
+        new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, FailureKind.NONE, 0, "", usage, List.of(OUT),
             JOB_TICKET),
         new Ack("m9", T, "m5", List.of(new Kill("m10", T, "g000001", "operator"), new Drain("m11", T, "agent-1", "x"))),
         new ErrorReply("m12", T, "m3", ErrorCode.NO_JOB, true, "nothing fits"),

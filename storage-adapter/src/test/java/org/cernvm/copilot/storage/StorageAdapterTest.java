@@ -24,15 +24,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.JobTickets;
 import org.cernvm.copilot.jobmanager.TicketedJob;
-import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseTicket;
@@ -225,7 +226,7 @@ class StorageAdapterTest {
     assertThat(Files.readAllBytes(root.resolve("generic/" + id + "/1/b.dat"))).isEqualTo(Files.readAllBytes(job.b()));
 
     JobDone done = new JobDone(MessageIds.next(), grantClock.clock().instant(), "agent-1", id, job.claim().lease().ref(),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), job.outputs(), sealed(job));
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), job.outputs(), sealed(job));
     assertThat(agent.request(Address.of("jobmanager@test"), done, Duration.ofSeconds(3)).get().reply())
         .isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);

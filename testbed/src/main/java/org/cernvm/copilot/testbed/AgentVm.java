@@ -18,11 +18,14 @@ import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
 
 /**
- * A VM booting an agent, on one machine: the embedded XMPP server, a key manager and a job manager on a
- * generic queue run in this process, and the agent-only artifact runs as its own process through its
+ * A VM booting an agent, on one machine: the embedded XMPP server, a key manager, a job manager on a
+ * generic queue and a storage adapter run in this process, and the agent-only artifact runs as its own process through its
  * launcher, configured only by a user-data file in CernVM's INI form, as contextualization would give it.
  */
 final class AgentVm {
@@ -58,6 +61,14 @@ final class AgentVm {
         Demo.DOMAIN), jmBus, vm.queue, services.scheduler);
     stack.add(jm);
     jm.start();
+    // Where the agent stores what its jobs leave: their outputs and every job's log tarball.
+    XmppBus saBus = pki.join(server, "storage", "sa-1", Role.STORAGE, stack);
+    StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of("storage.port", "0",
+        "storage.root", dir.resolve("storage").toString(),
+        "storage.grant-key-file", dir.resolve("storage-grant.key").toString())), Demo.DOMAIN);
+    StorageBackend backend = StorageBackend.from(saConfig);
+    stack.add(backend);
+    stack.add(StorageAdapter.start(saConfig, saBus, backend, services.scheduler.clock()));
     return vm;
   }
 

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.cernvm.copilot.protocol.Enroll;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
-import org.cernvm.copilot.protocol.Enroll;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
@@ -27,8 +28,8 @@ import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.MessageIds;
-import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.ProtocolException;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
@@ -162,7 +163,7 @@ final class Attacker implements AutoCloseable {
         anonymous.wrap(km, Verb.ENROLL, codec.encode(enroll(shortLived, anonymous, clock))), ErrorCode.FORBIDDEN);
 
     JobDone done = new JobDone(MessageIds.next(), clock.instant(), "agent-1", "probe-9", new LeaseRef("lease-9", 1),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), FORGED_TICKET);
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), FORGED_TICKET);
     expect("finishing another agent's job", jobManager, signer.wrap(jobManager, Verb.JOB_DONE, codec.encode(done)),
         ErrorCode.FORBIDDEN);
 

@@ -1,11 +1,8 @@
 package org.cernvm.copilot.testbed;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -14,6 +11,9 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.panda.PandaConfig;
 import org.cernvm.copilot.panda.PandaJobSource;
@@ -22,14 +22,17 @@ import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.testbed.panda.Evgen;
 import org.cernvm.copilot.testbed.panda.FakePanda;
+import org.cernvm.copilot.testbed.panda.HepMC3Events;
 import org.cernvm.copilot.testbed.panda.JobView;
 import org.cernvm.copilot.testbed.panda.PandaOutput;
 
 /**
  * The demo's ATLAS evgen jobs: submitted to a fake PanDA server, taken by the PanDA adapter, run by
  * agents as the stand-in {@code Generate_tf.py}. A job passes when PanDA has it finished with its EVNT
- * output, and the file, re-read from where PanDA was told it is stored, holds the right number of events
- * and the size and adler32 PanDA recorded.
+ * output, and the file, re-read from where PanDA was told it is stored, holds the right number of events,
+ * each with the vertices and particles it declares and four-momentum conserved at every vertex, and the
+ * size and adler32 PanDA recorded; and its log tarball, stored and recorded too, holds the payload's stdout,
+ * its {@code jobReport.json} and the agent's lines.
  */
 public final class EvgenWorkload implements Workload {
   private final FakePanda panda;
@@ -55,7 +58,7 @@ public final class EvgenWorkload implements Workload {
     this.token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     panda = FakePanda.start(clock, heartbeatTimeout, Map.of(token, "production"), token, 0);
     release = Transforms.install(workDir.resolve("release"));
-    evgen = new Evgen(events, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.x", 47000001L);
+    evgen = new Evgen(events, 13600, 950000, "MC23.CoPilotDY_Zll", "AtlasProduction,23.6.x", 47000001L);
     panda.submit(evgen.jobs(jobs));
     source = openSource();
   }
@@ -124,21 +127,52 @@ public final class EvgenWorkload implements Workload {
     if (!job.state().equals("finished")) {
       return "ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag();
     }
-    if (job.outputs().size() != 1) {
-      return "PanDA recorded " + job.outputs().size() + " outputs, expected the EVNT file";
+    PandaOutput recorded = job.outputs().stream().filter(o -> o.lfn().startsWith("EVNT.")).findFirst().orElse(null);
+    PandaOutput logTarball = job.outputs().stream().filter(o -> o.lfn().startsWith("log.")).findFirst().orElse(null);
+    if (recorded == null || logTarball == null || job.outputs().size() != 2) {
+      return "PanDA recorded " + job.outputs() + ", expected the EVNT file and the log tarball";
     }
-    PandaOutput recorded = job.outputs().get(0);
+    String logProblem = logProblem(job.pandaId(), logTarball);
+    if (logProblem != null) {
+      return logProblem;
+    }
     Path file = Path.of(URI.create(recorded.surl()));
     OutputFile actual = Checksums.of(file);
     if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
       return "PanDA recorded " + recorded + " but the stored file is " + actual;
     }
-    long events;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.US_ASCII))) {
-      events = r.lines().filter(l -> l.startsWith("E ")).count();
+    HepMC3Events.Summary events = HepMC3Events.check(file);
+    if (events.problem() != null) {
+      return file + ": " + events.problem();
     }
-    if (events != evgen.events()) {
-      return file + " holds " + events + " events, expected " + evgen.events();
+    if (events.events() != evgen.events()) {
+      return file + " holds " + events.events() + " events, expected " + evgen.events();
+    }
+    return null;
+  }
+
+  /**
+   * What is wrong with a job's stored log tarball, or {@code null}: it must be what PanDA recorded and
+   * hold the payload's stdout, its {@code jobReport.json} and the agent's lines under
+   * {@code tarball_PandaJob_<PandaID>_<queue>/}.
+   */
+  private static String logProblem(long pandaId, PandaOutput recorded) throws IOException {
+    Path file = Path.of(URI.create(recorded.surl()));
+    OutputFile actual = Checksums.of(file);
+    if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
+      return "PanDA recorded the log " + recorded + " but the stored file is " + actual;
+    }
+    String dir = "tarball_PandaJob_" + pandaId + "_";
+    List<String> names = new java.util.ArrayList<>();
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(file)))) {
+      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        names.add(e.getName());
+      }
+    }
+    for (String wanted : List.of("stdout.txt", "jobReport.json", "copilot-agent.log")) {
+      if (names.stream().noneMatch(n -> n.startsWith(dir) && n.endsWith("/" + wanted))) {
+        return "the log tarball " + recorded.lfn() + " lacks " + dir + "…/" + wanted + ": " + names;
+      }
     }
     return null;
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.JobDone;
@@ -112,7 +113,7 @@ final class LoadAgent {
   private void finish(Address jobManager, RunJob run) {
     recorder.requested();
     JobDone done = new JobDone(MessageIds.next(), scheduler.clock().instant(), self(), run.job().jobId(),
-        run.lease().ref(), Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(), run.ticket().job());
+        run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), run.ticket().job());
     bus.request(jobManager, done, TIMEOUT).whenComplete((r, err) -> {
       if (err == null && r.reply() instanceof Ack) {
         recorder.finished(run.job().jobId());

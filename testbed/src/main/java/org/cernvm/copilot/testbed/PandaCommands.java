@@ -88,7 +88,7 @@ final class PandaCommands {
     @Option(names = "--run-number", defaultValue = "950000", description = "dataset number (default ${DEFAULT-VALUE})")
     int runNumber;
 
-    @Option(names = "--job-config", defaultValue = "MC23.PhPy8EG_ttbar", description = "job option (default ${DEFAULT-VALUE})")
+    @Option(names = "--job-config", defaultValue = "MC23.CoPilotDY_Zll", description = "job option (default ${DEFAULT-VALUE})")
     String jobConfig;
 
     @Option(names = "--release", defaultValue = "AtlasProduction,23.6.x", description = "release (default ${DEFAULT-VALUE})")

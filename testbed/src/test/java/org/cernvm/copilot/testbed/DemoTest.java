@@ -23,9 +23,9 @@ class DemoTest {
         new Demo(3, 8, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir, out).run();
     assertThat(result.passed()).isEqualTo(8);
     assertThat(result.failed()).isZero();
-    // every output went through the storage adapter, verified once; the one rejected upload is the
-    // attacker's tampered grant.
-    assertThat(result.storage().verified()).isEqualTo(8);
+    // every output and every job's log tarball went through the storage adapter, verified once; the one
+    // rejected upload is the attacker's tampered grant.
+    assertThat(result.storage().verified()).isEqualTo(16);
     assertThat(result.storage().rejected()).isEqualTo(1);
     assertThat(result.storage().registrations()).isEqualTo(8);
     // every attempt of the built-in attacker was rejected with the right error.
@@ -41,7 +41,7 @@ class DemoTest {
     Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir,
         new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.EVGEN).run();
     assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("evgen: 4 finished, 0 failed");
-    assertThat(result.storage().verified()).isEqualTo(4);
+    assertThat(result.storage().verified()).isEqualTo(8);
     assertThat(result.storage().rejected()).isEqualTo(1);
     assertThat(result.security().accepted()).isEmpty();
   }
@@ -52,7 +52,7 @@ class DemoTest {
     Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir,
         new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.ALIEN).run();
     assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("alien: 4 done, 0 failed");
-    assertThat(result.storage().verified()).isEqualTo(8);
+    assertThat(result.storage().verified()).isEqualTo(12);
   }
 
   @Test
@@ -60,7 +60,7 @@ class DemoTest {
     Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.DIRECT, dir,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
     assertThat(result.passed()).isEqualTo(4);
-    assertThat(result.storage().verified()).isEqualTo(4);
+    assertThat(result.storage().verified()).isEqualTo(8);
   }
 
   @Test

@@ -36,6 +36,7 @@ import org.cernvm.copilot.jobmanager.NotLeaseHolderException;
 import org.cernvm.copilot.jobmanager.RegisteredOutputs;
 import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobSpec;
@@ -45,9 +46,9 @@ import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
+import org.cernvm.copilot.protocol.Untrusted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cernvm.copilot.protocol.Untrusted;
 
 /**
  * CoPilot's own job queue, kept in a directory so that every job manager on the host shares it and no
@@ -234,7 +235,7 @@ public final class GenericQueue implements JobSource {
         () -> {
           QueuedJob job = current(jobId, lease);
           store(job.killReason() != null
-              ? job.ended(JobStatus.KILLED, Outcome.KILLED, -1, job.killReason(), job.usage(), List.of(), clock.instant())
+              ? job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, job.killReason(), job.usage(), List.of(), clock.instant())
               : job.requeued("released by " + job.agentId() + ": " + reason, clock.instant()));
           return null;
         });
@@ -247,7 +248,7 @@ public final class GenericQueue implements JobSource {
           QueuedJob job = find(jobId).orElseThrow(() -> new UnknownJobException(jobId));
           Instant now = clock.instant();
           switch (job.status()) {
-            case QUEUED -> store(job.ended(JobStatus.KILLED, Outcome.KILLED, -1, reason, job.usage(), List.of(), now));
+            case QUEUED -> store(job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, reason, job.usage(), List.of(), now));
             case LEASED -> store(job.killRequested(reason, now));
             case DONE, FAILED, KILLED -> log.info("kill of {} ignored: it has already ended {}", jobId, job.status());
           }
@@ -269,9 +270,9 @@ public final class GenericQueue implements JobSource {
             String why = "lease of " + job.agentId() + " (epoch " + job.epoch() + ") expired";
             QueuedJob next;
             if (job.killReason() != null) {
-              next = job.ended(JobStatus.KILLED, Outcome.KILLED, -1, job.killReason() + "; " + why, job.usage(), List.of(), now);
+              next = job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, job.killReason() + "; " + why, job.usage(), List.of(), now);
             } else if (job.epoch() >= maxAttempts) {
-              next = job.ended(JobStatus.FAILED, Outcome.FAILED, -1, why + " after " + job.epoch() + " attempts",
+              next = job.ended(JobStatus.FAILED, Outcome.FAILED, FailureKind.LOST, -1, why + " after " + job.epoch() + " attempts",
                   job.usage(), List.of(), now);
             } else {
               next = job.requeued(why, now);

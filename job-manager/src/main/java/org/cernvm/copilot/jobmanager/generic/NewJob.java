@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.cernvm.copilot.protocol.InputFile;
+import org.cernvm.copilot.protocol.JobLog;
 import org.cernvm.copilot.protocol.JobSpec;
 
 /**
@@ -36,6 +37,11 @@ public record NewJob(
     return new NewJob(command, args, env, inputs, List.of(names), ttl, cores);
   }
 
+  /** This job, staging the given input files first. */
+  public NewJob withInputs(InputFile... files) {
+    return new NewJob(command, args, env, List.of(files), outputs, ttl, cores);
+  }
+
   /** This job with another TTL. */
   public NewJob withTtl(Duration newTtl) {
     return new NewJob(command, args, env, inputs, outputs, newTtl, cores);
@@ -43,6 +49,6 @@ public record NewJob(
 
   /** The job spec under the id the queue assigned; validates every field. */
   JobSpec toSpec(String jobId) {
-    return new JobSpec(jobId, "generic", "generic", command, args, env, inputs, outputs, ttl, cores);
+    return new JobSpec(jobId, "generic", "generic", command, args, env, inputs, outputs, JobLog.of(jobId), ttl, cores);
   }
 }

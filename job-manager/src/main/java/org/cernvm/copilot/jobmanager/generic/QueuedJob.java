@@ -3,11 +3,12 @@ package org.cernvm.copilot.jobmanager.generic;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.LeaseRef;
-import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.Usage;
 
@@ -25,6 +26,7 @@ import org.cernvm.copilot.protocol.Usage;
  * @param submittedAt when it was submitted
  * @param updatedAt when it last changed
  * @param outcome how it ended, {@code null} while it has not
+ * @param failure why it did not succeed once ended, {@code null} while it has not
  * @param exitCode the payload's exit code once ended
  * @param diagnostic why it failed, empty otherwise
  * @param usage resources used, as last reported
@@ -44,6 +46,7 @@ public record QueuedJob(
     Instant submittedAt,
     Instant updatedAt,
     Outcome outcome,
+    FailureKind failure,
     int exitCode,
     String diagnostic,
     Usage usage,
@@ -59,7 +62,7 @@ public record QueuedJob(
   }
 
   static QueuedJob queued(JobSpec spec, Instant now) {
-    return new QueuedJob(spec, 1, JobStatus.QUEUED, 0, null, null, null, null, now, now, null, -1, "", Usage.none(),
+    return new QueuedJob(spec, 1, JobStatus.QUEUED, 0, null, null, null, null, now, now, null, null, -1, "", Usage.none(),
         List.of(), List.of(), List.of(now + " submitted"));
   }
 
@@ -80,35 +83,36 @@ public record QueuedJob(
 
   QueuedJob leased(String newLeaseId, String agent, Instant deadline, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.LEASED, epoch + 1, newLeaseId, agent, deadline, killReason,
-        submittedAt, now, null, -1, "", Usage.none(), List.of(), List.of(),
+        submittedAt, now, null, null, -1, "", Usage.none(), List.of(), List.of(),
         note(now, "leased to " + agent + " (epoch " + (epoch + 1) + ")"));
   }
 
   QueuedJob extended(Instant deadline, Usage latest, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, deadline, killReason, submittedAt, now,
-        outcome, exitCode, diagnostic, latest, outputs, stored, history);
+        outcome, failure, exitCode, diagnostic, latest, outputs, stored, history);
   }
 
   QueuedJob requeued(String why, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.QUEUED, epoch, leaseId, agentId, null, killReason, submittedAt,
-        now, null, -1, "", Usage.none(), List.of(), List.of(), note(now, "queued again: " + why));
+        now, null, null, -1, "", Usage.none(), List.of(), List.of(), note(now, "queued again: " + why));
   }
 
   QueuedJob killRequested(String reason, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, reason, submittedAt, now,
-        outcome, exitCode, diagnostic, usage, outputs, stored, note(now, "kill requested: " + reason));
+        outcome, failure, exitCode, diagnostic, usage, outputs, stored, note(now, "kill requested: " + reason));
   }
 
   QueuedJob withStored(List<StoredFile> files, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, killReason, submittedAt, now,
-        outcome, exitCode, diagnostic, usage, outputs, files,
+        outcome, failure, exitCode, diagnostic, usage, outputs, files,
         note(now, "outputs registered: " + files.stream().map(f -> f.file().name()).toList()));
   }
 
-  QueuedJob ended(JobStatus end, Outcome how, int code, String why, Usage used, List<OutputFile> files, Instant now) {
+  QueuedJob ended(JobStatus end, Outcome how, FailureKind kind, int code, String why, Usage used, List<OutputFile> files,
+      Instant now) {
     String line = end + (why.isEmpty() ? "" : ": " + why) + (agentId == null ? "" : " (" + agentId + ", epoch " + epoch + ")");
-    return new QueuedJob(spec, version + 1, end, epoch, leaseId, agentId, null, killReason, submittedAt, now, how, code,
-        why, used, files, stored, note(now, line));
+    return new QueuedJob(spec, version + 1, end, epoch, leaseId, agentId, null, killReason, submittedAt, now, how, kind,
+        code, why, used, files, stored, note(now, line));
   }
 
   QueuedJob ended(JobDone done, Instant now) {
@@ -119,7 +123,8 @@ public record QueuedJob(
           case KILLED -> JobStatus.KILLED;
           case RELEASED -> throw new IllegalArgumentException("a released job is queued again, not ended");
         };
-    return ended(end, done.outcome(), done.exitCode(), done.diagnostic(), done.usage(), done.outputs(), now);
+    return ended(end, done.outcome(), done.failure(), done.exitCode(), done.diagnostic(), done.usage(), done.outputs(),
+        now);
   }
 
   private List<String> note(Instant now, String line) {

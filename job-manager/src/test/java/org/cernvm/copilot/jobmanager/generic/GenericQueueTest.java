@@ -10,6 +10,7 @@ import java.util.List;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
 import org.cernvm.copilot.jobmanager.UnknownJobException;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
@@ -39,7 +40,7 @@ class GenericQueueTest {
   }
 
   private JobDone done(Claim c, Outcome outcome) {
-    return new JobDone("d", time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome,
+    return new JobDone("d", time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome, kindOf(outcome),
         outcome == Outcome.SUCCEEDED ? 0 : 1, outcome == Outcome.SUCCEEDED ? "" : "boom", Usage.none(), List.of(),
         ANY_TICKET);
   }
@@ -164,5 +165,9 @@ class GenericQueueTest {
     assertThat(queue.claim("agent-1", ONE_CORE, LEASE).orElseThrow().job().jobId()).isEqualTo(c);
     assertThat(queue.claim("agent-1", ONE_CORE, LEASE)).isEmpty();
     assertThat(queue.hasWorkFor(ONE_CORE)).isFalse();
+  }
+
+  private static FailureKind kindOf(Outcome outcome) {
+    return outcome == Outcome.FAILED ? FailureKind.PAYLOAD : FailureKind.of(outcome);
   }
 }

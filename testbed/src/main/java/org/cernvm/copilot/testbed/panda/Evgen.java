@@ -10,7 +10,7 @@ import java.util.List;
  * @param events events per job
  * @param ecmEnergy centre-of-mass energy in GeV
  * @param runNumber the dataset (run) number
- * @param jobConfig the job option, e.g. {@code MC23.PhPy8EG_ttbar}
+ * @param jobConfig the job option, e.g. {@code MC23.CoPilotDY_Zll}
  * @param release the release as {@code Project,version}, e.g. {@code AtlasProduction,23.6.x}
  * @param taskId the production task the jobs belong to
  */
@@ -23,7 +23,11 @@ public record Evgen(int events, double ecmEnergy, int runNumber, String jobConfi
       throw new IllegalArgumentException("--release must look like AtlasProduction,23.6.x: " + release);
     }
     if (!jobConfig.matches("[A-Za-z0-9_.-]+")) {
-      throw new IllegalArgumentException("--job-config must be a job option name like MC23.PhPy8EG_ttbar");
+      throw new IllegalArgumentException("--job-config must be a job option name like MC23.CoPilotDY_Zll");
+    }
+    if (!jobConfig.matches(".*_(Zee|Zmumu|Zll)")) {
+      throw new IllegalArgumentException("--job-config " + jobConfig + " names a process the testbed's Generate_tf.py"
+          + " does not generate: it generates Drell-Yan Z decays, named by a job option ending _Zee, _Zmumu or _Zll");
     }
   }
 
@@ -34,7 +38,7 @@ public record Evgen(int events, double ecmEnergy, int runNumber, String jobConfi
     return project + "_" + tev + "TeV";
   }
 
-  /** The output dataset, e.g. {@code mc23_13p6TeV.950000.PhPy8EG_ttbar.evgen.EVNT.e8514_tid47000001_00}. */
+  /** The output dataset, e.g. {@code mc23_13p6TeV.950000.CoPilotDY_Zll.evgen.EVNT.e8514_tid47000001_00}. */
   public String dataset() {
     String shortName = jobConfig.contains(".") ? jobConfig.substring(jobConfig.indexOf('.') + 1) : jobConfig;
     return scope() + "." + runNumber + "." + shortName + ".evgen.EVNT.e8514_tid" + taskId + "_00";

@@ -1,25 +1,22 @@
 package org.cernvm.copilot.testbed.panda;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.cernvm.copilot.protocol.tls.Trust;
 import org.cernvm.copilot.testbed.http.LoopbackServer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -31,22 +28,19 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /**
- * A fake of the PanDA server's job dispatcher, faithful to what pilots see: {@code POST
- * /server/panda/getJob} and {@code /server/panda/updateJob} with form-encoded parameters, answers
- * URL-encoded ({@code key=value&...}) or JSON when the request accepts {@code application/json}, and the
- * dispatcher's {@code StatusCode}s. Jobs go defined → activated → sent → starting → running →
- * transferring/holding → finished | failed | cancelled; a dispatched job with no update for the heartbeat
- * timeout fails with "lost heartbeat"; a killed running job gets {@code command=tobekilled} in its next
- * update's answer.
+ * A fake of the PanDA server's job dispatcher over HTTP, faithful to what pilot3 and Harvester see
+ * ({@code ../shared/reference/panda.md}): the legacy API, {@code POST /server/panda/getJob} and
+ * {@code /updateJob}, answered form-encoded ({@code key=value&...}) or JSON when the request accepts or sends
+ * JSON, with {@code nJobs} asking for a bulk answer; and the v1 API, {@code POST /api/v1/pilot/acquire_jobs}
+ * and {@code /update_job}, with snake-case parameters and the {@code {"success", "message", "data"}}
+ * envelope. Every body form pilots send is read ({@link PandaParams}); the jobs live in a
+ * {@link PandaDispatcher}.
  *
  * <p>Credentials: {@code Authorization: Bearer TOKEN} (a token maps to a role) or, over HTTPS, a client
- * certificate whose subject maps to a role; no credential or an unknown certificate is StatusCode 70, an
- * unknown token 50, a role that may not take the job's {@code prodSourceLabel} 60.
+ * certificate whose subject maps to a role. An unknown token is refused with HTTP 403 "Token authentication
+ * failed"; no credential, or a role that may not take the job's {@code prodSourceLabel}, is StatusCode 60.
  * Testbed-only admin endpoints under {@code /admin/} (admin token required) submit, list and kill jobs
  * and inject faults (HTTP 5xx, slow answers, malformed answers).
  */
@@ -54,13 +48,27 @@ public final class FakePanda implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FakePanda.class);
 
   /** The job dispatcher's status codes. */
-  public static final int SC_SUCCESS = 0;
-  public static final int SC_TIMEOUT = 10;
-  public static final int SC_NO_JOBS = 20;
-  public static final int SC_FAILED = 30;
-  public static final int SC_INVALID_TOKEN = 50;
-  public static final int SC_INVALID_ROLE = 60;
-  public static final int SC_PERMISSION_DENIED = 70;
+  public static final int SC_SUCCESS = PandaDispatcher.SC_SUCCESS;
+  public static final int SC_TIMEOUT = PandaDispatcher.SC_TIMEOUT;
+  public static final int SC_NO_JOBS = PandaDispatcher.SC_NO_JOBS;
+  public static final int SC_FAILED = PandaDispatcher.SC_FAILED;
+  public static final int SC_INVALID = PandaDispatcher.SC_INVALID;
+  public static final int SC_ROLE = PandaDispatcher.SC_ROLE;
+  public static final int SC_PERMS = PandaDispatcher.SC_PERMS;
+
+  private static final String NO_ROLE = "no production/pilot role in VOMS FQANs or non pilot owner";
+  /** v1 parameter names and the legacy names the dispatcher takes. */
+  private static final Map<String, String> V1_NAMES = Map.ofEntries(
+      Map.entry("site_name", "siteName"), Map.entry("computing_element", "computingElement"),
+      Map.entry("prod_source_label", "prodSourceLabel"), Map.entry("memory", "mem"),
+      Map.entry("disk_space", "diskSpace"), Map.entry("resource_type", "resourceType"), Map.entry("n_jobs", "nJobs"),
+      Map.entry("job_id", "jobId"), Map.entry("job_status", "state"), Map.entry("job_output_report", "xml"),
+      Map.entry("cpu_consumption_time", "cpuConsumptionTime"), Map.entry("cpu_consumption_unit", "cpuConsumptionUnit"),
+      Map.entry("pilot_error_code", "pilotErrorCode"), Map.entry("pilot_error_diag", "pilotErrorDiag"),
+      Map.entry("trans_exit_code", "transExitCode"), Map.entry("n_events", "nEvents"),
+      Map.entry("core_count", "coreCount"), Map.entry("job_metrics", "jobMetrics"), Map.entry("attempt_nr", "attemptNr"),
+      Map.entry("scheduler_id", "schedulerID"), Map.entry("pilot_id", "pilotID"), Map.entry("start_time", "startTime"),
+      Map.entry("end_time", "endTime"));
 
   /**
    * HTTPS with client certificates.
@@ -83,21 +91,25 @@ public final class FakePanda implements AutoCloseable {
    */
   public record Faults(int http503, int malformed, int noJobs, long slowMillis, int slow) {}
 
-  private final Clock clock;
-  private final Duration heartbeatTimeout;
+  /** The API a call came in by. */
+  private enum Api { LEGACY, V1 }
+
+  /** A credential's outcome: the role it grants, or no role. */
+  private record Credential(String role, boolean unknownToken) {}
+
   private final Map<String, String> tokenRoles;
   private final String adminToken;
   private final Map<String, String> dnRoles;
   private final ObjectMapper json = JsonMapper.builder().build();
-  private final Map<Long, PandaJob> jobs = new TreeMap<>();
-  private long nextId = 4_700_000_001L;
+  private final PandaDispatcher dispatcher;
   private Faults faults = new Faults(0, 0, 0, 0, 0);
+  private volatile boolean legacyApi = true;
+  private volatile boolean v1Api = true;
   private final LoopbackServer http;
 
   private FakePanda(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles, String adminToken,
       int port, Tls tls) throws IOException {
-    this.clock = clock;
-    this.heartbeatTimeout = heartbeatTimeout;
+    this.dispatcher = new PandaDispatcher(clock, heartbeatTimeout);
     this.tokenRoles = Map.copyOf(tokenRoles);
     this.adminToken = adminToken;
     this.dnRoles = tls == null ? Map.of() : Map.copyOf(tls.dnRoles());
@@ -140,14 +152,17 @@ public final class FakePanda implements AutoCloseable {
   }
 
   /** Adds jobs (defined, then activated at once) and returns their PandaIDs. */
-  public synchronized List<Long> submit(List<JobDefinition> definitions) {
-    List<Long> ids = new ArrayList<>();
-    for (JobDefinition d : definitions) {
-      long id = nextId++;
-      jobs.put(id, new PandaJob(id, d, clock.instant()));
-      ids.add(id);
-    }
-    return ids;
+  public List<Long> submit(List<JobDefinition> definitions) {
+    return dispatcher.submit(definitions);
+  }
+
+  /**
+   * Chooses the APIs served, both by default: a server of today without {@code legacy} (its methods then
+   * answer HTTP 403 "method … is forbidden"), or one from before the v1 API without {@code v1}.
+   */
+  public void serveApis(boolean legacy, boolean v1) {
+    this.legacyApi = legacy;
+    this.v1Api = v1;
   }
 
   /** Sets the faults the next dispatcher calls meet. */
@@ -156,36 +171,18 @@ public final class FakePanda implements AutoCloseable {
   }
 
   /** A snapshot of every job: PandaID, state, and what was reported. */
-  public synchronized List<JobView> list() {
-    sweep();
-    return jobs.values().stream().map(PandaJob::view).toList();
+  public List<JobView> list() {
+    return dispatcher.list();
   }
 
   /** Kills a job: a waiting one is cancelled at once, a dispatched one is told {@code tobekilled}. */
-  public synchronized Optional<String> kill(long pandaId) {
-    PandaJob j = jobs.get(pandaId);
-    if (j == null) {
-      return Optional.empty();
-    }
-    if (j.state.equals("defined") || j.state.equals("activated")) {
-      j.move("cancelled", clock.instant(), "killed before dispatch");
-    } else if (!j.isFinal()) {
-      j.command = "tobekilled";
-      j.history.add(clock.instant() + " kill requested");
-    }
-    return Optional.of(j.state);
+  public Optional<String> kill(long pandaId) {
+    return dispatcher.kill(pandaId);
   }
 
-  /** Fails dispatched jobs whose pilot has been silent for longer than the heartbeat timeout. */
-  public synchronized void sweep() {
-    Instant now = clock.instant();
-    for (PandaJob j : jobs.values()) {
-      if (j.isDispatched() && j.lastUpdate.plus(heartbeatTimeout).isBefore(now)) {
-        j.pilotErrorCode = "1144";
-        j.pilotErrorDiag = "lost heartbeat";
-        j.move("failed", now, "lost heartbeat: no update for " + heartbeatTimeout);
-      }
-    }
+  /** Fails silent dispatched jobs and ends post-processed ones ({@link PandaDispatcher#sweep}). */
+  public void sweep() {
+    dispatcher.sweep();
   }
 
   private void serve(Request request, Response response, Callback callback) throws Exception {
@@ -194,7 +191,20 @@ public final class FakePanda implements AutoCloseable {
       admin(request, response, callback, path);
       return;
     }
-    boolean wantsJson = String.valueOf(request.getHeaders().get(HttpHeader.ACCEPT)).contains("application/json");
+    Api api = path.startsWith("/api/v1/") ? Api.V1 : path.startsWith("/server/panda/") ? Api.LEGACY : null;
+    String method = path.substring(path.lastIndexOf('/') + 1);
+    boolean known = api == Api.LEGACY ? legacyApi && (method.equals("getJob") || method.equals("updateJob"))
+        : api == Api.V1 && v1Api
+            && (path.equals("/api/v1/pilot/acquire_jobs") || path.equals("/api/v1/pilot/update_job"));
+    if (!known) {
+      reply(response, callback, 403, "text/plain", "ERROR : method " + method + " is forbidden");
+      return;
+    }
+    Credential credential = credential(request);
+    if (credential.unknownToken()) {
+      reply(response, callback, 403, "text/plain", "ERROR : Token authentication failed. invalid token");
+      return;
+    }
     Faults f = takeFault();
     if (f.slow() > 0) {
       Thread.sleep(f.slowMillis());
@@ -207,20 +217,44 @@ public final class FakePanda implements AutoCloseable {
       reply(response, callback, 200, "text/plain", "<html>proxy error</html>");
       return;
     }
-    Map<String, String> form = parseForm(Content.Source.asString(request, StandardCharsets.UTF_8));
-    Map<String, String> answer = switch (path) {
-      case "/server/panda/getJob" -> getJob(request, form, f.noJobs() > 0);
-      case "/server/panda/updateJob" -> updateJob(request, form);
-      default -> null;
-    };
-    if (answer == null) {
-      reply(response, callback, 404, "text/plain", "no such method: " + path);
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    Map<String, String> params;
+    try {
+      params = PandaParams.read(body(request), contentType, request.getHeaders().get(HttpHeader.CONTENT_ENCODING));
+    } catch (PandaParams.BadBody e) {
+      reply(response, callback, e.httpStatus, "text/plain", "ERROR : " + e.getMessage());
       return;
     }
+    boolean wantsJson = String.valueOf(request.getHeaders().get(HttpHeader.ACCEPT)).toLowerCase(Locale.ROOT)
+        .contains("application/json") || String.valueOf(contentType).toLowerCase(Locale.ROOT).startsWith("application/json");
+    if (api == Api.V1) {
+      Map<String, String> legacy = new LinkedHashMap<>();
+      params.forEach((k, v) -> legacy.put(V1_NAMES.getOrDefault(k, k), v));
+      Map<String, Object> envelope = method.equals("acquire_jobs") ? acquireJobs(credential, legacy, f.noJobs() > 0)
+          : updateJobV1(credential, legacy);
+      reply(response, callback, 200, "application/json", json.writeValueAsString(envelope));
+      return;
+    }
+    Map<String, Object> answer = method.equals("getJob") ? getJob(credential, params, f.noJobs() > 0, wantsJson)
+        : updateJob(credential, params);
     if (wantsJson) {
       reply(response, callback, 200, "application/json", json.writeValueAsString(answer));
     } else {
       reply(response, callback, 200, "text/plain", encode(answer));
+    }
+  }
+
+  /** The body, up to {@link PandaParams#MAX_BODY_BYTES}; a longer one is refused unread. */
+  private static byte[] body(Request request) throws IOException, PandaParams.BadBody {
+    if (request.getLength() > PandaParams.MAX_BODY_BYTES) {
+      throw new PandaParams.BadBody(413, "the body is longer than " + PandaParams.MAX_BODY_BYTES + " bytes");
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] body = in.readNBytes(PandaParams.MAX_BODY_BYTES + 1);
+      if (body.length > PandaParams.MAX_BODY_BYTES) {
+        throw new PandaParams.BadBody(413, "the body is longer than " + PandaParams.MAX_BODY_BYTES + " bytes");
+      }
+      return body;
     }
   }
 
@@ -232,174 +266,93 @@ public final class FakePanda implements AutoCloseable {
     return f;
   }
 
-  /** The role the request's credential grants, or the status code that refuses it. */
-  private Object role(Request request) {
+  private Credential credential(Request request) {
     String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (auth == null || !auth.startsWith("Bearer ")) {
-      if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl
-          && ssl.peerCertificates() != null && ssl.peerCertificates().length > 0) {
-        String role = dnRoles.get(ssl.peerCertificates()[0].getSubjectX500Principal().getName());
-        return role == null ? (Object) SC_PERMISSION_DENIED : role;
-      }
-      return SC_PERMISSION_DENIED;
+    if (auth != null && auth.startsWith("Bearer ")) {
+      String role = tokenRoles.get(auth.substring("Bearer ".length()).trim());
+      return new Credential(role, role == null);
     }
-    String role = tokenRoles.get(auth.substring("Bearer ".length()).trim());
-    return role == null ? (Object) SC_INVALID_TOKEN : role;
+    if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl
+        && ssl.peerCertificates() != null && ssl.peerCertificates().length > 0) {
+      return new Credential(dnRoles.get(ssl.peerCertificates()[0].getSubjectX500Principal().getName()), false);
+    }
+    return new Credential(null, false);
   }
 
-  private static Map<String, String> status(int code, String diag) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put("StatusCode", Integer.toString(code));
-    if (!diag.isEmpty()) {
-      m.put("errorDialog", diag);
-    }
-    return m;
+  private static boolean mayTake(Credential c, String label) {
+    return "production".equals(c.role()) || (c.role() != null && label.equals("user"));
   }
 
-  private synchronized Map<String, String> getJob(Request request, Map<String, String> form, boolean forceNoJobs) {
-    sweep();
-    Object role = role(request);
-    if (role instanceof Integer code) {
-      return status(code, code == SC_PERMISSION_DENIED ? "no credentials" : "invalid token");
-    }
-    String label = form.getOrDefault("prodSourceLabel", "managed");
-    if (!role.equals("production") && !label.equals("user")) {
-      return status(SC_INVALID_ROLE, "role " + role + " may not take " + label + " jobs");
-    }
-    if (forceNoJobs) {
-      return status(SC_NO_JOBS, "");
-    }
-    long mem = parseLong(form.get("mem"), Long.MAX_VALUE);
-    long disk = parseLong(form.get("diskSpace"), Long.MAX_VALUE);
-    int cores = (int) parseLong(form.get("cpu"), Integer.MAX_VALUE);
-    for (PandaJob j : jobs.values()) {
-      JobDefinition d = j.definition;
-      if (j.state.equals("activated") && d.prodSourceLabel().equals(label) && d.coreCount() <= cores
-          && d.maxDiskCount() <= disk && mem > 0) {
-        j.node = form.getOrDefault("node", "?");
-        j.move("sent", clock.instant(), "to " + j.node + " at " + form.getOrDefault("siteName", "?"));
-        return jobFields(j);
-      }
-    }
-    return status(SC_NO_JOBS, "");
-  }
-
-  private static Map<String, String> jobFields(PandaJob j) {
-    JobDefinition d = j.definition;
-    Map<String, String> m = status(SC_SUCCESS, "");
-    m.put("PandaID", Long.toString(j.pandaId));
-    m.put("transformation", d.transformation());
-    m.put("jobPars", d.jobPars());
-    m.put("homepackage", d.homepackage());
-    m.put("swRelease", d.swRelease());
-    m.put("prodSourceLabel", d.prodSourceLabel());
-    m.put("inFiles", "");
-    m.put("GUID", "");
-    m.put("fsize", "");
-    m.put("checksum", "");
-    m.put("outFiles", String.join(",", d.outFiles()));
-    m.put("destinationDblock", String.join(",", d.destinationDblock()));
-    m.put("realDatasets", String.join(",", d.realDatasets()));
-    m.put("scopeOut", String.join(",", d.outFiles().stream().map(o -> d.scopeOut()).toList()));
-    m.put("logFile", d.logFile());
-    m.put("attemptNr", "1");
-    m.put("coreCount", Integer.toString(d.coreCount()));
-    m.put("maxDiskCount", Long.toString(d.maxDiskCount()));
-    m.put("taskID", Long.toString(d.taskID()));
-    m.put("jobsetID", Long.toString(d.jobsetID()));
-    return m;
-  }
-
-  private synchronized Map<String, String> updateJob(Request request, Map<String, String> form) {
-    sweep();
-    Object role = role(request);
-    if (role instanceof Integer code) {
-      return status(code, code == SC_PERMISSION_DENIED ? "no credentials" : "invalid token");
-    }
-    PandaJob j = jobs.get(parseLong(form.get("jobId"), -1));
-    if (j == null) {
-      return status(SC_FAILED, "unknown jobId " + form.get("jobId"));
-    }
-    String state = form.getOrDefault("state", "");
-    Instant now = clock.instant();
-    if (j.isFinal()) {
-      if (state.equals(j.state) || j.state.equals("cancelled")) {
-        return status(SC_SUCCESS, "");
-      }
-      if (state.equals("finished") || state.equals("failed")) {
-        j.history.add(now + " refused " + state + ": already " + j.state);
-      }
-      return status(SC_FAILED, "job " + j.pandaId + " is already " + j.state);
-    }
-    if (j.state.equals("defined") || j.state.equals("activated")) {
-      return status(SC_FAILED, "job " + j.pandaId + " was not dispatched");
-    }
-    j.cpuConsumptionTime = parseLong(form.get("cpuConsumptionTime"), j.cpuConsumptionTime);
-    switch (state) {
-      case "starting", "running", "transferring", "holding" -> {
-        if (!state.equals(j.state)) {
-          j.move(state, now, "");
-        } else {
-          j.lastUpdate = now;
-        }
-      }
-      case "finished" -> {
-        String problem = recordOutputs(j, form.getOrDefault("xml", ""));
-        if (problem != null) {
-          return status(SC_FAILED, problem);
-        }
-        j.move(j.command != null ? "cancelled" : "finished", now, "");
-      }
-      case "failed" -> {
-        j.pilotErrorCode = form.getOrDefault("pilotErrorCode", "0");
-        j.pilotErrorDiag = form.getOrDefault("pilotErrorDiag", "");
-        j.move(j.command != null ? "cancelled" : "failed", now, j.pilotErrorCode + " " + j.pilotErrorDiag);
-      }
-      default -> {
-        return status(SC_FAILED, "unknown state '" + state + "'");
-      }
-    }
-    Map<String, String> m = status(SC_SUCCESS, "");
-    if (j.command != null && !j.isFinal()) {
-      m.put("command", j.command);
-    }
-    return m;
-  }
-
-  /** Reads the pilot's PoolFileCatalog XML; every output file of the job must be in it. */
-  private static String recordOutputs(PandaJob j, String xml) {
-    Map<String, PandaOutput> found = new LinkedHashMap<>();
+  private static int jobsAsked(String nJobs) {
     try {
-      DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", false);
-      f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-      f.setExpandEntityReferences(false);
-      Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
-      NodeList files = doc.getElementsByTagName("File");
-      for (int i = 0; i < files.getLength(); i++) {
-        Element file = (Element) files.item(i);
-        String lfn = ((Element) file.getElementsByTagName("lfn").item(0)).getAttribute("name");
-        Map<String, String> meta = new LinkedHashMap<>();
-        NodeList ms = file.getElementsByTagName("metadata");
-        for (int k = 0; k < ms.getLength(); k++) {
-          Element e = (Element) ms.item(k);
-          meta.put(e.getAttribute("att_name"), e.getAttribute("att_value"));
-        }
-        found.put(lfn, new PandaOutput(lfn, file.getAttribute("ID"), parseLong(meta.get("fsize"), -1),
-            meta.getOrDefault("adler32", ""), meta.getOrDefault("surl", "")));
-      }
-    } catch (Exception e) {
-      return "cannot read the output report: " + e.getMessage();
+      return Math.max(1, Integer.parseInt(nJobs.trim()));
+    } catch (NumberFormatException e) {
+      return 1;
     }
-    for (String lfn : j.definition.outFiles()) {
-      PandaOutput r = found.get(lfn);
-      if (r == null || r.fsize() < 0 || !r.adler32().matches("[0-9a-f]{8}") || r.guid().isEmpty()) {
-        return "output " + lfn + " is missing from the report or lacks GUID, fsize or adler32";
-      }
+  }
+
+  private Map<String, Object> getJob(Credential c, Map<String, String> p, boolean forceNoJobs, boolean wantsJson)
+      throws JsonProcessingException {
+    if (!mayTake(c, p.getOrDefault("prodSourceLabel", "managed"))) {
+      return PandaDispatcher.status(SC_ROLE, wantsJson ? NO_ROLE : null);
     }
-    j.outputs.clear();
-    j.outputs.putAll(found);
-    return null;
+    String nJobs = p.get("nJobs");
+    List<Map<String, Object>> jobs = forceNoJobs ? List.of()
+        : dispatcher.dispatch(p, nJobs == null ? 1 : jobsAsked(nJobs));
+    if (jobs.isEmpty()) {
+      return PandaDispatcher.status(SC_NO_JOBS, wantsJson ? "no jobs in PanDA" : null);
+    }
+    if (nJobs == null) {
+      return jobs.get(0);
+    }
+    Map<String, Object> bulk = PandaDispatcher.status(SC_SUCCESS, null);
+    bulk.put("jobs", wantsJson ? jobs : json.writeValueAsString(jobs));
+    return bulk;
+  }
+
+  private Map<String, Object> updateJob(Credential c, Map<String, String> p) {
+    if (!"production".equals(c.role())) {
+      return PandaDispatcher.status(SC_ROLE, NO_ROLE);
+    }
+    return dispatcher.update(p);
+  }
+
+  private Map<String, Object> acquireJobs(Credential c, Map<String, String> p, boolean forceNoJobs) {
+    if (!mayTake(c, p.getOrDefault("prodSourceLabel", "managed"))) {
+      return envelope(false, NO_ROLE, null);
+    }
+    List<Map<String, Object>> jobs = forceNoJobs ? List.of() : dispatcher.dispatch(p, jobsAsked(p.getOrDefault("nJobs", "1")));
+    if (jobs.isEmpty()) {
+      return envelope(false, "No jobs in PanDA", null);
+    }
+    Map<String, Object> data = PandaDispatcher.status(SC_SUCCESS, null);
+    data.put("jobs", jobs);
+    return envelope(true, "", data);
+  }
+
+  private Map<String, Object> updateJobV1(Credential c, Map<String, String> p) {
+    if (!"production".equals(c.role())) {
+      return envelope(false, NO_ROLE, null);
+    }
+    String jobId = p.getOrDefault("jobId", "NULL");
+    if (jobId.equals("NULL")) {
+      return envelope(false, "job_id is NULL", PandaDispatcher.status(SC_INVALID, null));
+    }
+    String state = p.getOrDefault("state", "");
+    if (!PandaDispatcher.PILOT_STATES.contains(state)) {
+      return envelope(false, "Invalid job status: " + state, PandaDispatcher.status(SC_INVALID, null));
+    }
+    Map<String, Object> data = dispatcher.update(p);
+    Object diag = data.remove("errorDialog");
+    return envelope(true, diag == null ? "" : diag.toString(), data);
+  }
+
+  private static Map<String, Object> envelope(boolean success, String message, Object data) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("success", success);
+    m.put("message", message);
+    m.put("data", data);
+    return m;
   }
 
   private void admin(Request request, Response response, Callback callback, String path) throws Exception {
@@ -433,32 +386,16 @@ public final class FakePanda implements AutoCloseable {
     Content.Sink.write(response, true, body, callback);
   }
 
+  /** Form-encoded parameters or answer, {@code key=value&...}. */
   static Map<String, String> parseForm(String body) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (String pair : body.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      m.put(k, v);
-    }
-    return m;
+    return PandaParams.form(body);
   }
 
-  static String encode(Map<String, String> m) {
+  static String encode(Map<String, ?> m) {
     return m.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+            + URLEncoder.encode(String.valueOf(e.getValue()), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
-  }
-
-  private static long parseLong(String v, long fallback) {
-    try {
-      return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 
   @Override

@@ -20,7 +20,14 @@ final class PandaJob {
   String command;
   String pilotErrorCode = "0";
   String pilotErrorDiag = "";
+  /** The GUID of the job's log, given at submission as PanDA gives it. */
+  final String logGuid = java.util.UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
   long cpuConsumptionTime;
+  long nEvents;
+  long coreCountReported;
+  String jobMetrics = "";
+  /** The final state the pilot reported, while the job is in {@code holding} and after. */
+  String reportedFinal;
 
   PandaJob(long pandaId, JobDefinition definition, Instant now) {
     this.pandaId = pandaId;
@@ -37,7 +44,7 @@ final class PandaJob {
 
   JobView view() {
     return new JobView(pandaId, state, definition.transformation(), node, pilotErrorCode, pilotErrorDiag,
-        List.copyOf(outputs.values()), List.copyOf(history));
+        cpuConsumptionTime, nEvents, jobMetrics, List.copyOf(outputs.values()), List.copyOf(history));
   }
 
   boolean isFinal() {

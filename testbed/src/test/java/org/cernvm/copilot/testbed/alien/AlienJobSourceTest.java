@@ -6,30 +6,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.cernvm.copilot.alien.JobStatus;
 import org.cernvm.copilot.alien.AlienJobSource;
+import org.cernvm.copilot.alien.JobStatus;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
 import org.cernvm.copilot.jobmanager.TicketedJob;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
+import org.cernvm.copilot.protocol.JobTicket;
+import org.cernvm.copilot.protocol.MessageCodec;
+import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.RegisterOutputs;
-import org.cernvm.copilot.protocol.StoredFile;
-import org.cernvm.copilot.protocol.Usage;
-import org.cernvm.copilot.protocol.MessageCodec;
-import org.cernvm.copilot.protocol.JobTicket;
-import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
-import org.cernvm.copilot.protocol.testing.ManualScheduler;
-import org.cernvm.copilot.testbed.AlienWorkload;
+import org.cernvm.copilot.protocol.StoredFile;
+import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.security.Role;
+import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.protocol.testing.TestPki;
+import org.cernvm.copilot.testbed.AlienWorkload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The AliEn adapter's translation of a matched JDL and its failover, against the fake central services. */
 class AlienJobSourceTest {
@@ -67,6 +70,19 @@ class AlienJobSourceTest {
     }
   }
 
+  @ParameterizedTest
+  @CsvSource({"STAGE_IN_ADLER32_MISMATCH, ERROR_IB", "NO_LOCAL_SPACE, ERROR_IB", "STAGE_OUT, ERROR_SV",
+      "MISSING_OUTPUT, ERROR_SV", "PAYLOAD, ERROR_E"})
+  void aFailureKindBecomesItsAliEnErrorState(FailureKind kind, JobStatus expected) throws Exception {
+    ManualScheduler time = new ManualScheduler();
+    try (AlienWorkload w = new AlienWorkload(dir, 1, time.clock())) {
+      Claim c = w.source().claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+      w.source().finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+          c.lease().ref(), Outcome.FAILED, kind, 1, "text no adapter reads", Usage.none(), List.of(), ANY));
+      assertThat(status(w, c)).isEqualTo(expected);
+    }
+  }
+
   @Test
   void issue7_anAliEnJobLeasedByOneReplicaIsContinuedByAnotherFromItsTicketAndFencedOnceExpired() throws Exception {
     ManualScheduler time = new ManualScheduler();
@@ -80,7 +96,7 @@ class AlienJobSourceTest {
       other.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
           c.lease().ref(), outputs.stream().map(o -> new StoredFile(o, "file:///se/" + o.name())).toList(), ANY));
       other.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
-          Outcome.SUCCEEDED, 0, "", Usage.none(), outputs, ANY));
+          Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), outputs, ANY));
       assertThat(status(w, c)).isEqualTo(JobStatus.DONE);
 
       // The second job's lease expires at the replica that leased it; the other one fences its agent. The

@@ -27,6 +27,9 @@ import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.TestPki;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import org.cernvm.copilot.storage.StorageAdapter;
+import org.cernvm.copilot.storage.StorageBackend;
+import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,7 @@ class SpotNoticeTest {
   private GenericQueue queue;
   private JobManager jobManager;
   private FakeMetadataService metadata;
+  private StorageAdapter storage;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -60,10 +64,16 @@ class SpotNoticeTest {
         pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, scheduler);
     jobManager.start();
     metadata = FakeMetadataService.start(0).requireTokens();
+    // The storage adapter every job's log tarball goes to.
+    storage = StorageAdapter.start(StorageConfig.from(Settings.of(Map.of("storage.port", "0",
+        "storage.root", dir.resolve("se").toString(), "storage.grant-key-file", dir.resolve("grant.key").toString())),
+        "test"), pki.connect(net, "storage@test/sa-1", Role.STORAGE), StorageBackend.filesystem(dir.resolve("se")),
+        scheduler.clock());
   }
 
   @AfterEach
   void tearDown() {
+    storage.close();
     jobManager.close();
     metadata.close();
     workers.shutdownNow();

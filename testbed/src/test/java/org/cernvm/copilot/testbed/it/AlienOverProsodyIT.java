@@ -54,7 +54,8 @@ class AlienOverProsodyIT extends OverProsody {
       assertThat(workload.problem(job)).as("job " + job.queueId()).isNull();
       assertThat(job.trace()).anyMatch(t -> t.endsWith("from SAVING to DONE"));
     }
-    assertThat(storage.stats().verified()).isEqualTo(36);
+    // Two outputs of each production job, and every job's log tarball.
+    assertThat(storage.stats().verified()).isEqualTo(56);
     assertThat(storage.stats().rejected()).isZero();
     TaskQueue.JobView killed = workload.alien().queue().list().stream().filter(j -> j.queueId() == doomed).findFirst()
         .orElseThrow();

@@ -32,7 +32,8 @@ class EvgenOverProsodyIT extends OverProsody {
     int passed = workload.verify(new PrintStream(problems, true, StandardCharsets.UTF_8));
     assertThat(passed).as(problems.toString(StandardCharsets.UTF_8)).isEqualTo(20);
     assertThat(workload.closingLine(passed, 20 - passed)).isEqualTo("evgen: 20 finished, 0 failed");
-    assertThat(storage.stats().verified()).isEqualTo(20);
+    // Each job's EVNT file and its log tarball.
+    assertThat(storage.stats().verified()).isEqualTo(40);
     assertThat(storage.stats().rejected()).isZero();
   }
 }

@@ -21,11 +21,13 @@ import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.Usage;
@@ -34,11 +36,11 @@ import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Response;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
 import org.junit.jupiter.api.BeforeEach;
-import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -115,7 +117,8 @@ abstract class GenericJobsOverXmpp extends OverXmpp {
     assertThat(runs.values()).allMatch(n -> n == 1);
     for (QueuedJob job : queue.list()) {
       assertThat(job.epoch()).isEqualTo(1);
-      assertThat(job.outputs()).hasSize(1);
+      // Its output and its log tarball, both stored.
+      assertThat(job.outputs()).extracting(OutputFile::name).containsExactly("out.txt", "log." + job.jobId() + ".tgz");
       assertThat(job.stored()).extracting(f -> f.file()).isEqualTo(job.outputs());
     }
     assertThat(queue.list().stream().map(QueuedJob::agentId).distinct()).hasSizeGreaterThan(1);
@@ -178,7 +181,7 @@ abstract class GenericJobsOverXmpp extends OverXmpp {
     await().atMost(Duration.ofSeconds(60)).until(() -> queue.get(id).orElseThrow().status() == JobStatus.DONE);
     assertThat(queue.get(id).orElseThrow().epoch()).isEqualTo(2);
 
-    JobDone late = new JobDone(MessageIds.next(), Instant.now(), staleId, id, run.lease().ref(), Outcome.FAILED, 1,
+    JobDone late = new JobDone(MessageIds.next(), Instant.now(), staleId, id, run.lease().ref(), Outcome.FAILED, FailureKind.PAYLOAD, 1,
         "late", Usage.none(), List.of(), run.ticket().job());
     Response answer = stale.call(Address.of(service()), late, Duration.ofSeconds(5));
     assertThat(answer.reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {

@@ -296,6 +296,7 @@ abstract class HostileClient extends OverXmpp {
   @Test
   void issue16_aFloodOf5000MessagesKeepsDispatchWithinThreeTimesQuiet() throws Exception {
     startJobManager(queue, "30s");
+    startStorage();
     startAgents(1);
     runJobs(20);
     String to = jobManagerBus().self().value();

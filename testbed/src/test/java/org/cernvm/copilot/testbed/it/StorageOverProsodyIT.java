@@ -25,9 +25,9 @@ import java.util.stream.Stream;
 import java.util.zip.Adler32;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.JobManager;
+import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.JobTickets;
 import org.cernvm.copilot.jobmanager.TicketedJob;
-import org.cernvm.copilot.jobmanager.JobManagerConfig;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
@@ -42,10 +42,10 @@ import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.cernvm.copilot.protocol.security.Role;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -108,7 +108,7 @@ class StorageOverProsodyIT extends OverProsody {
     for (String id : ids) {
       QueuedJob job = queue.get(id).orElseThrow();
       assertThat(job.status()).as(id + ": " + job.diagnostic()).isEqualTo(JobStatus.DONE);
-      assertThat(job.stored()).extracting(s -> s.file().name()).containsExactly("small.txt", "big.bin");
+      assertThat(job.stored()).extracting(s -> s.file().name()).containsExactly("small.txt", "big.bin", "log." + id + ".tgz");
       for (StoredFile s : job.stored()) {
         assertThat(job.outputs()).contains(s.file());
         String key = "generic/" + id + "/" + job.epoch() + "/" + s.file().name();
@@ -148,7 +148,8 @@ class StorageOverProsodyIT extends OverProsody {
     startAgents(3);
     List<String> ids = submitJobs(12);
     checkStored(ids, adapter.backend(), dir.resolve("se").toUri().toString());
-    assertThat(adapter.stats().verified()).isEqualTo(24);
+    // Twelve jobs, each with two outputs and its log tarball.
+    assertThat(adapter.stats().verified()).isEqualTo(36);
     assertThat(adapter.stats().rejected()).isZero();
     assertThat(partFiles(dir.resolve("se"))).isEmpty();
   }
@@ -185,7 +186,8 @@ class StorageOverProsodyIT extends OverProsody {
       process.destroy();
       process.waitFor();
     }
-    assertThat(Files.readString(log)).contains("storage: 20 files verified, 0 rejected");
+    // Ten jobs, each with two outputs and its log tarball.
+    assertThat(Files.readString(log)).contains("storage: 30 files verified, 0 rejected");
   }
 
   @Test

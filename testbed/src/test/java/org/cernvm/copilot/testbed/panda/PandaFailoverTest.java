@@ -16,6 +16,7 @@ import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.Heartbeat;
@@ -54,7 +55,7 @@ class PandaFailoverTest {
   private final ManualScheduler time = new ManualScheduler();
   private final InMemoryNetwork net = new InMemoryNetwork(time, Runnable::run);
   private final TestPki pki = new TestPki(time.clock());
-  private final Evgen evgen = new Evgen(100, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.1", 47000001L);
+  private final Evgen evgen = new Evgen(100, 13600, 950000, "MC23.CoPilotDY_Zll", "AtlasProduction,23.6.1", 47000001L);
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private FakePanda panda;
   private InMemoryNetwork.Endpoint agent;
@@ -136,16 +137,17 @@ class PandaFailoverTest {
     OutputFile evnt = new OutputFile(run.job().outputs().get(0), 4321, "0badcafe", "0123456789abcdef0123456789abcdef");
     InMemoryNetwork.Endpoint storage = pki.connect(net, "storage@test/sa-1", Role.STORAGE);
     RegisterOutputs register = new RegisterOutputs(MessageIds.next(), now(), "agent-1", run.job().jobId(),
-        run.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/1/EVNT")), run.ticket().job());
+        run.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/1/EVNT"), new StoredFile(log(run), "file:///se/log")),
+        run.ticket().job());
     assertThat(call(storage, SERVICE, register).reply()).isInstanceOf(Ack.class);
     JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(),
-        Outcome.SUCCEEDED, 0, "", Usage.none(), List.of(evnt), run.ticket().job());
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(evnt, log(run)), run.ticket().job());
     assertThat(call(agent, first.self(), done).reply()).isInstanceOf(Ack.class);
 
     JobView finished = job(run);
     assertThat(finished.state()).isEqualTo("finished");
-    assertThat(finished.outputs()).singleElement().satisfies(o -> assertThat(o.surl()).isEqualTo("file:///se/panda/1/EVNT"));
-    assertThat(finished.history().stream().filter(h -> h.contains(" finished"))).hasSize(1);
+    assertThat(finished.outputs()).extracting(PandaOutput::surl).containsExactlyInAnyOrder("file:///se/panda/1/EVNT", "file:///se/log");
+    assertThat(finished.history().stream().filter(h -> h.split(" ")[1].equals("finished:"))).hasSize(1);
   }
 
   @Test
@@ -162,10 +164,10 @@ class PandaFailoverTest {
     assertThat(call(agent, first.self(), heartbeat(run)).reply()).isInstanceOfSatisfying(ErrorReply.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
     JobDone late = new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(),
-        Outcome.FAILED, 1, "late", Usage.none(), List.of(), run.ticket().job());
+        Outcome.FAILED, FailureKind.PAYLOAD, 1, "late", Usage.none(), List.of(), run.ticket().job());
     assertThat(call(agent, first.self(), late).reply()).isInstanceOfSatisfying(ErrorReply.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
-    assertThat(job(run).history().stream().filter(h -> h.contains(" failed"))).hasSize(1);
+    assertThat(job(run).history().stream().filter(h -> h.split(" ")[1].equals("failed:"))).hasSize(1);
   }
 
   @Test
@@ -186,5 +188,9 @@ class PandaFailoverTest {
     assertThat(call(agent, SERVICE, new Heartbeat(MessageIds.next(), now(), "agent-1", one.job().jobId(),
         one.lease().ref(), JobState.RUNNING, Usage.none(), altered)).reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+  }
+
+  private static OutputFile log(RunJob run) {
+    return new OutputFile(run.job().log().file(), 99, "00000001", "0123456789abcdef0123456789abcdef");
   }
 }

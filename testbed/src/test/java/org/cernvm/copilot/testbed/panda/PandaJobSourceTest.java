@@ -14,7 +14,10 @@ import org.cernvm.copilot.jobmanager.OutputsNotRegisteredException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.panda.PandaConfig;
 import org.cernvm.copilot.panda.PandaJobSource;
+import org.cernvm.copilot.protocol.FailureKind;
+import org.cernvm.copilot.protocol.FileCheck;
 import org.cernvm.copilot.protocol.Heartbeat;
+import org.cernvm.copilot.protocol.InputFile;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.JobTicket;
@@ -33,6 +36,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The PanDA adapter against the fake PanDA server over real HTTP: translation, relaying, reports, faults. */
 class PandaJobSourceTest {
@@ -43,7 +48,7 @@ class PandaJobSourceTest {
   private final ManualScheduler time = new ManualScheduler();
   private FakePanda panda;
   private PandaJobSource source;
-  private final Evgen evgen = new Evgen(100, 13600, 950000, "MC23.PhPy8EG_ttbar", "AtlasProduction,23.6.1", 47000001L);
+  private final Evgen evgen = new Evgen(100, 13600, 950000, "MC23.CoPilotDY_Zll", "AtlasProduction,23.6.1", 47000001L);
 
   @BeforeEach
   void setUp() throws Exception {
@@ -52,10 +57,76 @@ class PandaJobSourceTest {
   }
 
   private PandaJobSource open(String token, String updateInterval) {
+    return open(token, updateInterval, "auto");
+  }
+
+  private PandaJobSource open(String token, String updateInterval, String api) {
     return PandaJobSource.open(PandaConfig.from(Settings.of(Map.of("panda.url", panda.url().toString(),
         "panda.token", token, "panda.release-dir", "/cvmfs/release", "panda.attempts", "3",
         "panda.backoff-min", "20ms", "panda.timeout", "500ms", "panda.update-interval", updateInterval,
-        "panda.empty-pause", "5s"))), time.clock());
+        "panda.empty-pause", "5s", "panda.api", api, "panda.storage-endpoint", "NOT_THE_JOBS_DATADISK"))), time.clock());
+  }
+
+  /** Runs one job from claim to finished report through {@code s}. */
+  private void runOne(PandaJobSource s, long id) throws Exception {
+    Claim c = s.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    assertThat(c.job().jobId()).isEqualTo(Long.toString(id));
+    OutputFile evnt = new OutputFile(c.job().outputs().get(0), 10, "0badcafe", "0123456789abcdef0123456789abcdef");
+    s.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/e"), logOf(c)), ANY_TICKET));
+    s.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt, logOf(c).file())));
+    assertThat(job(id).state()).isEqualTo("finished");
+  }
+
+  @Test
+  void inputsAreResolvedThroughTheEndpointMapWithTheirSizeAndChecksumAndAnUnknownEndpointFails1100() throws Exception {
+    JobDefinition.Input evnt = new JobDefinition.Input("EVNT.47000001._000001.pool.root.1",
+        "0A1B2C3D-0000-4000-8000-000000000001", 1234, "0a1b2c3d", "mc23_13p6TeV", "mc23_13p6TeV.950000.x.EVNT", "SITE_DATADISK");
+    JobDefinition.Input elsewhere = new JobDefinition.Input("EVNT.47000001._000002.pool.root.1",
+        "0A1B2C3D-0000-4000-8000-000000000002", 1, "00000001", "mc23_13p6TeV", "mc23_13p6TeV.950000.x.EVNT", "FAR_AWAY");
+    List<Long> ids = panda.submit(List.of(evgen.job(1).withInputs(List.of(evnt)), evgen.job(2).withInputs(List.of(elsewhere))));
+    try (PandaJobSource withEndpoints = PandaJobSource.open(PandaConfig.from(Settings.of(Map.of(
+        "panda.url", panda.url().toString(), "panda.token", "prod", "panda.release-dir", "/cvmfs/release",
+        "panda.endpoints", "SITE_DATADISK=file:///se/rucio/,OTHER=https://se.example/dav"))), time.clock())) {
+      Claim c = withEndpoints.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+      assertThat(c.job().inputs()).singleElement().isEqualTo(new InputFile(evnt.lfn(),
+          "file:///se/rucio/mc23_13p6TeV/" + evnt.lfn(), List.of(FileCheck.size(1234), FileCheck.adler32("0a1b2c3d"))));
+      assertThat(withEndpoints.claim("agent-1", SLOT, Duration.ofMinutes(1))).isEmpty();
+    }
+    assertThat(job(ids.get(1)).state()).isEqualTo("failed");
+    assertThat(job(ids.get(1)).pilotErrorCode()).isEqualTo("1100");
+    assertThat(job(ids.get(1)).pilotErrorDiag()).contains("FAR_AWAY is not in panda.endpoints");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"STAGE_IN, 1099", "STAGE_IN_NOT_FOUND, 1103", "STAGE_IN_TIMEOUT, 1151", "STAGE_IN_ADLER32_MISMATCH, 1171",
+      "STAGE_IN_MD5_MISMATCH, 1145", "NO_LOCAL_SPACE, 1098", "MISSING_INSTALLATION, 1211", "PAYLOAD, 1220",
+      "MISSING_OUTPUT, 1165", "STAGE_OUT, 1137"})
+  void aFailureKindBecomesItsPilotErrorCodeWhateverTheDiagnosticSays(FailureKind kind, String code) throws Exception {
+    long id = panda.submit(List.of(evgen.job(1))).get(0);
+    Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    source.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
+        Outcome.FAILED, kind, 2, "stage-out failed: words no adapter reads", Usage.none(), List.of(), ANY_TICKET));
+    assertThat(job(id).pilotErrorCode()).isEqualTo(code);
+  }
+
+  @Test
+  void theAdapterSpeaksV1ToTodaysServerAndFallsBackToLegacyOnAnOlderOne() throws Exception {
+    List<Long> ids = panda.submit(List.of(evgen.job(1), evgen.job(2), evgen.job(3), evgen.job(4)));
+    panda.serveApis(false, true);
+    runOne(source, ids.get(0));
+    try (PandaJobSource legacyOnly = open("prod", "1ms", "legacy")) {
+      assertThatThrownBy(() -> legacyOnly.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+          .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("method getJob is forbidden");
+    }
+    panda.serveApis(true, false);
+    try (PandaJobSource auto = open("prod", "1ms", "auto"); PandaJobSource v1Only = open("prod", "1ms", "v1")) {
+      runOne(auto, ids.get(1));
+      runOne(auto, ids.get(2));
+      assertThatThrownBy(() -> v1Only.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+          .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("no such method");
+    }
+    assertThat(job(ids.get(3)).state()).isEqualTo("activated");
   }
 
   @AfterEach
@@ -69,7 +140,7 @@ class PandaJobSourceTest {
   }
 
   private JobDone done(Claim c, Outcome outcome, int exit, String diag, List<OutputFile> outputs) {
-    return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome,
+    return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome, kindOf(outcome),
         exit, diag, Usage.none(), outputs, ANY_TICKET);
   }
 
@@ -97,19 +168,25 @@ class PandaJobSourceTest {
     assertThatThrownBy(() -> source.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt))))
         .isInstanceOf(OutputsNotRegisteredException.class);
     source.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
-        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/x/1/EVNT")), ANY_TICKET));
-    JobDone ok = done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt));
+        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/panda/x/1/EVNT"), logOf(c)), ANY_TICKET));
+    JobDone ok = done(c, Outcome.SUCCEEDED, 0, "", List.of(evnt, logOf(c).file()));
     source.finish(ok);
     source.finish(ok);
     JobView finished = job(id);
     assertThat(finished.state()).isEqualTo("finished");
-    assertThat(finished.outputs()).singleElement().satisfies(o -> {
+    assertThat(c.job().log().file()).isEqualTo("log.47000001._000003.job.log.tgz.1");
+    assertThat(c.job().log().directory()).isEqualTo("tarball_PandaJob_" + id + "_CERN-COPILOT");
+    assertThat(finished.outputs()).hasSize(2).filteredOn(o -> o.lfn().startsWith("EVNT")).singleElement().satisfies(o -> {
       assertThat(o.fsize()).isEqualTo(4321);
       assertThat(o.adler32()).isEqualTo("0badcafe");
       assertThat(o.surl()).isEqualTo("file:///se/panda/x/1/EVNT");
       assertThat(o.guid()).matches("[0-9A-F-]{36}");
     });
-    assertThat(finished.history().stream().filter(h -> h.contains(" finished"))).hasSize(1);
+    assertThat(finished.outputs()).allSatisfy(o -> assertThat(o.endpoint()).isEqualTo("CERN-COPILOT_DATADISK"));
+    assertThat(finished.outputs()).filteredOn(o -> o.lfn().startsWith("log.")).singleElement()
+        .satisfies(o -> assertThat(o.guid()).isEqualTo(FakePanda.parseForm(c.upstream()).get("logGUID")));
+    assertThat(finished.history().stream().filter(h -> h.split(" ")[1].equals("finished:"))).hasSize(1);
+    assertThat(finished.history()).anyMatch(h -> h.contains(" holding: final report: finished"));
     assertThatThrownBy(() -> source.heartbeat(hb, Duration.ofMinutes(1))).isInstanceOf(LeaseFencedException.class);
   }
 
@@ -162,7 +239,8 @@ class PandaJobSourceTest {
     assertThat(job(Long.parseLong(c.job().jobId())).state()).isEqualTo("starting");
     source.finish(failed);
     source.finish(failed);
-    assertThat(job(Long.parseLong(c.job().jobId())).history().stream().filter(h -> h.contains(" failed"))).hasSize(1);
+    assertThat(job(Long.parseLong(c.job().jobId())).history().stream().filter(h -> h.split(" ")[1].equals("failed:")))
+        .hasSize(1);
   }
 
   @Test
@@ -179,7 +257,7 @@ class PandaJobSourceTest {
       try (PandaJobSource withCert = viaCertificate(https, adapter, certs.resolve("server.pem"));
           PandaJobSource withOther = viaCertificate(https, stranger, certs.resolve("server.pem"))) {
         assertThatThrownBy(() -> withOther.claim("agent-1", SLOT, Duration.ofMinutes(1)))
-            .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("StatusCode 70");
+            .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("no production/pilot role");
         assertThat(withCert.claim("agent-1", SLOT, Duration.ofMinutes(1))).isPresent();
       }
       assertThat(https.list().get(0).state()).isEqualTo("starting");
@@ -197,7 +275,8 @@ class PandaJobSourceTest {
     panda.submit(List.of(evgen.job(1), evgen.job(2)));
     try (PandaJobSource forged = open("forged", "1ms")) {
       assertThatThrownBy(() -> forged.claim("agent-1", SLOT, Duration.ofMinutes(1)))
-          .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("StatusCode 50 (invalid token)");
+          .isInstanceOf(UpstreamUnavailableException.class)
+          .hasMessageContaining("HTTP 403").hasMessageContaining("Token authentication failed");
     }
     Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
     time.advance(Duration.ofMinutes(2));
@@ -208,5 +287,15 @@ class PandaJobSourceTest {
     assertThatThrownBy(() -> source.finish(done(c, Outcome.SUCCEEDED, 0, "", List.of())))
         .isInstanceOf(LeaseFencedException.class);
     assertThat(c.lease().ref()).isEqualTo(new LeaseRef(c.lease().leaseId(), 1));
+  }
+
+  private static FailureKind kindOf(Outcome outcome) {
+    return outcome == Outcome.FAILED ? FailureKind.PAYLOAD : FailureKind.of(outcome);
+  }
+
+  /** The job's log tarball, as the storage adapter registers it. */
+  private static StoredFile logOf(Claim c) {
+    return new StoredFile(new OutputFile(c.job().log().file(), 99, "00000001", "0123456789abcdef0123456789abcdef"),
+        "file:///se/log");
   }
 }
