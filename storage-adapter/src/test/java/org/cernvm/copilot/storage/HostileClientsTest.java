@@ -341,14 +341,26 @@ class HostileClientsTest {
     Job job = leasedJob();
     // Twice the drain limit and more: a server that drains it would wait for the rest, which never comes.
     Socket s = request(job.grantA().url(), "Content-Length: 1048576\r\n");
-    s.getOutputStream().write(new byte[200_000]);
-    s.getOutputStream().flush();
+    // Written beside the read: the server answers on the headers and closes once it has read its limit, so
+    // a write may meet a closed connection (a broken pipe), which is the server's right.
+    Thread writer = new Thread(() -> {
+      try {
+        for (int i = 0; i < 25; i++) {
+          s.getOutputStream().write(new byte[8_000]);
+          s.getOutputStream().flush();
+        }
+      } catch (IOException closedByServer) {
+        // Expected once the server has closed.
+      }
+    }, "body-writer");
+    writer.start();
 
     String head = head(s);
     assertThat(status(head)).isEqualTo(401);
     assertThat(head).contains("connection: close");
     assertThat(body(s, head)).contains("Authorization: Bearer");
     assertThat(closedByServer(s)).isTrue();
+    writer.join(5_000);
     uploadsPromptly(job);
   }
 
