@@ -106,8 +106,7 @@ final class StageIn {
     Duration pause = firstPause;
     for (int attempt = 1; ; attempt++) {
       try {
-        copy(in, target);
-        verify(in, target);
+        verify(in, copy(in, target));
         return;
       } catch (StageInException e) {
         boolean retryable = e.kind != FailureKind.STAGE_IN_NOT_FOUND;
@@ -123,7 +122,8 @@ final class StageIn {
     }
   }
 
-  private void copy(InputFile in, Path target) throws StageInException, InterruptedException {
+  /** Fetches {@code in} into {@code target} and describes what was written. */
+  private OutputFile copy(InputFile in, Path target) throws StageInException, InterruptedException {
     URI uri;
     try {
       uri = URI.create(in.source());
@@ -139,7 +139,7 @@ final class StageIn {
       switch (scheme) {
         case "file" -> {
           try (InputStream body = Files.newInputStream(Path.of(uri))) {
-            write(body, target, limit, null);
+            return write(body, target, limit, null);
           }
         }
         case "http", "https" -> {
@@ -154,7 +154,7 @@ final class StageIn {
               throw new StageInException(FailureKind.STAGE_IN,
                   "GET " + Untrusted.text(uri) + " answered HTTP " + r.statusCode());
             }
-            write(body, target, limit, uri);
+            return write(body, target, limit, uri);
           }
         }
         default -> throw new StageInException(FailureKind.STAGE_IN,
@@ -170,10 +170,11 @@ final class StageIn {
   }
 
   /**
-   * Copies {@code body} to {@code target}, at most {@code limit} bytes; a body from {@code uri} that is not
-   * read to its end within the timeout is closed, which ends the read.
+   * Copies {@code body} to {@code target}, at most {@code limit} bytes, and describes what it wrote, checksums
+   * taken on the way; a body from {@code uri} that is not read to its end within the timeout is closed, which
+   * ends the read.
    */
-  private void write(InputStream body, Path target, long limit, URI uri) throws IOException, StageInException {
+  private OutputFile write(InputStream body, Path target, long limit, URI uri) throws IOException, StageInException {
     AtomicBoolean timedOut = new AtomicBoolean();
     Scheduler.Cancellable deadline = uri == null ? null : scheduler.schedule(timeout, () -> {
       timedOut.set(true);
@@ -183,17 +184,18 @@ final class StageIn {
         // Closing to end a stalled read; the read reports the failure.
       }
     });
-    long written = 0;
+    Checksums.Digest digest = new Checksums.Digest();
     try (OutputStream out = Files.newOutputStream(target)) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = body.read(buf)) >= 0; ) {
-        written += n;
-        if (written > limit) {
+        if (digest.size() + n > limit) {
           throw new StageInException(FailureKind.STAGE_IN_SIZE_MISMATCH,
               "the source sent more than the " + (limit - 1) + " bytes the job names");
         }
         out.write(buf, 0, n);
+        digest.update(buf, 0, n);
       }
+      return digest.describe(target.getFileName().toString());
     } catch (IOException e) {
       if (timedOut.get()) {
         throw new StageInException(FailureKind.STAGE_IN_TIMEOUT,
@@ -207,16 +209,7 @@ final class StageIn {
     }
   }
 
-  private static void verify(InputFile in, Path target) throws StageInException {
-    if (in.checks().isEmpty()) {
-      return;
-    }
-    OutputFile got;
-    try {
-      got = Checksums.of(target);
-    } catch (IOException e) {
-      throw new StageInException(FailureKind.STAGE_IN, "cannot read the fetched file: " + e.getMessage());
-    }
+  private static void verify(InputFile in, OutputFile got) throws StageInException {
     for (FileCheck c : in.checks()) {
       String actual = switch (c.kind()) {
         case SIZE -> Long.toString(got.sizeBytes());

@@ -15,24 +15,46 @@ public final class Checksums {
 
   /** Reads {@code file} once and describes it as an output file named after it. */
   public static OutputFile of(Path file) throws IOException {
-    Adler32 adler = new Adler32();
-    MessageDigest md5;
-    try {
-      md5 = MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK lacks MD5", e);
-    }
-    long size = 0;
+    Digest digest = new Digest();
     byte[] buf = new byte[64 * 1024];
     try (InputStream in = Files.newInputStream(file)) {
       for (int n; (n = in.read(buf)) > 0; ) {
-        adler.update(buf, 0, n);
-        md5.update(buf, 0, n);
-        size += n;
+        digest.update(buf, 0, n);
       }
     }
-    return new OutputFile(file.getFileName().toString(), size, adler32Hex(adler.getValue()),
-        HexFormat.of().formatHex(md5.digest()));
+    return digest.describe(file.getFileName().toString());
+  }
+
+  /** Size, adler32 and md5 of one file's bytes as they stream past, for who reads or writes them anyway. */
+  public static final class Digest {
+    private final Adler32 adler = new Adler32();
+    private final MessageDigest md5;
+    private long size;
+
+    public Digest() {
+      try {
+        md5 = MessageDigest.getInstance("MD5");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("the JDK lacks MD5", e);
+      }
+    }
+
+    /** Takes in {@code len} bytes of {@code b} from {@code off}. */
+    public void update(byte[] b, int off, int len) {
+      adler.update(b, off, len);
+      md5.update(b, off, len);
+      size += len;
+    }
+
+    /** The bytes taken in so far. */
+    public long size() {
+      return size;
+    }
+
+    /** What was taken in, as an output file called {@code name}; call once, at the end. */
+    public OutputFile describe(String name) {
+      return new OutputFile(name, size, adler32Hex(adler.getValue()), HexFormat.of().formatHex(md5.digest()));
+    }
   }
 
   /** An adler32 value as ATLAS writes it: 8 lower-case hex digits. */

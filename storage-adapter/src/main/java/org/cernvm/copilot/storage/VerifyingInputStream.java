@@ -3,10 +3,6 @@ package org.cernvm.copilot.storage;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.zip.Adler32;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
 
@@ -24,20 +20,13 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   private final long maxBytes;
-  private final Adler32 adler = new Adler32();
-  private final MessageDigest md5;
-  private long count;
+  private final Checksums.Digest digest = new Checksums.Digest();
   private IOException clientFailure;
   private boolean tooLarge;
 
   VerifyingInputStream(InputStream body, long maxBytes) {
     super(body);
     this.maxBytes = maxBytes;
-    try {
-      md5 = MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK lacks MD5", e);
-    }
   }
 
   @Override
@@ -57,13 +46,11 @@ final class VerifyingInputStream extends FilterInputStream {
       throw e;
     }
     if (n > 0) {
-      count += n;
-      if (count > maxBytes) {
+      if (digest.size() + n > maxBytes) {
         tooLarge = true;
         throw new TooLargeException(maxBytes);
       }
-      adler.update(b, off, n);
-      md5.update(b, off, n);
+      digest.update(b, off, n);
     }
     return n;
   }
@@ -75,7 +62,7 @@ final class VerifyingInputStream extends FilterInputStream {
 
   /** Bytes read so far. */
   long count() {
-    return count;
+    return digest.size();
   }
 
   /** The failure reading the client's body, or {@code null}. */
@@ -90,6 +77,6 @@ final class VerifyingInputStream extends FilterInputStream {
 
   /** What was received, described as an output file called {@code name}; call once the body is read. */
   OutputFile received(String name) {
-    return new OutputFile(name, count, Checksums.adler32Hex(adler.getValue()), HexFormat.of().formatHex(md5.digest()));
+    return digest.describe(name);
   }
 }
