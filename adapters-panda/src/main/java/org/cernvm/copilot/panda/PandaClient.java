@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  */
 final class PandaClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaClient.class);
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** The adapter's JSON mapper: answers read here, final reports written by {@link PandaJobSource}. */
+  static final JsonMapper JSON = JsonMapper.builder().build();
   /** The v1 answer to an acquire that found nothing, the API's only sign of it. */
-  static final String V1_NO_JOBS = "No jobs in PanDA";
+  private static final String V1_NO_JOBS = "No jobs in PanDA";
   /** Legacy parameter names and their v1 names; a parameter not here has no v1 counterpart and is not sent. */
   private static final Map<String, String> V1_NAMES = Map.ofEntries(
       Map.entry("siteName", "site_name"), Map.entry("computingElement", "computing_element"),
@@ -86,11 +87,6 @@ final class PandaClient implements AutoCloseable {
         .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(t).build())
         .disableAutomaticRetries()
         .build();
-  }
-
-  /** Whether calls now go by the legacy API. */
-  boolean usesLegacyApi() {
-    return legacy;
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.cernvm.copilot.panda;
 
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -48,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * as outputs), relays heartbeats as {@code updateJob state=running} at most every
  * {@link PandaConfig#updateInterval()}, turns {@code command=tobekilled} into a kill, and reports the end:
  * {@code finished} with pilot3's JSON report of the stored outputs (per LFN: GUID, size, adler32, SURL,
- * storage endpoint), or {@code failed} with the pilot error code that matches the outcome.
+ * storage endpoint) and the log tarball, or {@code failed} with the pilot error code of the agent's failure kind.
  *
  * <p>Several job managers can serve one PanDA queue: the PanDA job's fields travel in the job's sealed
  * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
@@ -60,7 +59,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PandaJobSource implements JobSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PandaJobSource.class);
-  private static final JsonMapper REPORT_JSON = JsonMapper.builder().build();
 
   /** Pilot error codes (pilot3 {@code ErrorCodes}) used in failed reports. */
   static final int GENERALERROR = 1008;
@@ -434,13 +432,14 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
   static String report(String pandaId, Map<String, String> fields, List<StoredFile> stored, String defaultEndpoint) {
     List<String> lfns = split(fields.getOrDefault("outFiles", ""));
     List<String> endpoints = split(fields.getOrDefault("ddmEndPointOut", ""));
-    ObjectNode report = REPORT_JSON.createObjectNode();
+    String logGuid = fields.getOrDefault("logGUID", "");
+    boolean hasLogGuid = !logGuid.isBlank() && !logGuid.equals("NULL");
+    ObjectNode report = PandaClient.JSON.createObjectNode();
     for (StoredFile s : stored) {
       String lfn = s.file().name();
       int i = lfns.indexOf(lfn);
       ObjectNode f = report.putObject(lfn);
-      String logGuid = fields.getOrDefault("logGUID", "");
-      f.put("guid", lfn.equals(fields.get("logFile")) && !logGuid.isBlank() && !logGuid.equals("NULL") ? logGuid
+      f.put("guid", hasLogGuid && lfn.equals(fields.get("logFile")) ? logGuid
           : UUID.nameUUIDFromBytes((pandaId + "/" + lfn).getBytes(StandardCharsets.UTF_8)).toString()
               .toUpperCase(java.util.Locale.ROOT));
       f.put("fsize", s.file().sizeBytes());

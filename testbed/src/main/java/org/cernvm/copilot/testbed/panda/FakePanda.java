@@ -2,7 +2,6 @@ package org.cernvm.copilot.testbed.panda;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -100,7 +99,7 @@ public final class FakePanda implements AutoCloseable {
   private final Map<String, String> tokenRoles;
   private final String adminToken;
   private final Map<String, String> dnRoles;
-  private final ObjectMapper json = JsonMapper.builder().build();
+  private final ObjectMapper json = PandaParams.JSON;
   private final PandaDispatcher dispatcher;
   private Faults faults = new Faults(0, 0, 0, 0, 0);
   private volatile boolean legacyApi = true;
@@ -384,11 +383,6 @@ public final class FakePanda implements AutoCloseable {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, type + "; charset=utf-8");
     Content.Sink.write(response, true, body, callback);
-  }
-
-  /** Form-encoded parameters or answer, {@code key=value&...}. */
-  static Map<String, String> parseForm(String body) {
-    return PandaParams.form(body);
   }
 
   static String encode(Map<String, ?> m) {

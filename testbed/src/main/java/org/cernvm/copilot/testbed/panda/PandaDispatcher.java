@@ -239,12 +239,7 @@ final class PandaDispatcher {
     if (jobId.equals("NULL") || !PILOT_STATES.contains(state)) {
       return status(SC_SUCCESS, "");
     }
-    PandaJob j;
-    try {
-      j = jobs.get(Long.parseLong(jobId.trim()));
-    } catch (NumberFormatException e) {
-      j = null;
-    }
+    PandaJob j = jobs.get(PandaParams.parseLong(jobId, -1));
     if (j == null) {
       return status(SC_FAILED, "unknown jobId");
     }
@@ -263,9 +258,9 @@ final class PandaDispatcher {
     if (j.state.equals("defined") || j.state.equals("activated")) {
       return status(SC_FAILED, "job " + j.pandaId + " was not dispatched");
     }
-    j.cpuConsumptionTime = parseLong(p.get("cpuConsumptionTime"), j.cpuConsumptionTime);
-    j.nEvents = parseLong(p.get("nEvents"), j.nEvents);
-    j.coreCountReported = parseLong(p.get("coreCount"), j.coreCountReported);
+    j.cpuConsumptionTime = PandaParams.parseLong(p.get("cpuConsumptionTime"), j.cpuConsumptionTime);
+    j.nEvents = PandaParams.parseLong(p.get("nEvents"), j.nEvents);
+    j.coreCountReported = PandaParams.parseLong(p.get("coreCount"), j.coreCountReported);
     if (p.containsKey("jobMetrics")) {
       String metrics = p.get("jobMetrics");
       j.jobMetrics = metrics.length() > 500 ? metrics.substring(0, 500) : metrics;
@@ -310,13 +305,5 @@ final class PandaDispatcher {
     Map<String, Object> m = status(SC_SUCCESS, "");
     m.put("command", command != null ? command : j.command != null ? j.command : "NULL");
     return m;
-  }
-
-  private static long parseLong(String v, long fallback) {
-    try {
-      return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 }

@@ -23,7 +23,8 @@ import java.util.zip.GZIPInputStream;
 final class PandaParams {
   /** The largest body, compressed or not, a call may send: a final report of many files fits. */
   static final int MAX_BODY_BYTES = 8 << 20;
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** The fake server's JSON mapper: bodies and reports read, answers written. */
+  static final JsonMapper JSON = JsonMapper.builder().build();
 
   private PandaParams() {}
 
@@ -100,5 +101,14 @@ final class PandaParams {
       m.put(k, v);
     }
     return m;
+  }
+
+  /** A parameter as a number, or {@code fallback} when it is missing or not one, as PanDA's handlers take it. */
+  static long parseLong(String v, long fallback) {
+    try {
+      return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
   }
 }

@@ -2,7 +2,6 @@ package org.cernvm.copilot.testbed.panda;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,8 +21,6 @@ import org.w3c.dom.NodeList;
  * XML older pilots sent and servers read until 2024.
  */
 final class PilotReport {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-
   private PilotReport() {}
 
   /**
@@ -65,7 +62,7 @@ final class PilotReport {
   private static Result json(String text) {
     JsonNode root;
     try {
-      root = JSON.readTree(text);
+      root = PandaParams.JSON.readTree(text);
     } catch (JsonProcessingException e) {
       return Result.refused("the output report is not valid JSON: " + e.getOriginalMessage());
     }
@@ -76,7 +73,7 @@ final class PilotReport {
         return Result.refused("the output report's entry for " + e.getKey() + " is not an object");
       }
       long size = f.path("fsize").isIntegralNumber() ? f.path("fsize").asLong()
-          : parseLong(f.path("fsize").asText(""), -1);
+          : PandaParams.parseLong(f.path("fsize").asText(""), -1);
       files.add(new PandaOutput(e.getKey(), f.path("guid").asText(""), size, f.path("adler32").asText(""),
           f.path("md5sum").asText(""), f.path("surl").asText(""), f.path("endpoint").asText("")));
     }
@@ -104,20 +101,13 @@ final class PilotReport {
           Element e = (Element) ms.item(k);
           meta.put(e.getAttribute("att_name"), e.getAttribute("att_value"));
         }
-        files.add(new PandaOutput(lfn.getAttribute("name"), file.getAttribute("ID"), parseLong(meta.get("fsize"), -1),
+        files.add(new PandaOutput(lfn.getAttribute("name"), file.getAttribute("ID"),
+            PandaParams.parseLong(meta.get("fsize"), -1),
             meta.getOrDefault("adler32", ""), meta.getOrDefault("md5sum", ""), meta.getOrDefault("surl", ""), ""));
       }
     } catch (Exception e) {
       return Result.refused("cannot read the PoolFileCatalog: " + e.getMessage());
     }
     return new Result(files, null);
-  }
-
-  private static long parseLong(String v, long fallback) {
-    try {
-      return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 }

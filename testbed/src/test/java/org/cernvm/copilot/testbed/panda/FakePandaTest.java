@@ -70,7 +70,7 @@ class FakePandaTest {
     HttpResponse<String> r = post("/server/panda/" + method, token, "application/x-www-form-urlencoded",
         form.getBytes(StandardCharsets.UTF_8));
     assertThat(r.statusCode()).isEqualTo(200);
-    return FakePanda.parseForm(r.body());
+    return PandaParams.form(r.body());
   }
 
   /** A legacy call with a gzip-compressed JSON body and no Content-Encoding, as pilot3's default transport. */

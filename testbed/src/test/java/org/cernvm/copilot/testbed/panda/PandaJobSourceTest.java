@@ -184,7 +184,7 @@ class PandaJobSourceTest {
     });
     assertThat(finished.outputs()).allSatisfy(o -> assertThat(o.endpoint()).isEqualTo("CERN-COPILOT_DATADISK"));
     assertThat(finished.outputs()).filteredOn(o -> o.lfn().startsWith("log.")).singleElement()
-        .satisfies(o -> assertThat(o.guid()).isEqualTo(FakePanda.parseForm(c.upstream()).get("logGUID")));
+        .satisfies(o -> assertThat(o.guid()).isEqualTo(PandaParams.form(c.upstream()).get("logGUID")));
     assertThat(finished.history().stream().filter(h -> h.split(" ")[1].equals("finished:"))).hasSize(1);
     assertThat(finished.history()).anyMatch(h -> h.contains(" holding: final report: finished"));
     assertThatThrownBy(() -> source.heartbeat(hb, Duration.ofMinutes(1))).isInstanceOf(LeaseFencedException.class);
