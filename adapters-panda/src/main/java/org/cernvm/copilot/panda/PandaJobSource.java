@@ -31,6 +31,7 @@ import org.cernvm.copilot.protocol.Lease;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.ShellWords;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * as outputs), relays heartbeats as {@code updateJob state=running} at most every
  * {@link PandaConfig#updateInterval()}, turns {@code command=tobekilled} into a kill, and reports the end:
  * {@code finished} with pilot3's JSON report of the stored outputs (per LFN: GUID, size, adler32, SURL,
- * storage endpoint) and the log tarball, or {@code failed} with the pilot error code of the agent's failure kind.
+ * storage endpoint) and the log tarball, or {@code failed} with the pilot error code of the agent's failure kind,
+ * either with the events, CPU time and job metrics the payload's {@code jobReport.json} gave.
  *
  * <p>Several job managers can serve one PanDA queue: the PanDA job's fields travel in the job's sealed
  * ticket, so a replica that gets a heartbeat, end or output registration for a job another one leased
@@ -359,8 +361,7 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       }
       leases.current(done.jobId(), done.lease(), done.agentId());
       RegisteredOutputs.check(done, l.spec.outputs(), l.stored);
-      Map<String, String> extra = new LinkedHashMap<>();
-      extra.put("cpuConsumptionTime", Long.toString((long) done.usage().cpuSeconds()));
+      Map<String, String> extra = new LinkedHashMap<>(workFields(done, l.spec.cores()));
       extra.put("transExitCode", Integer.toString(Math.max(done.exitCode(), 0)));
       String state;
       if (done.outcome() == Outcome.SUCCEEDED) {
@@ -385,6 +386,30 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
       l.reportedByAgent = true;
       log.info("PanDA job {} reported {}", done.jobId(), state);
     }
+  }
+
+  /**
+   * The final report's account of the work as pilot3 gives it: {@code cpuConsumptionTime} in seconds (the
+   * payload's own count when its report has one, else the agent's measure of its process tree),
+   * {@code nEvents} when the payload's report has them, and {@code jobMetrics} ({@code coreCount},
+   * {@code nEvents}, {@code workDirSize} in bytes, as far as known).
+   */
+  static Map<String, String> workFields(JobDone done, int cores) {
+    PayloadReport r = done.report();
+    Map<String, String> f = new LinkedHashMap<>();
+    long cpu = r.cpuSeconds() >= 0 ? r.cpuSeconds() : Math.round(done.usage().cpuSeconds());
+    f.put("cpuConsumptionTime", Long.toString(cpu));
+    f.put("cpuConsumptionUnit", "s");
+    StringBuilder metrics = new StringBuilder("coreCount=").append(cores);
+    if (r.events() >= 0) {
+      f.put("nEvents", Long.toString(r.events()));
+      metrics.append(" nEvents=").append(r.events());
+    }
+    if (r.workDirBytes() >= 0) {
+      metrics.append(" workDirSize=").append(r.workDirBytes());
+    }
+    f.put("jobMetrics", metrics.toString());
+    return f;
   }
 
   /** The pilot error code (pilot3 {@code ErrorCodes}) of a job's end, from the agent's failure kind. */

@@ -33,6 +33,7 @@ import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
@@ -344,6 +345,8 @@ public final class Agent implements AutoCloseable {
     private Scheduler.Cancellable ttlTimer;
     private Instant giveUpAt;
     private volatile StageOut stageOut;
+    /** What the payload's own report said, read once when it ended. */
+    private volatile PayloadReport payloadReport = PayloadReport.UNKNOWN;
     private final Instant startedAt = now();
     /** The agent's own lines about this job, which its log tarball holds; guarded by itself. */
     private final List<String> journal = new ArrayList<>();
@@ -495,6 +498,7 @@ public final class Agent implements AutoCloseable {
         return;
       }
       note("ended " + outcome + (failure == FailureKind.NONE ? "" : " (" + failure + ": " + diagnostic + ")"));
+      payloadReport = PayloadReports.read(payload.directory(), this::note);
       OutputFile logFile;
       try {
         Set<String> exclude = new HashSet<>(spec.outputs());
@@ -552,7 +556,7 @@ public final class Agent implements AutoCloseable {
       }
       Usage usage = payload.usage();
       JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
-          failure, exitCode, diagnostic, usage, outputs, run.ticket().job());
+          failure, exitCode, diagnostic, usage, payloadReport, outputs, run.ticket().job());
       bus.request(target, done, config.requestTimeout()).whenComplete((resp, err) -> {
         if (err == null && resp.reply() instanceof Ack) {
           abandon(null);

@@ -130,7 +130,7 @@ final class StageOut {
     UploadGrant grant = grants.get(index);
     Uploader.Answer answer;
     try {
-      answer = uploader.put(grant, tokens.get(index), dir.resolve(grant.file()));
+      answer = uploader.put(grant, tokens.get(index), ticket.job(), dir.resolve(grant.file()));
     } catch (IOException e) {
       retry(() -> upload(index, registered), "upload of " + grant.file() + " broke off: " + e);
       return;
@@ -161,7 +161,7 @@ final class StageOut {
     }
     UploadGrant grant = grants.get(0);
     try {
-      Uploader.Answer answer = uploader.register(grant, tokens.get(0));
+      Uploader.Answer answer = uploader.register(grant, tokens.get(0), ticket.job());
       if (answer.status() == 200) {
         log.info("{}: {}", spec.jobId(), Untrusted.text(answer.receipt().message()));
         result.complete(null);
@@ -184,7 +184,7 @@ final class StageOut {
       return;
     }
     try {
-      Uploader.Answer answer = uploader.register(grants.get(0), tokens.get(0));
+      Uploader.Answer answer = uploader.register(grants.get(0), tokens.get(0), ticket.job());
       log.info("{}: registered again: {} {}", spec.jobId(), answer.status(), Untrusted.text(answer.receipt().message()));
     } catch (IOException e) {
       log.warn("{}: registering again broke off: {}", spec.jobId(), Untrusted.text(e));

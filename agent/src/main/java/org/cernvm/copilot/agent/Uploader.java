@@ -17,6 +17,7 @@ import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.FileEntity;
 import org.apache.hc.core5.http.io.support.ClassicRequestBuilder;
 import org.apache.hc.core5.util.Timeout;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.UploadGrant;
 import org.cernvm.copilot.protocol.UploadReceipt;
 import org.cernvm.copilot.protocol.config.ConfigException;
@@ -73,19 +74,24 @@ final class Uploader implements AutoCloseable {
     return http;
   }
 
-  /** Streams {@code file} to the grant's URL with {@code PUT}, presenting the grant's opened {@code token}. */
-  Answer put(UploadGrant grant, String token, Path file) throws IOException {
-    return execute(grant, token, ClassicRequestBuilder.put(grant.url())
+  /**
+   * Streams {@code file} to the grant's URL with {@code PUT}, presenting the grant's opened {@code token} and
+   * the job's {@code ticket}, which the grant binds by its digest.
+   */
+  Answer put(UploadGrant grant, String token, JobTicket ticket, Path file) throws IOException {
+    return execute(grant, token, ticket, ClassicRequestBuilder.put(grant.url())
         .setEntity(new FileEntity(file.toFile(), ContentType.APPLICATION_OCTET_STREAM)));
   }
 
   /** Asks with {@code POST} for the job's outputs to be registered. */
-  Answer register(UploadGrant grant, String token) throws IOException {
-    return execute(grant, token, ClassicRequestBuilder.post(grant.url()));
+  Answer register(UploadGrant grant, String token, JobTicket ticket) throws IOException {
+    return execute(grant, token, ticket, ClassicRequestBuilder.post(grant.url()));
   }
 
-  private Answer execute(UploadGrant grant, String token, ClassicRequestBuilder builder) throws IOException {
-    ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + token).build();
+  private Answer execute(UploadGrant grant, String token, JobTicket ticket, ClassicRequestBuilder builder)
+      throws IOException {
+    ClassicHttpRequest request = builder.addHeader("Authorization", "Bearer " + token)
+        .addHeader(UploadReceipt.TICKET_HEADER, ticket.header()).build();
     return http().execute(request, response -> {
       String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
       UploadReceipt receipt;

@@ -25,6 +25,7 @@ import org.cernvm.copilot.protocol.Kill;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
@@ -95,7 +96,7 @@ class JobManagerTest {
 
   private JobDone done(RunJob run) {
     return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0,
-        "", Usage.none(), List.of(), run.ticket().job());
+        "", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
   }
 
   @Test
@@ -133,7 +134,7 @@ class JobManagerTest {
     RunJob run = claim();
     OutputFile out = new OutputFile("out.txt", 3, "024d0127", "0cc175b9c0f1b6a831c399e269772661");
     JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", id, run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0, "",
-        Usage.none(), List.of(out), run.ticket().job());
+        Usage.none(), PayloadReport.UNKNOWN, List.of(out), run.ticket().job());
 
     assertThat(call(SERVICE, done).reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.OUTPUTS_NOT_REGISTERED);
@@ -153,7 +154,7 @@ class JobManagerTest {
 
     // Sent again as agents do, under a new message id: the first was answered, not consumed.
     JobDone again = new JobDone(MessageIds.next(), now(), done.agentId(), done.jobId(), done.lease(), done.outcome(), done.failure(),
-        done.exitCode(), done.diagnostic(), done.usage(), done.outputs(), done.ticket());
+        done.exitCode(), done.diagnostic(), done.usage(), PayloadReport.UNKNOWN, done.outputs(), done.ticket());
     assertThat(call(SERVICE, again).reply()).isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
     assertThat(queue.get(id).orElseThrow().stored()).isEqualTo(stored);
@@ -277,7 +278,7 @@ class JobManagerTest {
 
     var other = pki.connect(net, "agent-2@test/vm", Role.AGENT);
     JobDone stolen = new JobDone(MessageIds.next(), now(), "agent-2", run.job().jobId(), run.lease().ref(),
-        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), run.ticket().job());
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
     assertThat(other.request(SERVICE, stolen, Duration.ofSeconds(1)).get().reply())
         .isInstanceOfSatisfying(ErrorReply.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN);

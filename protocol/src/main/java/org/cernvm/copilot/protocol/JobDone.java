@@ -16,7 +16,8 @@ import java.util.List;
  *     the outcome ({@link FailureKind#fits})
  * @param exitCode the payload's exit code ({@code -1} when it never ran)
  * @param diagnostic a short human-readable reason when the outcome is not {@link Outcome#SUCCEEDED}
- * @param usage resources used
+ * @param usage resources used, as the agent measured them
+ * @param report what the payload's own report says of its work
  * @param outputs the output files found, with size and checksums
  * @param ticket the sealed job ticket of {@link RunJob}'s lease ticket
  */
@@ -31,6 +32,7 @@ public record JobDone(
     int exitCode,
     String diagnostic,
     Usage usage,
+    PayloadReport report,
     List<OutputFile> outputs,
     JobTicket ticket)
     implements AgentRequest {
@@ -50,6 +52,7 @@ public record JobDone(
     }
     Checks.present(diagnostic, "diagnostic");
     Checks.present(usage, "usage");
+    Checks.present(report, "report");
     outputs = Checks.list(outputs, "outputs");
     Checks.present(ticket, "ticket");
   }

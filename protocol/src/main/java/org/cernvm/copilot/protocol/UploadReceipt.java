@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 /**
  * The JSON body of every answer of the storage adapter's upload endpoint, success or error.
  *
- * <p>The endpoint, per {@link UploadGrant#url()}: {@code PUT} the file's bytes with the header
- * {@code Authorization: Bearer <grant token>} to store it; {@code POST} with no body and the same header
- * to ask again for the job's outputs to be registered once all are stored. Statuses: 201 stored, 200
- * registered, 400 bad request or truncated body, 401 no grant, 403 forged, expired or foreign grant,
+ * <p>The endpoint, per {@link UploadGrant#url()}: {@code PUT} the file's bytes with the headers
+ * {@code Authorization: Bearer <grant token>} and {@value #TICKET_HEADER}{@code : <the job's ticket>}
+ * ({@link JobTicket#header()}) to store it; {@code POST} with no body and the same headers to ask again for
+ * the job's outputs to be registered once all are stored. Statuses: 201 stored, 200 registered, 400 bad
+ * request or truncated body, 401 no grant or no ticket, 403 forged, expired or foreign grant, or a ticket
+ * the grant was not issued with,
  * 409 outputs still missing, 413 larger than the grant allows, 422 size or checksum mismatch (upload
  * again), 503 storage or registration unavailable (retry).
  *
@@ -22,6 +24,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * @param message what happened, for people
  */
 public record UploadReceipt(String file, boolean stored, boolean registered, String location, String message) {
+  /** The request header that carries the job's sealed ticket, which the grant binds by its digest. */
+  public static final String TICKET_HEADER = "CoPilot-Job-Ticket";
+
   /** The path prefix of upload URLs: {@code /v1/outputs/SOURCE/JOB/EPOCH/FILE}. */
   public static final String PATH_PREFIX = "/v1/outputs/";
 

@@ -58,7 +58,8 @@
  *       TTL_EXCEEDED, or RELEASED: handed back unfinished to run again elsewhere), {@code failure} (a {@link
  *       org.cernvm.copilot.protocol.FailureKind} that fits the outcome: NONE, STAGE_IN…, MISSING_INSTALLATION,
  *       PAYLOAD, MISSING_OUTPUT, STAGE_OUT, LOG, TTL, KILLED; never LOST, which only a job manager records),
- *       {@code exitCode}, {@code diagnostic}, {@code usage},
+ *       {@code exitCode}, {@code diagnostic}, {@code usage}, {@code report} ({@code events},
+ *       {@code cpuSeconds}, {@code workDirBytes} from the payload's own report, each -1 when unknown),
  *       {@code outputs} (the log tarball among them once stored)</td>
  *       <td>{@code ack}, or {@code error} FENCED for a lease that is no longer current, or
  *       OUTPUTS_NOT_REGISTERED (retryable) when a successful job's outputs are not yet registered</td></tr>

@@ -33,7 +33,7 @@ final class SampleMessages {
             List.of(OUT), TICKET),
         new StoreJobOutputDir("m7", T, "m6", "g000001",
             List.of(new UploadGrant("EVNT.pool.root", "https://se/upload/1", 2000, T.plusSeconds(600), SEALED))),
-        new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, FailureKind.NONE, 0, "", usage, List.of(OUT),
+        new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, FailureKind.NONE, 0, "", usage, PayloadReport.UNKNOWN, List.of(OUT),
             JOB_TICKET),
         new Ack("m9", T, "m5", List.of(new Kill("m10", T, "g000001", "operator"), new Drain("m11", T, "agent-1", "x"))),
         new ErrorReply("m12", T, "m3", ErrorCode.NO_JOB, true, "nothing fits"),

@@ -20,7 +20,8 @@ import org.cernvm.copilot.protocol.OutputFile;
  * @param file the name of the one file this grant allows
  * @param files every output of the job with its declared size and checksums
  * @param expiresAt when the grant stops being accepted
- * @param ticket the job's sealed job ticket, passed on in {@code registerOutputs}
+ * @param ticketDigest the {@link JobTicket#digest()} of the job's sealed ticket, which every upload presents
+ *     (the ticket itself would make every grant as big as the job) and {@code registerOutputs} passes on
  */
 record GrantClaims(
     String agentId,
@@ -31,7 +32,7 @@ record GrantClaims(
     String file,
     List<OutputFile> files,
     Instant expiresAt,
-    JobTicket ticket) {
+    String ticketDigest) {
   GrantClaims {
     Objects.requireNonNull(agentId, "agentId");
     Objects.requireNonNull(source, "source");
@@ -39,7 +40,7 @@ record GrantClaims(
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(jobManager, "jobManager");
     Objects.requireNonNull(expiresAt, "expiresAt");
-    Objects.requireNonNull(ticket, "ticket");
+    Objects.requireNonNull(ticketDigest, "ticketDigest");
     files = List.copyOf(files);
     if (files.stream().noneMatch(f -> f.name().equals(file))) {
       throw new IllegalArgumentException("the grant's file " + file + " is not among the job's files");

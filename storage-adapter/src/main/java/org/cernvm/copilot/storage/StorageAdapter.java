@@ -17,6 +17,7 @@ import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.FileNames;
+import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.Message;
 import org.cernvm.copilot.protocol.MessageIds;
@@ -57,8 +58,14 @@ public final class StorageAdapter implements AutoCloseable {
   /** The upload is refused with {@code answer}; its body is not wanted. */
   record Refused(Answer answer) implements Admission {}
 
-  /** The upload may send its body: what its grant allows, and the slot it holds among its agent's uploads. */
-  record Admitted(GrantClaims claims, UploadSlots.Slot slot) implements Admission {}
+  /**
+   * The upload may send its body: what its grant allows, the job's ticket it presented, and the slot it holds
+   * among its agent's uploads.
+   */
+  record Admitted(GrantClaims claims, JobTicket ticket, UploadSlots.Slot slot) implements Admission {}
+
+  /** A grant's claims and the job ticket presented with it, which the claims' digest matched. */
+  private record Authorized(GrantClaims claims, JobTicket ticket) {}
 
   private final StorageConfig config;
   private final Bus bus;
@@ -179,7 +186,7 @@ public final class StorageAdapter implements AutoCloseable {
     List<UploadGrant> list = new ArrayList<>();
     for (OutputFile f : want.files()) {
       GrantClaims claims = new GrantClaims(want.agentId(), want.source(), want.jobId(), want.lease(),
-          want.jobManager(), f.name(), want.files(), expires, t.job());
+          want.jobManager(), f.name(), want.files(), expires, t.job().digest());
       String url = publicUrl + UploadReceipt.PATH_PREFIX + Keys.encode(claims.key());
       // The token lets whoever holds it upload; sealed for the agent's key, only that agent can use it.
       list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
@@ -224,8 +231,11 @@ public final class StorageAdapter implements AutoCloseable {
     }
   }
 
-  /** The claims of a grant that allows this upload path; a bad path is a 400, a bad grant a 401 or 403. */
-  private GrantClaims authorize(String rawPath, String authorization) throws GrantException {
+  /**
+   * The claims of a grant that allows this upload path, with the job ticket presented beside it; a bad path or
+   * ticket header is a 400, a missing grant or ticket a 401, a bad grant or a ticket it was not issued with a 403.
+   */
+  private Authorized authorize(String rawPath, String authorization, String ticketHeader) throws GrantException {
     Target t;
     try {
       t = Target.parse(rawPath);
@@ -241,7 +251,20 @@ public final class StorageAdapter implements AutoCloseable {
       throw new GrantException(403, "the grant is for " + c.file() + " of job " + c.jobId() + " (epoch "
           + c.lease().epoch() + "), not for " + t.file() + " of job " + t.jobId() + " (epoch " + t.epoch() + ")");
     }
-    return c;
+    if (ticketHeader == null) {
+      throw new GrantException(401, "an upload needs the header '" + UploadReceipt.TICKET_HEADER + ": <job ticket>'");
+    }
+    JobTicket ticket;
+    try {
+      ticket = JobTicket.fromHeader(ticketHeader);
+    } catch (IllegalArgumentException e) {
+      throw new GrantException(400, e.getMessage());
+    }
+    if (!java.security.MessageDigest.isEqual(ticket.digest().getBytes(StandardCharsets.US_ASCII),
+        c.ticketDigest().getBytes(StandardCharsets.US_ASCII))) {
+      throw new GrantException(403, "the job ticket is not the one the grant for " + c.file() + " was issued with");
+    }
+    return new Authorized(c, ticket);
   }
 
   private Answer reject(int status, String file, String why) {
@@ -257,13 +280,14 @@ public final class StorageAdapter implements AutoCloseable {
    *
    * @param contentLength the declared length, or {@code -1} when the body is chunked
    */
-  Admission admit(String rawPath, String authorization, long contentLength) {
-    GrantClaims c;
+  Admission admit(String rawPath, String authorization, String ticketHeader, long contentLength) {
+    Authorized a;
     try {
-      c = authorize(rawPath, authorization);
+      a = authorize(rawPath, authorization, ticketHeader);
     } catch (GrantException e) {
       return new Refused(reject(e.status(), rawPath, e.getMessage()));
     }
+    GrantClaims c = a.claims();
     OutputFile expected = c.expected();
     if (contentLength > expected.sizeBytes()) {
       return new Refused(reject(413, c.file(), "a body of " + contentLength + " bytes exceeds the grant's maximum of "
@@ -274,7 +298,7 @@ public final class StorageAdapter implements AutoCloseable {
           + expected.sizeBytes() + ", the body has " + contentLength + ")"));
     }
     return slots.tryAcquire(c.agentId())
-        .<Admission>map(slot -> new Admitted(c, slot))
+        .<Admission>map(slot -> new Admitted(c, a.ticket(), slot))
         .orElseGet(() -> new Refused(reject(429, c.file(), "agent " + c.agentId() + " already has "
             + slots.perAgent() + " uploads in progress, the most this storage service takes from one agent at once;"
             + " upload " + c.file() + " again when one of them has finished")));
@@ -286,13 +310,13 @@ public final class StorageAdapter implements AutoCloseable {
    */
   Answer receive(Admitted admitted, InputStream body) {
     try {
-      return receive(admitted.claims(), body);
+      return receive(admitted.claims(), admitted.ticket(), body);
     } finally {
       admitted.slot().close();
     }
   }
 
-  private Answer receive(GrantClaims c, InputStream body) {
+  private Answer receive(GrantClaims c, JobTicket ticket, InputStream body) {
     OutputFile expected = c.expected();
     VerifyingInputStream in = new VerifyingInputStream(body, expected.sizeBytes());
     StorageBackend.PendingWrite write;
@@ -328,7 +352,7 @@ public final class StorageAdapter implements AutoCloseable {
     String location = backend.location(c.key());
     log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", Untrusted.text(c.file()),
         Untrusted.text(c.jobId()), c.lease().epoch(), received.sizeBytes(), received.adler32(), received.md5());
-    Registration r = registerIfComplete(c);
+    Registration r = registerIfComplete(c, ticket);
     int status =
         switch (r.state()) {
           case REGISTERED, WAITING -> 201;
@@ -370,14 +394,15 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   /** Handles {@code POST}: registers the job's outputs if all are stored. */
-  Answer register(String rawPath, String authorization) {
-    GrantClaims c;
+  Answer register(String rawPath, String authorization, String ticketHeader) {
+    Authorized a;
     try {
-      c = authorize(rawPath, authorization);
+      a = authorize(rawPath, authorization, ticketHeader);
     } catch (GrantException e) {
       return reject(e.status(), rawPath, e.getMessage());
     }
-    Registration r = registerIfComplete(c);
+    GrantClaims c = a.claims();
+    Registration r = registerIfComplete(c, a.ticket());
     int status =
         switch (r.state()) {
           case REGISTERED -> 200;
@@ -403,7 +428,7 @@ public final class StorageAdapter implements AutoCloseable {
     }
   }
 
-  private Registration registerIfComplete(GrantClaims c) {
+  private Registration registerIfComplete(GrantClaims c, JobTicket ticket) {
     List<StoredFile> stored = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     try {
@@ -422,7 +447,7 @@ public final class StorageAdapter implements AutoCloseable {
       return new Registration(Registration.State.WAITING, "waiting for " + missing);
     }
     RegisterOutputs request = new RegisterOutputs(MessageIds.next(), clock.instant(), c.agentId(), c.jobId(), c.lease(),
-        stored, c.ticket());
+        stored, ticket);
     String to = c.jobManager();
     try {
       Response resp = bus.call(Address.of(to), request, config.registerTimeout());

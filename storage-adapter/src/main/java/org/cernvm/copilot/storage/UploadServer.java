@@ -8,6 +8,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.cernvm.copilot.protocol.MessageCodec;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -41,6 +42,14 @@ final class UploadServer implements AutoCloseable {
   }
 
   /**
+   * The largest request header accepted, against Jetty's 8 KiB default. An upload carries the job's sealed
+   * ticket ({@link UploadReceipt#TICKET_HEADER}), which grows with the job (a PanDA job's fields, a derivation's
+   * many inputs) up to what a message holds ({@link MessageCodec#MAX_BODY_BYTES}), with room for the grant
+   * token and the other headers. A client that sends such a header slowly is ended by the idle timeout.
+   */
+  static final int MAX_REQUEST_HEADER_BYTES = MessageCodec.MAX_BODY_BYTES + 32 * 1024;
+
+  /**
    * Opens the endpoint.
    *
    * @param nanoTime the monotonic clock that upload bodies' rates are measured by
@@ -51,6 +60,7 @@ final class UploadServer implements AutoCloseable {
     threads.setDaemon(true);
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
     HttpConnectionFactory http11 = new HttpConnectionFactory(http);
     // When an answer is complete and its body is not, Jetty reads off only what has already arrived, a buffer at a
     // time, and closes the connection if that was not the end. Bounding the reads bounds what a refused body costs.
@@ -105,9 +115,10 @@ final class UploadServer implements AutoCloseable {
     public boolean handle(Request request, Response response, Callback callback) {
       String path = request.getHttpURI().getPath();
       String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+      String ticket = request.getHeaders().get(UploadReceipt.TICKET_HEADER);
       switch (request.getMethod()) {
-        case "PUT" -> put(request, response, callback, path, auth);
-        case "POST" -> answer(request, response, callback, adapter.register(path, auth), false);
+        case "PUT" -> put(request, response, callback, path, auth, ticket);
+        case "POST" -> answer(request, response, callback, adapter.register(path, auth, ticket), false);
         default -> answer(request, response, callback, new StorageAdapter.Answer(405, new UploadReceipt(path, false,
             false, null, "the upload endpoint takes PUT (upload) and POST (register), not " + request.getMethod())),
             false);
@@ -115,8 +126,9 @@ final class UploadServer implements AutoCloseable {
       return true;
     }
 
-    private void put(Request request, Response response, Callback callback, String path, String auth) {
-      StorageAdapter.Admission admission = adapter.admit(path, auth, request.getLength());
+    private void put(Request request, Response response, Callback callback, String path, String auth,
+        String ticket) {
+      StorageAdapter.Admission admission = adapter.admit(path, auth, ticket, request.getLength());
       if (admission instanceof StorageAdapter.Refused refused) {
         answer(request, response, callback, refused.answer(), false);
         return;

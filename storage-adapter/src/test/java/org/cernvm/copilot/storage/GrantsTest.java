@@ -26,7 +26,7 @@ class GrantsTest {
         new OutputFile("a.txt", 9, "11e60398", "5a2b8b0c0f5e5f1e6b6a7c2e0a3f7d11"),
         new OutputFile("b.txt", 1, "00620062", "92eb5ffee6ae2fec3ad71c777531578f"));
     return new GrantClaims("agent-1", "generic", "g000001", new LeaseRef("l-1", 2), "jobmanager@test", file, files,
-        time.clock().instant().plus(Duration.ofMinutes(10)), new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA=="));
+        time.clock().instant().plus(Duration.ofMinutes(10)), new JobTicket("k", "AAAAAAAAAAAAAAAA", "eA==").digest());
   }
 
   @Test

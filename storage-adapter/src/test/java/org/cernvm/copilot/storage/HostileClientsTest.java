@@ -124,7 +124,13 @@ class HostileClientsTest {
   }
 
   /** A job of agent-1 with outputs a.txt (9 bytes) and b.dat (200 000 bytes), and their grants. */
-  private record Job(Path a, Path b, UploadGrant grantA, String tokenA, UploadGrant grantB, String tokenB) {}
+  private record Job(Path a, Path b, UploadGrant grantA, String tokenA, UploadGrant grantB, String tokenB,
+      String ticket) {
+    /** The job ticket's header line, as a raw request sends it. */
+    String ticketLine() {
+      return UploadReceipt.TICKET_HEADER + ": " + ticket + "\r\n";
+    }
+  }
 
   private Job leasedJob() throws Exception {
     queue.submit(NewJob.of("true").withOutputs("a.txt", "b.dat"));
@@ -145,13 +151,14 @@ class HostileClientsTest {
     assertThat(reply).isInstanceOf(StoreJobOutputDir.class);
     List<UploadGrant> grants = ((StoreJobOutputDir) reply).grants();
     return new Job(a, b, grants.get(0), agent.security().unseal(grants.get(0).token(), UploadGrant.PURPOSE),
-        grants.get(1), agent.security().unseal(grants.get(1).token(), UploadGrant.PURPOSE));
+        grants.get(1), agent.security().unseal(grants.get(1).token(), UploadGrant.PURPOSE), sealed.header());
   }
 
   /** A legitimate upload of a.txt, which must be stored within {@link #PROMPTLY}. */
   private void uploadsPromptly(Job job) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(job.grantA().url()))
         .PUT(HttpRequest.BodyPublishers.ofFile(job.a())).header("Authorization", "Bearer " + job.tokenA())
+        .header(UploadReceipt.TICKET_HEADER, job.ticket())
         .timeout(PROMPTLY).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     assertThat(UploadReceipt.fromJson(r.body()).stored()).isTrue();
@@ -260,7 +267,7 @@ class HostileClientsTest {
     List<Socket> crowd = new ArrayList<>();
     for (int i = 0; i < CROWD; i++) {
       // A third with no grant, a third with a length above the grant's, a third with one below the file's size.
-      String auth = i % 3 == 0 ? "" : "Authorization: Bearer " + job.tokenA() + "\r\n";
+      String auth = i % 3 == 0 ? "" : "Authorization: Bearer " + job.tokenA() + "\r\n" + job.ticketLine();
       String length = i % 3 == 2 ? "5" : "1000000000000000000";
       crowd.add(request(job.grantA().url(), auth + "Content-Length: " + length + "\r\n"));
     }
@@ -286,7 +293,7 @@ class HostileClientsTest {
     for (int i = 0; i < CROWD; i++) {
       String expect = i % 2 == 0 ? "Expect: 100-continue\r\n" : "";
       Socket s = request(job.grantB().url(),
-          "Authorization: Bearer " + job.tokenB() + "\r\nContent-Length: 200000\r\n" + expect);
+          "Authorization: Bearer " + job.tokenB() + "\r\n" + job.ticketLine() + "Content-Length: 200000\r\n" + expect);
       if (i % 2 == 0) {
         expectingContinue.add(s);
       }
@@ -304,7 +311,7 @@ class HostileClientsTest {
     start(Map.of("storage.idle-timeout", "1s", "storage.max-uploads-per-agent", "1"));
     Job job = leasedJob();
     Socket silent =
-        request(job.grantB().url(), "Authorization: Bearer " + job.tokenB() + "\r\nContent-Length: 200000\r\n");
+        request(job.grantB().url(), "Authorization: Bearer " + job.tokenB() + "\r\n" + job.ticketLine() + "Content-Length: 200000\r\n");
 
     String head = head(silent);
     assertThat(status(head)).isEqualTo(408);
@@ -318,7 +325,7 @@ class HostileClientsTest {
     start(Map.of("storage.min-data-rate", "1000", "storage.min-data-rate-grace", "1s"));
     Job job = leasedJob();
     Socket slow =
-        request(job.grantB().url(), "Authorization: Bearer " + job.tokenB() + "\r\nContent-Length: 200000\r\n");
+        request(job.grantB().url(), "Authorization: Bearer " + job.tokenB() + "\r\n" + job.ticketLine() + "Content-Length: 200000\r\n");
     trickle(List.of(slow), Duration.ofMillis(200));
 
     String head = head(slow);
@@ -329,6 +336,7 @@ class HostileClientsTest {
     // Nothing of the cut-off upload is left: the same file uploads in full.
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(job.grantB().url()))
         .PUT(HttpRequest.BodyPublishers.ofFile(job.b())).header("Authorization", "Bearer " + job.tokenB())
+        .header(UploadReceipt.TICKET_HEADER, job.ticket())
         .timeout(PROMPTLY).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     assertThat(Files.readAllBytes(root.resolve(Keys.of("generic", URI.create(job.grantB().url()).getPath()
@@ -371,7 +379,7 @@ class HostileClientsTest {
     List<Socket> inProgress = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       Socket s = request(job.grantB().url(), "Authorization: Bearer " + job.tokenB()
-          + "\r\nContent-Length: 200000\r\nExpect: 100-continue\r\n");
+          + "\r\n" + job.ticketLine() + "Content-Length: 200000\r\nExpect: 100-continue\r\n");
       // The interim answer comes once the upload is admitted, so both hold their slots from here on.
       assertThat(status(head(s))).isEqualTo(100);
       s.getOutputStream().write(Files.readAllBytes(job.b()), 0, 1000);
@@ -381,6 +389,7 @@ class HostileClientsTest {
 
     HttpResponse<String> third = http.send(HttpRequest.newBuilder(URI.create(job.grantA().url()))
         .PUT(HttpRequest.BodyPublishers.ofFile(job.a())).header("Authorization", "Bearer " + job.tokenA())
+        .header(UploadReceipt.TICKET_HEADER, job.ticket())
         .timeout(PROMPTLY).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(third.statusCode()).isEqualTo(429);
     assertThat(third.headers().firstValue("Retry-After")).isPresent();

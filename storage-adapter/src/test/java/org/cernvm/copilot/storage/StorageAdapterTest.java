@@ -40,6 +40,7 @@ import org.cernvm.copilot.protocol.LeaseTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.StoreJobOutputDir;
@@ -82,6 +83,8 @@ class StorageAdapterTest {
   private StorageAdapter adapter;
   private InMemoryNetwork.Endpoint agent;
   private final HttpClient http = HttpClient.newHttpClient();
+  /** The job ticket the last grant request presented, which uploads under its grants present too. */
+  private JobTicket presented;
   private Path root;
 
   @BeforeEach
@@ -114,7 +117,13 @@ class StorageAdapterTest {
 
   /** The job ticket a job manager of the test's group seals for {@code job}. */
   private JobTicket sealed(Job job) throws Exception {
-    return JobTickets.load(ticketKey()).seal(new TicketedJob(job.claim().job(), "agent-1", job.claim().lease().ref(), ""));
+    return sealed(job, "");
+  }
+
+  /** The job ticket for {@code job} with {@code upstream} as its source's fields. */
+  private JobTicket sealed(Job job, String upstream) throws Exception {
+    return JobTickets.load(ticketKey()).seal(new TicketedJob(job.claim().job(), "agent-1", job.claim().lease().ref(),
+        upstream));
   }
 
   private void startJobManager() throws Exception {
@@ -159,6 +168,7 @@ class StorageAdapterTest {
 
   private Reply ask(Job job, String agentId, String jobManagerService, List<OutputFile> files, LeaseTicket ticket)
       throws Exception {
+    presented = ticket.job();
     return agent.request(STORAGE, new WantStoreJobOutputDir(MessageIds.next(), grantClock.clock().instant(), agentId,
         job.claim().job().jobId(), "generic", jobManagerService, job.claim().lease().ref(), files, ticket),
         Duration.ofSeconds(3)).get().reply();
@@ -176,9 +186,18 @@ class StorageAdapterTest {
   }
 
   private HttpResponse<String> put(String url, String token, HttpRequest.BodyPublisher body) throws Exception {
+    return put(url, token, presented == null ? null : presented.header(), body);
+  }
+
+  /** A {@code PUT} with the grant's {@code token} and the job ticket header {@code ticket}, each left out when null. */
+  private HttpResponse<String> put(String url, String token, String ticket, HttpRequest.BodyPublisher body)
+      throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).PUT(body);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
+    }
+    if (ticket != null) {
+      b.header(UploadReceipt.TICKET_HEADER, ticket);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -226,7 +245,7 @@ class StorageAdapterTest {
     assertThat(Files.readAllBytes(root.resolve("generic/" + id + "/1/b.dat"))).isEqualTo(Files.readAllBytes(job.b()));
 
     JobDone done = new JobDone(MessageIds.next(), grantClock.clock().instant(), "agent-1", id, job.claim().lease().ref(),
-        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), job.outputs(), sealed(job));
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, job.outputs(), sealed(job));
     assertThat(agent.request(Address.of("jobmanager@test"), done, Duration.ofSeconds(3)).get().reply())
         .isInstanceOf(Ack.class);
     assertThat(queue.get(id).orElseThrow().status()).isEqualTo(JobStatus.DONE);
@@ -299,6 +318,15 @@ class StorageAdapterTest {
     String otherEpoch = a.url().replace("/1/a.txt", "/2/a.txt");
     assertThat(put(otherEpoch, token(a), HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(403);
 
+    // The job ticket the grant binds: none is a 401, a malformed one a 400, another job's (or another sealing
+    // of this job's) a 403.
+    assertThat(put(a.url(), token(a), null, HttpRequest.BodyPublishers.ofFile(job.a())).statusCode()).isEqualTo(401);
+    assertThat(put(a.url(), token(a), "k not-base64!", HttpRequest.BodyPublishers.ofFile(job.a())).statusCode())
+        .isEqualTo(400);
+    HttpResponse<String> resealed = put(a.url(), token(a), sealed(job).header(), HttpRequest.BodyPublishers.ofFile(job.a()));
+    assertThat(resealed.statusCode()).isEqualTo(403);
+    assertThat(receipt(resealed).message()).contains("the job ticket is not the one the grant for a.txt was issued with");
+
     grantClock.advance(Duration.ofSeconds(61));
     HttpResponse<String> expired = put(a, job.a());
     assertThat(expired.statusCode()).isEqualTo(403);
@@ -336,7 +364,8 @@ class StorageAdapterTest {
     try (Socket s = new Socket(url.getHost(), url.getPort())) {
       OutputStream out = s.getOutputStream();
       out.write(("PUT " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nAuthorization: Bearer "
-          + token(b) + "\r\nContent-Length: 200000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          + token(b) + "\r\n" + UploadReceipt.TICKET_HEADER + ": " + presented.header()
+          + "\r\nContent-Length: 200000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(Files.readAllBytes(job.b()), 0, 120_000);
       out.flush();
     }
@@ -358,11 +387,31 @@ class StorageAdapterTest {
 
     startJobManager();
     HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(grants.get(0).url()))
-        .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + token(grants.get(0))).build(),
+        .POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + token(grants.get(0)))
+        .header(UploadReceipt.TICKET_HEADER, presented.header()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(200);
     assertThat(receipt(post).registered()).isTrue();
     assertThat(queue.get(job.claim().job().jobId()).orElseThrow().stored()).hasSize(2);
+  }
+
+  @Test
+  void issue17_aJobWhoseTicketIsLargeGetsSmallGrantsAndUploadsWithTheTicketOnceInAHeader() throws Exception {
+    startJobManager();
+    Job job = leasedJob();
+    // A PanDA merge job's fields with 2,500 inputs: its ticket runs to over 100 KiB, far past Jetty's default
+    // 8 KiB of headers; a grant per file each holding it would not fit in one message.
+    String upstream = "inFiles=" + "EVNT.47000001._000001.pool.root.1,".repeat(2500);
+    Reply reply = ask(job, "agent-1", "jobmanager@test", job.outputs(), jobManagerKeys.ticket("jobmanager@test",
+        "generic", job.claim().job().jobId(), "agent-1", job.claim().lease().ref(), sealed(job, upstream)));
+    assertThat(reply).isInstanceOf(StoreJobOutputDir.class);
+    List<UploadGrant> grants = ((StoreJobOutputDir) reply).grants();
+    assertThat(presented.header().length()).isGreaterThan(100_000);
+    assertThat(token(grants.get(0)).length()).isLessThan(2000);
+    assertThat(put(grants.get(0), job.a()).statusCode()).isEqualTo(201);
+    HttpResponse<String> last = put(grants.get(1), job.b());
+    assertThat(last.statusCode()).isEqualTo(201);
+    assertThat(receipt(last).registered()).isTrue();
   }
 
   @Test

@@ -136,6 +136,11 @@ public final class AlienWorkload implements Workload {
   }
 
   @Override
+  public int jobCount() {
+    return jobs;
+  }
+
+  @Override
   public JobSource source() {
     return source;
   }

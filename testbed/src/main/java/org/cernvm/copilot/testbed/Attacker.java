@@ -30,6 +30,7 @@ import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.ProtocolException;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
@@ -163,7 +164,7 @@ final class Attacker implements AutoCloseable {
         anonymous.wrap(km, Verb.ENROLL, codec.encode(enroll(shortLived, anonymous, clock))), ErrorCode.FORBIDDEN);
 
     JobDone done = new JobDone(MessageIds.next(), clock.instant(), "agent-1", "probe-9", new LeaseRef("lease-9", 1),
-        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), FORGED_TICKET);
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, List.of(), FORGED_TICKET);
     expect("finishing another agent's job", jobManager, signer.wrap(jobManager, Verb.JOB_DONE, codec.encode(done)),
         ErrorCode.FORBIDDEN);
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       StorageAdapterCommand.class,
       PandaCommands.Serve.class,
       PandaCommands.SubmitEvgen.class,
+      PandaCommands.SubmitDerivation.class,
       PandaCommands.Status.class,
       PandaCommands.InstallTransforms.class,
       AlienCommands.Serve.class,

@@ -77,7 +77,7 @@ final class Demo {
     List<AutoCloseable> stack = new ArrayList<>();
     try (Services services = new Services("demo", 8)) {
       Workload workload = switch (kind) {
-        case EVGEN -> new EvgenWorkload(workDir, jobs, 1000, services.scheduler.clock());
+        case EVGEN -> EvgenWorkload.chain(workDir, jobs, 1000, services.scheduler.clock(), 5);
         case ALIEN -> new AlienWorkload(workDir, jobs, services.scheduler.clock());
         case GENERIC -> new GenericWorkload(workDir, jobs, services.scheduler.clock());
       };
@@ -146,8 +146,8 @@ final class Demo {
       int passed = workload.verify(out);
       Attacker.Score score = attack.getNow(new Attacker.Score(0, List.of("the attacker did not finish")));
       score.accepted().forEach(a -> out.println("security: ACCEPTED " + a));
-      return new Result(passed, jobs - passed, storage.stats(), score,
-          workload.closingLine(passed, jobs - passed), pki.secrets());
+      int failed = workload.jobCount() - passed;
+      return new Result(passed, failed, storage.stats(), score, workload.closingLine(passed, failed), pki.secrets());
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
         stack.get(i).close();

@@ -20,21 +20,31 @@ import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.testbed.panda.Derivation;
 import org.cernvm.copilot.testbed.panda.Evgen;
 import org.cernvm.copilot.testbed.panda.FakePanda;
 import org.cernvm.copilot.testbed.panda.HepMC3Events;
 import org.cernvm.copilot.testbed.panda.JobView;
 import org.cernvm.copilot.testbed.panda.PandaOutput;
+import org.cernvm.copilot.testbed.panda.TruthHistogram;
 
 /**
- * The demo's ATLAS evgen jobs: submitted to a fake PanDA server, taken by the PanDA adapter, run by
- * agents as the stand-in {@code Generate_tf.py}. A job passes when PanDA has it finished with its EVNT
- * output, and the file, re-read from where PanDA was told it is stored, holds the right number of events,
- * each with the vertices and particles it declares and four-momentum conserved at every vertex, and the
- * size and adler32 PanDA recorded; and its log tarball, stored and recorded too, holds the payload's stdout,
- * its {@code jobReport.json} and the agent's lines.
+ * The demo's ATLAS production: evgen jobs submitted to a fake PanDA server, taken by the PanDA adapter,
+ * run by agents as the stand-in {@code Generate_tf.py}; then, for a two-step chain, TRUTH1 derivation jobs
+ * over the EVNT dataset those jobs stored, each staging its EVNT files in from the fake's replica endpoint
+ * and running the stand-in {@code Derivation_tf.py}. An evgen job passes when PanDA has it finished with
+ * its EVNT output and the events its report gave, and the file, re-read from where PanDA was told it is
+ * stored, holds the right number of events, each with the vertices and particles it declares and
+ * four-momentum conserved at every vertex, and the size and adler32 PanDA recorded; and its log tarball,
+ * stored and recorded too, holds the payload's stdout, its {@code jobReport.json} and the agent's lines. A
+ * derivation job passes when its histogram, re-read the same way, counts every event of its inputs; and
+ * the derivation passes as a whole when the histograms added peak at the Z mass.
  */
 public final class EvgenWorkload implements Workload {
+  /** The storage endpoint (RSE) the jobs' outputs go to, their {@code ddmEndPointOut}. */
+  private static final String ENDPOINT = "CERN-COPILOT_DATADISK";
+  /** The Z boson's mass, in GeV (PDG). */
+  static final double Z_MASS = 91.1876;
   private final FakePanda panda;
   private final PandaJobSource source;
   private final Evgen evgen;
@@ -42,6 +52,11 @@ public final class EvgenWorkload implements Workload {
   private final Clock clock;
   private final String token;
   private final Path release;
+  /** The second step, or {@code null} for evgen alone. */
+  private final Derivation derivation;
+  /** The derivation jobs' PandaIDs once submitted; guarded by {@code this}. */
+  private List<Long> derivationIds;
+  private volatile String closing = "";
 
   /** Starts a fake PanDA server and submits {@code jobs} evgen jobs of {@code events} events each. */
   public EvgenWorkload(Path workDir, int jobs, int events, Clock clock) throws Exception {
@@ -53,12 +68,28 @@ public final class EvgenWorkload implements Workload {
    * for {@code heartbeatTimeout}.
    */
   public EvgenWorkload(Path workDir, int jobs, int events, Clock clock, Duration heartbeatTimeout) throws Exception {
+    this(workDir, jobs, events, clock, heartbeatTimeout, 0);
+  }
+
+  /**
+   * A two-step chain: {@code jobs} evgen jobs of {@code events} events each, then, once they have ended,
+   * derivation jobs over the EVNT files they stored, {@code filesPerDerivationJob} files each.
+   */
+  public static EvgenWorkload chain(Path workDir, int jobs, int events, Clock clock, int filesPerDerivationJob)
+      throws Exception {
+    return new EvgenWorkload(workDir, jobs, events, clock, Duration.ofMinutes(30), filesPerDerivationJob);
+  }
+
+  private EvgenWorkload(Path workDir, int jobs, int events, Clock clock, Duration heartbeatTimeout,
+      int filesPerDerivationJob) throws Exception {
     this.jobs = jobs;
     this.clock = clock;
     this.token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     panda = FakePanda.start(clock, heartbeatTimeout, Map.of(token, "production"), token, 0);
     release = Transforms.install(workDir.resolve("release"));
     evgen = new Evgen(events, 13600, 950000, "MC23.CoPilotDY_Zll", "AtlasProduction,23.6.x", 47000001L);
+    derivation = filesPerDerivationJob > 0
+        ? new Derivation(evgen.dataset(), filesPerDerivationJob, "AthDerivation,23.6.x", 47000002L) : null;
     panda.submit(evgen.jobs(jobs));
     source = openSource();
   }
@@ -78,7 +109,8 @@ public final class EvgenWorkload implements Workload {
         "panda.token", token,
         "panda.release-dir", release.toString(),
         "panda.update-interval", "10s",
-        "panda.empty-pause", "1s");
+        "panda.empty-pause", "1s",
+        "panda.endpoints", ENDPOINT + "=" + panda.replicaUrl(ENDPOINT));
   }
 
   /** The fake PanDA server's view of every job. */
@@ -88,7 +120,19 @@ public final class EvgenWorkload implements Workload {
 
   @Override
   public String describe() {
-    return jobs + " ATLAS evgen jobs (" + evgen.events() + " events each) from a fake PanDA server at " + panda.url();
+    return jobs + " ATLAS evgen jobs (" + evgen.events() + " events each)"
+        + (derivation == null ? "" : " then " + derivationJobs() + " TRUTH1 derivation jobs over their EVNT files")
+        + " from a fake PanDA server at " + panda.url();
+  }
+
+  @Override
+  public int jobCount() {
+    return jobs + derivationJobs();
+  }
+
+  /** The derivation jobs planned: one per {@code filesPerJob} EVNT files. */
+  private int derivationJobs() {
+    return derivation == null ? 0 : (jobs + derivation.filesPerJob() - 1) / derivation.filesPerJob();
   }
 
   @Override
@@ -97,38 +141,153 @@ public final class EvgenWorkload implements Workload {
   }
 
   @Override
-  public Progress progress() {
+  public Progress progress() throws Exception {
     List<JobView> all = panda.list();
-    long finished = all.stream().filter(j -> j.state().equals("finished")).count();
-    long failed = all.stream().filter(j -> j.isFinal() && !j.state().equals("finished")).count();
-    long waiting = all.stream().filter(j -> j.state().equals("activated")).count();
-    long ended = finished + failed;
-    String line = String.format("evgen: %d/%d PanDA jobs ended (%d finished, %d failed), %d running, %d activated",
-        ended, jobs, finished, failed, jobs - ended - waiting, waiting);
-    return new Progress(line, ended == jobs, (int) (jobs - ended));
+    List<JobView> generated = all.stream().filter(j -> j.transformation().equals("Generate_tf.py")).toList();
+    Tally e = Tally.of(generated);
+    String line = e.line("evgen", jobs);
+    if (derivation == null) {
+      return new Progress(line, e.ended() == jobs, jobs - e.ended());
+    }
+    List<Long> ids = submitDerivationOnce(e.ended() == jobs && e.finished() > 0);
+    if (ids == null) {
+      boolean noInputs = e.ended() == jobs;
+      return new Progress(line, noInputs, jobs - e.ended() + (noInputs ? 0 : derivationJobs()));
+    }
+    Tally d = Tally.of(all.stream().filter(j -> ids.contains(j.pandaId())).toList());
+    return new Progress(line + "; " + d.line("derivation", ids.size()), d.ended() == ids.size(), ids.size() - d.ended());
+  }
+
+  /** Submits the derivation over the EVNT dataset the first time {@code ready}; its PandaIDs, or null before. */
+  private synchronized List<Long> submitDerivationOnce(boolean ready) {
+    if (derivationIds == null && ready) {
+      derivationIds = List.copyOf(panda.submit(derivation.jobs(panda.datasetFiles(evgen.dataset()))));
+    }
+    return derivationIds;
+  }
+
+  /** Jobs by how far they came. */
+  private record Tally(int finished, int failed, int activated, int running) {
+    static Tally of(List<JobView> jobs) {
+      int finished = (int) jobs.stream().filter(j -> j.state().equals("finished")).count();
+      int failed = (int) jobs.stream().filter(j -> j.isFinal() && !j.state().equals("finished")).count();
+      int activated = (int) jobs.stream().filter(j -> j.state().equals("activated")).count();
+      return new Tally(finished, failed, activated, jobs.size() - finished - failed - activated);
+    }
+
+    int ended() {
+      return finished + failed;
+    }
+
+    String line(String step, int of) {
+      return String.format("%s: %d/%d PanDA jobs ended (%d finished, %d failed), %d running, %d activated",
+          step, ended(), of, finished, failed, running, activated);
+    }
   }
 
   @Override
   public int verify(PrintStream out) throws Exception {
-    int passed = 0;
+    int evgenPassed = 0;
+    int derivationPassed = 0;
+    TruthHistogram sum = null;
     for (JobView job : panda.list()) {
-      String problem = problem(job);
-      if (problem == null) {
-        passed++;
+      boolean evgenJob = job.transformation().equals("Generate_tf.py");
+      String problem;
+      TruthHistogram h = null;
+      if (evgenJob) {
+        problem = problem(job);
       } else {
-        out.println("evgen: PanDA job " + job.pandaId() + " FAILED: " + problem);
+        try {
+          h = histogram(job);
+          problem = null;
+        } catch (Problem p) {
+          problem = p.getMessage();
+        }
+      }
+      if (problem != null) {
+        out.println((evgenJob ? "evgen" : "derivation") + ": PanDA job " + job.pandaId() + " FAILED: " + problem);
+      } else if (evgenJob) {
+        evgenPassed++;
+      } else {
+        derivationPassed++;
+        sum = sum == null ? h : sum.plus(h);
       }
     }
-    return passed;
+    closing = "evgen: " + evgenPassed + " finished, " + (jobs - evgenPassed) + " failed";
+    if (derivation == null) {
+      return evgenPassed;
+    }
+    String peak = sum == null ? "no histogram" : String.format("m_ll peaks at %.1f GeV over %d events", sum.peak(), sum.events());
+    // The bins are 1 GeV wide and the Z's width 2.5 GeV: the highest bin is one of the two beside its mass.
+    if (sum != null && Math.abs(sum.peak() - Z_MASS) > sum.binWidth()) {
+      out.println("derivation: FAILED: the dilepton mass peaks at " + sum.peak() + " GeV, not at the Z mass " + Z_MASS);
+      derivationPassed = 0;
+    }
+    closing += "; derivation: " + derivationPassed + " finished, " + (derivationJobs() - derivationPassed)
+        + " failed; " + peak;
+    return evgenPassed + derivationPassed;
   }
 
-  /** What is wrong with a job, or {@code null} when it finished with the right output. */
+  /** What is wrong with a derivation job, as the message of a checked exception. */
+  private static final class Problem extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Problem(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * A finished derivation job's histogram, checked: stored as PanDA recorded it, beside a log tarball that
+   * holds no input, and counting every event of the EVNT files it took, which PanDA's {@code nEvents} says too.
+   */
+  private TruthHistogram histogram(JobView job) throws Problem, IOException {
+    if (!job.state().equals("finished")) {
+      throw new Problem("ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag());
+    }
+    PandaOutput daod = output(job, "DAOD_TRUTH1.");
+    PandaOutput logTarball = output(job, "log.");
+    if (daod == null || logTarball == null || job.outputs().size() != 2) {
+      throw new Problem("PanDA recorded " + job.outputs() + ", expected the DAOD_TRUTH1 file and the log tarball");
+    }
+    String logProblem = logProblem(job.pandaId(), logTarball);
+    if (logProblem != null) {
+      throw new Problem(logProblem);
+    }
+    Path file = storedAsRecorded(daod);
+    TruthHistogram h = TruthHistogram.read(file);
+    long expected = (long) h.inputEvents().size() * evgen.events();
+    if (h.events() != expected || h.inputEvents().stream().anyMatch(i -> i.events() != evgen.events())) {
+      throw new Problem(file + " counts " + h.events() + " events of its inputs " + h.inputEvents() + ", expected "
+          + evgen.events() + " from each");
+    }
+    if (job.nEvents() != h.events()) {
+      throw new Problem("PanDA has nEvents " + job.nEvents() + ", the histogram counts " + h.events());
+    }
+    return h;
+  }
+
+  private static PandaOutput output(JobView job, String prefix) {
+    return job.outputs().stream().filter(o -> o.lfn().startsWith(prefix)).findFirst().orElse(null);
+  }
+
+  /** The stored file of {@code recorded}, when it has the size and adler32 PanDA recorded. */
+  private static Path storedAsRecorded(PandaOutput recorded) throws Problem, IOException {
+    Path file = Path.of(URI.create(recorded.surl()));
+    OutputFile actual = Checksums.of(file);
+    if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
+      throw new Problem("PanDA recorded " + recorded + " but the stored file is " + actual);
+    }
+    return file;
+  }
+
+  /** What is wrong with an evgen job, or {@code null} when it finished with the right output. */
   String problem(JobView job) throws IOException {
     if (!job.state().equals("finished")) {
       return "ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag();
     }
-    PandaOutput recorded = job.outputs().stream().filter(o -> o.lfn().startsWith("EVNT.")).findFirst().orElse(null);
-    PandaOutput logTarball = job.outputs().stream().filter(o -> o.lfn().startsWith("log.")).findFirst().orElse(null);
+    PandaOutput recorded = output(job, "EVNT.");
+    PandaOutput logTarball = output(job, "log.");
     if (recorded == null || logTarball == null || job.outputs().size() != 2) {
       return "PanDA recorded " + job.outputs() + ", expected the EVNT file and the log tarball";
     }
@@ -136,10 +295,11 @@ public final class EvgenWorkload implements Workload {
     if (logProblem != null) {
       return logProblem;
     }
-    Path file = Path.of(URI.create(recorded.surl()));
-    OutputFile actual = Checksums.of(file);
-    if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
-      return "PanDA recorded " + recorded + " but the stored file is " + actual;
+    Path file;
+    try {
+      file = storedAsRecorded(recorded);
+    } catch (Problem p) {
+      return p.getMessage();
     }
     HepMC3Events.Summary events = HepMC3Events.check(file);
     if (events.problem() != null) {
@@ -147,6 +307,10 @@ public final class EvgenWorkload implements Workload {
     }
     if (events.events() != evgen.events()) {
       return file + " holds " + events.events() + " events, expected " + evgen.events();
+    }
+    if (job.nEvents() != evgen.events() || !job.jobMetrics().contains("nEvents=" + evgen.events())) {
+      return "PanDA has nEvents " + job.nEvents() + " and jobMetrics '" + job.jobMetrics() + "', expected "
+          + evgen.events() + " events from the job's report";
     }
     return null;
   }
@@ -157,10 +321,11 @@ public final class EvgenWorkload implements Workload {
    * {@code tarball_PandaJob_<PandaID>_<queue>/}.
    */
   private static String logProblem(long pandaId, PandaOutput recorded) throws IOException {
-    Path file = Path.of(URI.create(recorded.surl()));
-    OutputFile actual = Checksums.of(file);
-    if (!recorded.adler32().equals(actual.adler32()) || recorded.fsize() != actual.sizeBytes()) {
-      return "PanDA recorded the log " + recorded + " but the stored file is " + actual;
+    Path file;
+    try {
+      file = storedAsRecorded(recorded);
+    } catch (Problem p) {
+      return "the log: " + p.getMessage();
     }
     String dir = "tarball_PandaJob_" + pandaId + "_";
     List<String> names = new java.util.ArrayList<>();
@@ -174,12 +339,16 @@ public final class EvgenWorkload implements Workload {
         return "the log tarball " + recorded.lfn() + " lacks " + dir + "…/" + wanted + ": " + names;
       }
     }
+    if (names.stream().anyMatch(n -> n.contains("/EVNT.") || n.contains("/DAOD_"))) {
+      return "the log tarball " + recorded.lfn() + " holds an input or output: " + names;
+    }
     return null;
   }
 
+  /** The closing line of the last {@link #verify}: each step's jobs and, for a chain, where m_ll peaks. */
   @Override
   public String closingLine(int passed, int failed) {
-    return "evgen: " + passed + " finished, " + failed + " failed";
+    return closing.isEmpty() ? "evgen: " + passed + " finished, " + failed + " failed" : closing;
   }
 
   @Override

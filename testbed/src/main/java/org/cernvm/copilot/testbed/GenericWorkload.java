@@ -46,6 +46,11 @@ final class GenericWorkload implements Workload {
   }
 
   @Override
+  public int jobCount() {
+    return expected.size();
+  }
+
+  @Override
   public JobSource source() {
     return queue;
   }

@@ -10,6 +10,7 @@ import org.cernvm.copilot.protocol.HaveGetJob;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.Usage;
@@ -113,7 +114,7 @@ final class LoadAgent {
   private void finish(Address jobManager, RunJob run) {
     recorder.requested();
     JobDone done = new JobDone(MessageIds.next(), scheduler.clock().instant(), self(), run.job().jobId(),
-        run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(), run.ticket().job());
+        run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
     bus.request(jobManager, done, TIMEOUT).whenComplete((r, err) -> {
       if (err == null && r.reply() instanceof Ack) {
         recorder.finished(run.job().jobId());

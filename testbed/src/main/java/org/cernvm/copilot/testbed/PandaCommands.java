@@ -9,8 +9,10 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.testbed.panda.Derivation;
 import org.cernvm.copilot.testbed.panda.Evgen;
 import org.cernvm.copilot.testbed.panda.FakePanda;
+import org.cernvm.copilot.testbed.panda.JobDefinition;
 import org.cernvm.copilot.testbed.panda.JobView;
 import org.cernvm.copilot.testbed.panda.PandaAdmin;
 import picocli.CommandLine.Command;
@@ -49,7 +51,7 @@ final class PandaCommands {
 
   /** {@code copilot install-transforms DIR}: the stand-in transforms, as a release area for agents. */
   @Command(name = "install-transforms", description = "Installs the testbed's stand-in ATLAS transforms "
-      + "(Generate_tf.py) into DIR, the release area agents run them from (panda.release-dir).")
+      + "(Generate_tf.py, Derivation_tf.py) into DIR, the release area agents run them from (panda.release-dir).")
   static final class InstallTransforms implements Callable<Integer> {
     @picocli.CommandLine.Parameters(paramLabel = "DIR", description = "the directory")
     java.nio.file.Path dir;
@@ -109,6 +111,43 @@ final class PandaCommands {
       Evgen evgen = new Evgen(events, ecm, runNumber, jobConfig, release, task);
       List<Long> ids = admin(config, url).submit(evgen.jobs(count));
       System.out.println("submitted " + ids.size() + " evgen jobs of task " + task + " to " + evgen.dataset());
+      ids.forEach(System.out::println);
+      return 0;
+    }
+  }
+
+  /** {@code copilot submit-derivation}: the second step of the chain, over an EVNT dataset's files. */
+  @Command(name = "submit-derivation", description = "Submits ATLAS TRUTH1 derivation jobs (Derivation_tf.py) over the "
+      + "files finished evgen jobs stored in an EVNT dataset, FILES-PER-JOB each, and prints their PandaIDs; agents "
+      + "stage the files in through the fake's replica endpoint (panda.endpoints).")
+  static final class SubmitDerivation implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Option(names = "--input-dataset", required = true, paramLabel = "DS", description = "the EVNT dataset "
+        + "(submit-evgen prints it)")
+    String dataset;
+
+    @Option(names = "--files-per-job", defaultValue = "5", description = "input files per job (default ${DEFAULT-VALUE})")
+    int filesPerJob;
+
+    @Option(names = "--release", defaultValue = "AthDerivation,23.6.x", description = "release (default ${DEFAULT-VALUE})")
+    String release;
+
+    @Option(names = "--task-id", description = "production task id (default: from the clock)")
+    Long taskId;
+
+    @Option(names = "--panda-url", paramLabel = "URL", description = "the PanDA server (panda.url, default http://127.0.0.1:25080)")
+    URI url;
+
+    @Override
+    public Integer call() throws Exception {
+      long task = taskId != null ? taskId : 40_000_000L + System.currentTimeMillis() / 1000 % 10_000_000L;
+      Derivation derivation = new Derivation(dataset, filesPerJob, release, task);
+      PandaAdmin admin = admin(config, url);
+      List<JobDefinition.Input> files = admin.datasetFiles(dataset);
+      List<Long> ids = admin.submit(derivation.jobs(files));
+      System.out.println("submitted " + ids.size() + " derivation jobs of task " + task + " over " + files.size()
+          + " files of " + dataset + " to " + derivation.dataset());
       ids.forEach(System.out::println);
       return 0;
     }

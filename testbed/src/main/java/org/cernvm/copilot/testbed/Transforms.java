@@ -14,7 +14,7 @@ import java.util.List;
  */
 final class Transforms {
   /** The transforms the testbed ships. */
-  static final List<String> NAMES = List.of("Generate_tf.py");
+  static final List<String> NAMES = List.of("Generate_tf.py", "Derivation_tf.py", "trfutil.py");
 
   private Transforms() {}
 

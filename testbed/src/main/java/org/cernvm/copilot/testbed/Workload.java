@@ -11,6 +11,9 @@ public interface Workload extends AutoCloseable {
   /** A short description for the demo's first line, e.g. {@code 20 generic jobs}. */
   String describe();
 
+  /** How many jobs there are in all, those a later step submits among them. */
+  int jobCount();
+
   /** The source the job manager serves these jobs from. */
   JobSource source();
 

@@ -36,12 +36,17 @@ class DemoTest {
   }
 
   @Test
-  void issue4_evgenJobsFromAFakePandaServerFinishWithTheirEventsStoredAndRecorded() throws Exception {
+  void issue17_evgenJobsThenADerivationStagingTheirEvntFilesInEndWithTheDileptonMassPeakingAtTheZ() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Demo.Result result = new Demo(2, 4, Duration.ofMinutes(2), JobManagerConfig.Dispatch.HANDSHAKE, dir,
+    Demo.Result result = new Demo(2, 4, Duration.ofMinutes(3), JobManagerConfig.Dispatch.HANDSHAKE, dir,
         new PrintStream(bytes, true, StandardCharsets.UTF_8), Demo.Kind.EVGEN).run();
-    assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("evgen: 4 finished, 0 failed");
-    assertThat(result.storage().verified()).isEqualTo(8);
+    // Four evgen jobs of 1000 events, then one derivation job over their four EVNT files; 1 GeV bins, so the
+    // highest is one of the two beside the Z mass, 91.19 GeV.
+    assertThat(result.closingLine()).as(bytes.toString(StandardCharsets.UTF_8))
+        .matches("evgen: 4 finished, 0 failed; derivation: 1 finished, 0 failed; m_ll peaks at 9[01]\\.5 GeV over 4000 events");
+    assertThat(result.failed()).isZero();
+    // Each job's output and log tarball.
+    assertThat(result.storage().verified()).isEqualTo(10);
     assertThat(result.storage().rejected()).isEqualTo(1);
     assertThat(result.security().accepted()).isEmpty();
   }

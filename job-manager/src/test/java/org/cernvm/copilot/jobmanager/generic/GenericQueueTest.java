@@ -17,6 +17,7 @@ import org.cernvm.copilot.protocol.JobState;
 import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.Outcome;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.Usage;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
@@ -41,7 +42,7 @@ class GenericQueueTest {
 
   private JobDone done(Claim c, Outcome outcome) {
     return new JobDone("d", time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome, kindOf(outcome),
-        outcome == Outcome.SUCCEEDED ? 0 : 1, outcome == Outcome.SUCCEEDED ? "" : "boom", Usage.none(), List.of(),
+        outcome == Outcome.SUCCEEDED ? 0 : 1, outcome == Outcome.SUCCEEDED ? "" : "boom", Usage.none(), PayloadReport.UNKNOWN, List.of(),
         ANY_TICKET);
   }
 

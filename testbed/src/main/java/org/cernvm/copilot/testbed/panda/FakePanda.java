@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Credentials: {@code Authorization: Bearer TOKEN} (a token maps to a role) or, over HTTPS, a client
  * certificate whose subject maps to a role. An unknown token is refused with HTTP 403 "Token authentication
  * failed"; no credential, or a role that may not take the job's {@code prodSourceLabel}, is StatusCode 60.
- * Testbed-only admin endpoints under {@code /admin/} (admin token required) submit, list and kill jobs
- * and inject faults (HTTP 5xx, slow answers, malformed answers).
+ * Testbed-only admin endpoints under {@code /admin/} (admin token required) submit, list and kill jobs,
+ * list a dataset's files, and inject faults (HTTP 5xx, slow answers, malformed answers). Under
+ * {@code /rse/} it serves the replicas finished jobs stored ({@link Replicas}), standing in for Rucio.
  */
 public final class FakePanda implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FakePanda.class);
@@ -101,6 +102,7 @@ public final class FakePanda implements AutoCloseable {
   private final Map<String, String> dnRoles;
   private final ObjectMapper json = PandaParams.JSON;
   private final PandaDispatcher dispatcher;
+  private final Replicas replicas;
   private Faults faults = new Faults(0, 0, 0, 0, 0);
   private volatile boolean legacyApi = true;
   private volatile boolean v1Api = true;
@@ -109,6 +111,7 @@ public final class FakePanda implements AutoCloseable {
   private FakePanda(Clock clock, Duration heartbeatTimeout, Map<String, String> tokenRoles, String adminToken,
       int port, Tls tls) throws IOException {
     this.dispatcher = new PandaDispatcher(clock, heartbeatTimeout);
+    this.replicas = new Replicas(dispatcher);
     this.tokenRoles = Map.copyOf(tokenRoles);
     this.adminToken = adminToken;
     this.dnRoles = tls == null ? Map.of() : Map.copyOf(tls.dnRoles());
@@ -174,6 +177,16 @@ public final class FakePanda implements AutoCloseable {
     return dispatcher.list();
   }
 
+  /** The files of a dataset, as a job taking them as inputs names them ({@link PandaDispatcher#datasetFiles}). */
+  public List<JobDefinition.Input> datasetFiles(String dataset) {
+    return dispatcher.datasetFiles(dataset);
+  }
+
+  /** The base URL of the replicas stored at storage endpoint {@code endpoint}, as {@code panda.endpoints} names it. */
+  public URI replicaUrl(String endpoint) {
+    return URI.create(url() + Replicas.PREFIX + endpoint);
+  }
+
   /** Kills a job: a waiting one is cancelled at once, a dispatched one is told {@code tobekilled}. */
   public Optional<String> kill(long pandaId) {
     return dispatcher.kill(pandaId);
@@ -188,6 +201,10 @@ public final class FakePanda implements AutoCloseable {
     String path = request.getHttpURI().getPath();
     if (path.startsWith("/admin/")) {
       admin(request, response, callback, path);
+      return;
+    }
+    if (path.startsWith(Replicas.PREFIX)) {
+      replicas.serve(request, response, callback, path);
       return;
     }
     Api api = path.startsWith("/api/v1/") ? Api.V1 : path.startsWith("/server/panda/") ? Api.LEGACY : null;
@@ -366,6 +383,8 @@ public final class FakePanda implements AutoCloseable {
       answer = Map.of("PandaIDs", submit(List.of(defs)));
     } else if (path.equals("/admin/jobs")) {
       answer = list();
+    } else if (path.startsWith("/admin/datasets/")) {
+      answer = datasetFiles(path.substring("/admin/datasets/".length()));
     } else if (path.matches("/admin/jobs/\\d+/kill")) {
       answer = kill(Long.parseLong(path.split("/")[3])).map(s -> Map.of("state", s))
           .orElse(Map.of("state", "unknown"));

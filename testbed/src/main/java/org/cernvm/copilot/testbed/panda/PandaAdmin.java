@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** A client of the fake PanDA server's testbed-only admin endpoints: submit, list, kill. */
+/** A client of the fake PanDA server's testbed-only admin endpoints: submit, list, kill, and list a dataset. */
 public final class PandaAdmin {
   private final URI base;
   private final String token;
@@ -33,6 +33,12 @@ public final class PandaAdmin {
   /** Every job with its state and reported outputs. */
   public List<JobView> list() throws IOException, InterruptedException {
     return json.readValue(send("GET", "/admin/jobs", null), new TypeReference<>() {});
+  }
+
+  /** The files of a dataset, as a job taking them as inputs names them. */
+  public List<JobDefinition.Input> datasetFiles(String dataset) throws IOException, InterruptedException {
+    return json.readValue(send("GET", "/admin/datasets/" + dataset, null),
+        new TypeReference<>() {});
   }
 
   /** Kills a job; returns its state after the request. */

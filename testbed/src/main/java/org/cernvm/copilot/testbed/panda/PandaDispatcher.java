@@ -57,6 +57,41 @@ final class PandaDispatcher {
     return jobs.values().stream().map(PandaJob::view).toList();
   }
 
+  /**
+   * The files of a dataset as Rucio would list them: every output of a finished job that went to
+   * {@code dataset}, with the GUID, size and adler32 its final report gave, in PandaID order.
+   */
+  synchronized List<JobDefinition.Input> datasetFiles(String dataset) {
+    sweep();
+    List<JobDefinition.Input> files = new ArrayList<>();
+    for (PandaJob j : jobs.values()) {
+      if (!j.state.equals("finished")) {
+        continue;
+      }
+      JobDefinition d = j.definition;
+      for (int i = 0; i < d.outFiles().size(); i++) {
+        PandaOutput o = j.outputs.get(d.outFiles().get(i));
+        if (o != null && d.realDatasets().get(i).equals(dataset)) {
+          files.add(new JobDefinition.Input(o.lfn(), o.guid(), o.fsize(), o.adler32(), d.scopeOut(), dataset, o.endpoint()));
+        }
+      }
+    }
+    return files;
+  }
+
+  /** Where the replica of {@code scope:lfn} at storage endpoint {@code endpoint} is stored, if a finished job stored it there. */
+  synchronized Optional<String> replica(String endpoint, String scope, String lfn) {
+    sweep();
+    for (PandaJob j : jobs.values()) {
+      PandaOutput o = j.outputs.get(lfn);
+      if (o != null && j.state.equals("finished") && o.endpoint().equals(endpoint)
+          && j.definition.scopeOut().equals(scope)) {
+        return Optional.of(o.surl());
+      }
+    }
+    return Optional.empty();
+  }
+
   synchronized Optional<String> kill(long pandaId) {
     PandaJob j = jobs.get(pandaId);
     if (j == null) {

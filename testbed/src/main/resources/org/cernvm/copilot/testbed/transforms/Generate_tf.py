@@ -4,19 +4,20 @@
 It takes the real transform's arguments, generates Drell-Yan events q qbar -> Z/gamma* -> l+ l- with a
 small but real Monte Carlo (Breit-Wigner dilepton mass, 1 + cos^2(theta) decay angle, parton momentum
 fractions from a valence-like density, hence a longitudinal boost), writes them as HepMC3 ASCII into the
-EVNT file, and writes jobReport.json with the event count, exit code, and each file's size and adler32.
-The same arguments give byte-identical output. Python 3 standard library only.
+EVNT file, and writes jobReport.json with the event count, exit code, each file's size and adler32, and the
+CPU and wall time taken (resource.transform, where pilot3 reads them). The same arguments give a
+byte-identical EVNT file and the same report but for its times. Python 3 standard library only.
 """
 import argparse
-import hashlib
 import json
 import math
-import os
 import random
 import re
 import sys
+import time
 import uuid
-import zlib
+
+from trfutil import cpu_seconds, describe, write_atomically
 
 MZ, GZ = 91.1876, 2.4952
 MP = 0.93827208816
@@ -183,35 +184,14 @@ def write_events(a, out):
     out.write("HepMC::Asciiv3-END_EVENT_LISTING\n")
 
 
-def describe(path):
-    adler, md5, size = 1, hashlib.md5(), 0
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            adler = zlib.adler32(block, adler)
-            md5.update(block)
-            size += len(block)
-    return size, "%08x" % (adler & 0xFFFFFFFF), md5.hexdigest()
-
-
-def write_atomically(path, write):
-    # Written beside its final name and renamed when complete: a failure leaves no partial file.
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    try:
-        with open(tmp, "w", encoding="ascii", newline="\n") as out:
-            write(out)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def main(argv):
+    started = time.monotonic()
     a = parse(argv)
     print("Generate_tf.py (CoPilot stand-in): jobConfig %s, run %d, %d events from %d, seed %d, %.0f GeV"
           % (a.jobConfig, a.runNumber, a.maxEvents, a.firstEvent, a.randomSeed, a.ecmEnergy), flush=True)
     write_atomically(a.outputEVNTFile, lambda out: write_events(a, out))
     size, adler, md5 = describe(a.outputEVNTFile)
+    cpu, wall = round(cpu_seconds()), round(time.monotonic() - started)
     guid = str(uuid.uuid5(uuid.NAMESPACE_URL, "copilot-evgen:%s:%d:%d" % (a.outputEVNTFile, a.randomSeed, a.runNumber))).upper()
     report = {
         "reportVersion": "2.0.0",
@@ -226,6 +206,9 @@ def main(argv):
                       "jobConfig": a.jobConfig, "process": "pp -> Z/gamma* -> " + a.process[1:],
                       "ecmEnergy": a.ecmEnergy, "runNumber": a.runNumber,
                       "randomSeed": a.randomSeed, "firstEvent": a.firstEvent}],
+        "resource": {
+            "transform": {"processedEvents": a.maxEvents, "cpuTime": cpu, "cpuTimeTotal": cpu, "wallTime": wall},
+            "executor": {"generate": {"nevents": a.maxEvents, "cpuTime": cpu, "wallTime": wall}}},
     }
 
     def write_report(out):

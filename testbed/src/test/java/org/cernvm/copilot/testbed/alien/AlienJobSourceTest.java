@@ -20,6 +20,7 @@ import org.cernvm.copilot.protocol.MessageCodec;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
@@ -78,7 +79,7 @@ class AlienJobSourceTest {
     try (AlienWorkload w = new AlienWorkload(dir, 1, time.clock())) {
       Claim c = w.source().claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
       w.source().finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
-          c.lease().ref(), Outcome.FAILED, kind, 1, "text no adapter reads", Usage.none(), List.of(), ANY));
+          c.lease().ref(), Outcome.FAILED, kind, 1, "text no adapter reads", Usage.none(), PayloadReport.UNKNOWN, List.of(), ANY));
       assertThat(status(w, c)).isEqualTo(expected);
     }
   }
@@ -96,7 +97,7 @@ class AlienJobSourceTest {
       other.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
           c.lease().ref(), outputs.stream().map(o -> new StoredFile(o, "file:///se/" + o.name())).toList(), ANY));
       other.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
-          Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), outputs, ANY));
+          Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, outputs, ANY));
       assertThat(status(w, c)).isEqualTo(JobStatus.DONE);
 
       // The second job's lease expires at the replica that leased it; the other one fences its agent. The

@@ -28,6 +28,7 @@ import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.Usage;
@@ -182,7 +183,7 @@ abstract class GenericJobsOverXmpp extends OverXmpp {
     assertThat(queue.get(id).orElseThrow().epoch()).isEqualTo(2);
 
     JobDone late = new JobDone(MessageIds.next(), Instant.now(), staleId, id, run.lease().ref(), Outcome.FAILED, FailureKind.PAYLOAD, 1,
-        "late", Usage.none(), List.of(), run.ticket().job());
+        "late", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
     Response answer = stale.call(Address.of(service()), late, Duration.ofSeconds(5));
     assertThat(answer.reply()).isInstanceOfSatisfying(ErrorReply.class, e -> {
       assertThat(e.code()).isEqualTo(ErrorCode.FENCED);

@@ -38,6 +38,7 @@ import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.StoreJobOutputDir;
 import org.cernvm.copilot.protocol.StoredFile;
 import org.cernvm.copilot.protocol.UploadGrant;
+import org.cernvm.copilot.protocol.UploadReceipt;
 import org.cernvm.copilot.protocol.WantStoreJobOutputDir;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.XmppBus;
@@ -201,19 +202,21 @@ class StorageOverProsodyIT extends OverProsody {
     byte[] data = new byte[500_000];
     new java.util.Random(3).nextBytes(data);
     Path file = Files.write(dir.resolve("data.bin"), data);
+    var jobTicket = JobTickets.load(ticketKey()).seal(new TicketedJob(claim.job(), agent.self().local(),
+        claim.lease().ref(), ""));
     StoreJobOutputDir granted = (StoreJobOutputDir) agent.call(Address.of(address("storage")),
         new WantStoreJobOutputDir(MessageIds.next(), Instant.now(), agent.self().local(), claim.job().jobId(), "generic",
             address("jobmanager"), claim.lease().ref(), List.of(Checksums.of(file)),
             jobManagerBus.security().ticket(address("jobmanager"), "generic", claim.job().jobId(), agent.self().local(),
-                claim.lease().ref(), JobTickets.load(ticketKey()).seal(new TicketedJob(claim.job(), agent.self().local(),
-                    claim.lease().ref(), "")))), Duration.ofSeconds(5)).reply();
+                claim.lease().ref(), jobTicket)), Duration.ofSeconds(5)).reply();
     UploadGrant grant = granted.grants().get(0);
     String token = agent.security().unseal(grant.token(), UploadGrant.PURPOSE);
 
     byte[] corrupt = data.clone();
     corrupt[1234] ^= 1;
     HttpResponse<String> mismatch = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(grant.url()))
-        .header("Authorization", "Bearer " + token).PUT(HttpRequest.BodyPublishers.ofByteArray(corrupt)).build(),
+        .header("Authorization", "Bearer " + token).header(UploadReceipt.TICKET_HEADER, jobTicket.header())
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(corrupt)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(mismatch.statusCode()).isEqualTo(422);
 
@@ -221,7 +224,8 @@ class StorageOverProsodyIT extends OverProsody {
     try (Socket socket = new Socket(url.getHost(), url.getPort())) {
       OutputStream out = socket.getOutputStream();
       out.write(("PUT " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\nAuthorization: Bearer "
-          + token + "\r\nContent-Length: " + data.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          + token + "\r\n" + UploadReceipt.TICKET_HEADER + ": " + jobTicket.header() + "\r\nContent-Length: "
+          + data.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(data, 0, 200_000);
       out.flush();
     }

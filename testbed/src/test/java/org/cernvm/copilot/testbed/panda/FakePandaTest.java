@@ -11,6 +11,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Contract tests of the fake PanDA job dispatcher over real HTTP, called as pilot3 (form and gzip-compressed
@@ -279,6 +282,60 @@ class FakePandaTest {
     assertThat(form("updateJob", "prod-token", "jobId=" + id + "&state=finished&xml=" + enc(report)))
         .containsEntry("StatusCode", "0").containsEntry("command", "alreadydone");
     assertThat(form("updateJob", "prod-token", "jobId=" + id + "&state=failed")).containsEntry("StatusCode", "30");
+  }
+
+  @Test
+  void aFinishedJobsOutputsAreADatasetsFilesAndTheirReplicasAreServedForTheNextStepsInputs(@TempDir Path se)
+      throws Exception {
+    long id = panda.submit(List.of(evgen(1))).get(0);
+    form("getJob", "prod-token", GET);
+    Path stored = Files.writeString(se.resolve("evnt"), "HepMC::Version 3.01.02\n");
+    String report = JSON.writeValueAsString(Map.of(
+        EVNT, Map.of("guid", "0A1B2C3D-0000-4000-8000-000000000001", "fsize", 23, "adler32", "5e3c0791",
+            "surl", stored.toUri().toString(), "endpoint", "CERN-COPILOT_DATADISK"),
+        LOG, Map.of("guid", "0A1B2C3D-0000-4000-8000-000000000002", "fsize", 99, "adler32", "00000001",
+            "surl", "https://se.example/log", "endpoint", "CERN-COPILOT_DATADISK")));
+    String dataset = "mc23_13p6TeV.950000.x.evgen.EVNT.e1_tid47000001_00";
+    // Until the job finishes, the dataset has no files.
+    assertThat(panda.datasetFiles(dataset)).isEmpty();
+    pilot3("updateJob", "prod-token", Map.of("jobId", id, "state", "finished", "xml", report));
+
+    List<JobDefinition.Input> files = new PandaAdmin(panda.url(), "admin-token").datasetFiles(dataset);
+    assertThat(files).containsExactly(new JobDefinition.Input(EVNT, "0A1B2C3D-0000-4000-8000-000000000001", 23,
+        "5e3c0791", "mc23_13p6TeV", dataset, "CERN-COPILOT_DATADISK"));
+
+    URI base = panda.replicaUrl("CERN-COPILOT_DATADISK");
+    HttpResponse<String> replica = http.send(HttpRequest.newBuilder(URI.create(base + "/mc23_13p6TeV/" + EVNT)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(replica.statusCode()).isEqualTo(200);
+    assertThat(replica.body()).isEqualTo("HepMC::Version 3.01.02\n");
+    HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(URI.create(base + "/mc23_13p6TeV/" + LOG)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(elsewhere.statusCode()).isEqualTo(302);
+    assertThat(elsewhere.headers().firstValue("Location")).contains("https://se.example/log");
+    for (String wrong : List.of("/mc23_13p6TeV/EVNT.nothing", "/other_scope/" + EVNT, "/../../etc/passwd", "/x")) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + wrong)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(wrong).isEqualTo(404);
+    }
+    HttpResponse<String> otherEndpoint = http.send(HttpRequest.newBuilder(
+        URI.create(panda.replicaUrl("FAR_AWAY") + "/mc23_13p6TeV/" + EVNT)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(otherEndpoint.statusCode()).isEqualTo(404);
+    Files.delete(stored);
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/mc23_13p6TeV/" + EVNT)).build(),
+        HttpResponse.BodyHandlers.ofString()).body()).contains("is lost");
+
+    // The next step's jobs take these files as their inputs, with what PanDA hands a pilot for each.
+    Derivation derivation = new Derivation(dataset, 5, "AthDerivation,23.6.1", 47000002);
+    long next = panda.submit(derivation.jobs(files)).get(0);
+    Map<String, String> job = form("getJob", "prod-token", GET);
+    assertThat(job).containsEntry("PandaID", Long.toString(next)).containsEntry("transformation", "Derivation_tf.py")
+        .containsEntry("inFiles", EVNT).containsEntry("fsize", "23").containsEntry("checksum", "ad:5e3c0791")
+        .containsEntry("scopeIn", "mc23_13p6TeV").containsEntry("ddmEndPointIn", "CERN-COPILOT_DATADISK")
+        .containsEntry("realDatasetsIn", dataset).containsEntry("processingType", "deriv");
+    assertThat(job.get("jobPars")).isEqualTo("--inputEVNTFile=" + EVNT
+        + " --outputDAOD_TRUTH1File=DAOD_TRUTH1.47000002._000001.pool.root.1 --reductionConf=TRUTH1");
+    assertThat(job.get("realDatasets")).startsWith("mc23_13p6TeV.950000.x.deriv.DAOD_TRUTH1.e1_p6266_tid47000002_00");
   }
 
   @Test

@@ -26,6 +26,7 @@ import org.cernvm.copilot.protocol.JobTicket;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Request;
 import org.cernvm.copilot.protocol.RunJob;
@@ -141,7 +142,7 @@ class PandaFailoverTest {
         run.ticket().job());
     assertThat(call(storage, SERVICE, register).reply()).isInstanceOf(Ack.class);
     JobDone done = new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(),
-        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), List.of(evnt, log(run)), run.ticket().job());
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", Usage.none(), PayloadReport.UNKNOWN, List.of(evnt, log(run)), run.ticket().job());
     assertThat(call(agent, first.self(), done).reply()).isInstanceOf(Ack.class);
 
     JobView finished = job(run);
@@ -164,7 +165,7 @@ class PandaFailoverTest {
     assertThat(call(agent, first.self(), heartbeat(run)).reply()).isInstanceOfSatisfying(ErrorReply.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
     JobDone late = new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(),
-        Outcome.FAILED, FailureKind.PAYLOAD, 1, "late", Usage.none(), List.of(), run.ticket().job());
+        Outcome.FAILED, FailureKind.PAYLOAD, 1, "late", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
     assertThat(call(agent, first.self(), late).reply()).isInstanceOfSatisfying(ErrorReply.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
     assertThat(job(run).history().stream().filter(h -> h.split(" ")[1].equals("failed:"))).hasSize(1);

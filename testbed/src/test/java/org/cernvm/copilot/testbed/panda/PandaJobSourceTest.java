@@ -25,6 +25,7 @@ import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.OutputFile;
+import org.cernvm.copilot.protocol.PayloadReport;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.StoredFile;
@@ -106,8 +107,34 @@ class PandaJobSourceTest {
     long id = panda.submit(List.of(evgen.job(1))).get(0);
     Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
     source.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
-        Outcome.FAILED, kind, 2, "stage-out failed: words no adapter reads", Usage.none(), List.of(), ANY_TICKET));
+        Outcome.FAILED, kind, 2, "stage-out failed: words no adapter reads", Usage.none(), PayloadReport.UNKNOWN, List.of(), ANY_TICKET));
     assertThat(job(id).pilotErrorCode()).isEqualTo(code);
+  }
+
+  @Test
+  void theFinalReportCarriesTheEventsCpuTimeAndJobMetricsOfThePayloadsJobReport() throws Exception {
+    List<Long> ids = panda.submit(List.of(evgen.job(1), evgen.job(2)));
+    Claim c = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    OutputFile evnt = new OutputFile(c.job().outputs().get(0), 10, "0badcafe", "0123456789abcdef0123456789abcdef");
+    source.registerOutputs(new RegisterOutputs(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(),
+        c.lease().ref(), List.of(new StoredFile(evnt, "file:///se/e"), logOf(c)), ANY_TICKET));
+    Usage measured = new Usage(Duration.ofMinutes(2), 50.4, 100, 200);
+    source.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(),
+        Outcome.SUCCEEDED, FailureKind.NONE, 0, "", measured, new PayloadReport(100, 42, 123_456),
+        List.of(evnt, logOf(c).file()), ANY_TICKET));
+    JobView finished = job(ids.get(0));
+    assertThat(finished.nEvents()).isEqualTo(100);
+    assertThat(finished.cpuConsumptionTime()).isEqualTo(42);
+    assertThat(finished.jobMetrics()).isEqualTo("coreCount=1 nEvents=100 workDirSize=123456");
+
+    // A payload that left no report: the agent's own CPU measure, no events.
+    Claim d = source.claim("agent-1", SLOT, Duration.ofMinutes(1)).orElseThrow();
+    source.finish(new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", d.job().jobId(), d.lease().ref(),
+        Outcome.FAILED, FailureKind.PAYLOAD, 3, "exit 3", measured, PayloadReport.UNKNOWN, List.of(), ANY_TICKET));
+    JobView failed = job(ids.get(1));
+    assertThat(failed.nEvents()).isZero();
+    assertThat(failed.cpuConsumptionTime()).isEqualTo(50);
+    assertThat(failed.jobMetrics()).isEqualTo("coreCount=1");
   }
 
   @Test
@@ -141,7 +168,7 @@ class PandaJobSourceTest {
 
   private JobDone done(Claim c, Outcome outcome, int exit, String diag, List<OutputFile> outputs) {
     return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome, kindOf(outcome),
-        exit, diag, Usage.none(), outputs, ANY_TICKET);
+        exit, diag, Usage.none(), PayloadReport.UNKNOWN, outputs, ANY_TICKET);
   }
 
   @Test

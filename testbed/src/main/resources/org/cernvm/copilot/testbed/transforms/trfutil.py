@@ -1,0 +1,37 @@
+"""What CoPilot's stand-in ATLAS transforms share: atomic writes and a file's size and checksums.
+
+It sits beside the transforms in the release area; Python puts a script's directory first on its path.
+"""
+import hashlib
+import os
+import zlib
+
+
+def describe(path):
+    """The size, adler32 (8 lower-case hex digits) and md5 of the file at path."""
+    adler, md5, size = 1, hashlib.md5(), 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            adler = zlib.adler32(block, adler)
+            md5.update(block)
+            size += len(block)
+    return size, "%08x" % (adler & 0xFFFFFFFF), md5.hexdigest()
+
+
+def write_atomically(path, write):
+    """Calls write(out) on a file beside path, renamed to path when complete: a failure leaves no partial file."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="ascii", newline="\n") as out:
+            write(out)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def cpu_seconds():
+    """The CPU time this process and its children have used, user plus system."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
