@@ -67,6 +67,9 @@ final class AlienClient implements AutoCloseable {
           });
     } catch (IOException e) {
       return new Retry.Failed<>(e.toString(), true);
+    } catch (IllegalStateException e) {
+      // HttpClient's pool refuses a request once closed: a call racing the job manager's stop.
+      return new Retry.Failed<>("the AliEn client is closed: the job manager is stopping", false);
     }
   }
 

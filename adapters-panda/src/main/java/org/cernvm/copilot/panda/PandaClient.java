@@ -237,6 +237,9 @@ final class PandaClient implements AutoCloseable {
       });
     } catch (IOException e) {
       return new Retry.Failed<>(e.toString(), true);
+    } catch (IllegalStateException e) {
+      // HttpClient's pool refuses a request once closed: a call racing the job manager's stop.
+      return new Retry.Failed<>("the PanDA client is closed: the job manager is stopping", false);
     }
   }
 

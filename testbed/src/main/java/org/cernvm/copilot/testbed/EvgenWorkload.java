@@ -223,6 +223,12 @@ public final class EvgenWorkload implements Workload {
       out.println("derivation: FAILED: the dilepton mass peaks at " + sum.peak() + " GeV, not at the Z mass " + Z_MASS);
       derivationPassed = 0;
     }
+    List<String> read = sum == null ? List.of() : sum.inputEvents().stream().map(TruthHistogram.InputEvents::name).toList();
+    if (derivationPassed == derivationJobs() && (read.size() != evgenPassed || read.stream().distinct().count() != read.size())) {
+      out.println("derivation: FAILED: the histograms read " + read.size() + " EVNT files (" + read.stream().distinct().count()
+          + " distinct), not each of the " + evgenPassed + " stored once");
+      derivationPassed = 0;
+    }
     closing += "; derivation: " + derivationPassed + " finished, " + (derivationJobs() - derivationPassed)
         + " failed; " + peak;
     return evgenPassed + derivationPassed;

@@ -72,6 +72,20 @@ final class PandaCommands {
     return admin;
   }
 
+  /** The options every submission takes: its task and the server. */
+  static final class TaskOptions {
+    @Option(names = "--task-id", description = "production task id (default: from the clock)")
+    Long taskId;
+
+    @Option(names = "--panda-url", paramLabel = "URL", description = "the PanDA server (panda.url, default http://127.0.0.1:25080)")
+    URI url;
+
+    /** The task id given, or one from the clock. */
+    long id() {
+      return taskId != null ? taskId : 40_000_000L + System.currentTimeMillis() / 1000 % 10_000_000L;
+    }
+  }
+
   /** {@code copilot submit-evgen}: ATLAS event-generation jobs into PanDA. */
   @Command(name = "submit-evgen", description = "Submits N ATLAS evgen jobs (Generate_tf.py) to the fake PanDA "
       + "server and prints their PandaIDs.")
@@ -96,21 +110,16 @@ final class PandaCommands {
     @Option(names = "--release", defaultValue = "AtlasProduction,23.6.x", description = "release (default ${DEFAULT-VALUE})")
     String release;
 
-    @Option(names = "--task-id", description = "production task id (default: from the clock)")
-    Long taskId;
-
-    @Option(names = "--panda-url", paramLabel = "URL", description = "the PanDA server (panda.url, default http://127.0.0.1:25080)")
-    URI url;
+    @Mixin TaskOptions task;
 
     @Override
     public Integer call() throws Exception {
       if (count < 1) {
         throw new IllegalArgumentException("--count must be at least 1");
       }
-      long task = taskId != null ? taskId : 40_000_000L + System.currentTimeMillis() / 1000 % 10_000_000L;
-      Evgen evgen = new Evgen(events, ecm, runNumber, jobConfig, release, task);
-      List<Long> ids = admin(config, url).submit(evgen.jobs(count));
-      System.out.println("submitted " + ids.size() + " evgen jobs of task " + task + " to " + evgen.dataset());
+      Evgen evgen = new Evgen(events, ecm, runNumber, jobConfig, release, task.id());
+      List<Long> ids = admin(config, task.url).submit(evgen.jobs(count));
+      System.out.println("submitted " + ids.size() + " evgen jobs of task " + evgen.taskId() + " to " + evgen.dataset());
       ids.forEach(System.out::println);
       return 0;
     }
@@ -133,20 +142,15 @@ final class PandaCommands {
     @Option(names = "--release", defaultValue = "AthDerivation,23.6.x", description = "release (default ${DEFAULT-VALUE})")
     String release;
 
-    @Option(names = "--task-id", description = "production task id (default: from the clock)")
-    Long taskId;
-
-    @Option(names = "--panda-url", paramLabel = "URL", description = "the PanDA server (panda.url, default http://127.0.0.1:25080)")
-    URI url;
+    @Mixin TaskOptions task;
 
     @Override
     public Integer call() throws Exception {
-      long task = taskId != null ? taskId : 40_000_000L + System.currentTimeMillis() / 1000 % 10_000_000L;
-      Derivation derivation = new Derivation(dataset, filesPerJob, release, task);
-      PandaAdmin admin = admin(config, url);
+      Derivation derivation = new Derivation(dataset, filesPerJob, release, task.id());
+      PandaAdmin admin = admin(config, task.url);
       List<JobDefinition.Input> files = admin.datasetFiles(dataset);
       List<Long> ids = admin.submit(derivation.jobs(files));
-      System.out.println("submitted " + ids.size() + " derivation jobs of task " + task + " over " + files.size()
+      System.out.println("submitted " + ids.size() + " derivation jobs of task " + derivation.taskId() + " over " + files.size()
           + " files of " + dataset + " to " + derivation.dataset());
       ids.forEach(System.out::println);
       return 0;

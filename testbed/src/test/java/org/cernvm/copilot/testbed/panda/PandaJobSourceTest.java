@@ -138,6 +138,15 @@ class PandaJobSourceTest {
   }
 
   @Test
+  void aCallRacingTheJobManagersStopIsAnUpstreamFailureNotAnInternalError() throws Exception {
+    panda.submit(List.of(evgen.job(1)));
+    PandaJobSource closed = open("prod", "1ms");
+    closed.close();
+    assertThatThrownBy(() -> closed.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+        .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("the PanDA client is closed");
+  }
+
+  @Test
   void theAdapterSpeaksV1ToTodaysServerAndFallsBackToLegacyOnAnOlderOne() throws Exception {
     List<Long> ids = panda.submit(List.of(evgen.job(1), evgen.job(2), evgen.job(3), evgen.job(4)));
     panda.serveApis(false, true);
