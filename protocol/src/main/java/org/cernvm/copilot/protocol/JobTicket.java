@@ -1,5 +1,11 @@
 package org.cernvm.copilot.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
 /**
  * A sealed job ticket: the state of a leased job that only job managers need (the job itself, the
  * upstream credentials and identifiers: a PanDA job's fields, an AliEn job token), encrypted with
@@ -15,7 +21,7 @@ package org.cernvm.copilot.protocol;
  * @param data the ciphertext with its tag, base64
  */
 public record JobTicket(String keyId, String nonce, String data) {
-  private static final java.util.regex.Pattern BASE64 = java.util.regex.Pattern.compile("[A-Za-z0-9+/=_-]+");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/=_-]+");
 
   public JobTicket {
     Checks.id(keyId, "keyId");
@@ -44,10 +50,9 @@ public record JobTicket(String keyId, String nonce, String data) {
   /** The SHA-256 of {@link #header()}, base64url without padding: what an upload grant binds the ticket by. */
   public String digest() {
     try {
-      byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(header().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(header().getBytes(StandardCharsets.US_ASCII));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -260,7 +261,7 @@ public final class StorageAdapter implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new GrantException(400, e.getMessage());
     }
-    if (!java.security.MessageDigest.isEqual(ticket.digest().getBytes(StandardCharsets.US_ASCII),
+    if (!MessageDigest.isEqual(ticket.digest().getBytes(StandardCharsets.US_ASCII),
         c.ticketDigest().getBytes(StandardCharsets.US_ASCII))) {
       throw new GrantException(403, "the job ticket is not the one the grant for " + c.file() + " was issued with");
     }

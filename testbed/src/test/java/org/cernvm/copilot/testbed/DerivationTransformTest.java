@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
@@ -76,7 +77,7 @@ class DerivationTransformTest {
         }
       }
     }
-    assertThat(h.counts()).containsExactlyElementsOf(java.util.Arrays.stream(expected).boxed().toList());
+    assertThat(h.counts()).containsExactlyElementsOf(Arrays.stream(expected).boxed().toList());
     assertThat(Math.abs(h.peak() - EvgenWorkload.Z_MASS)).isLessThanOrEqualTo(h.binWidth());
 
     JsonNode report = new ObjectMapper().readTree(work.resolve("jobReport.json").toFile());
