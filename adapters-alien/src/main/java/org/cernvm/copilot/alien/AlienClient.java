@@ -29,6 +29,8 @@ final class AlienClient implements AutoCloseable {
 
   private final AlienConfig config;
   private final CloseableHttpClient http;
+  /** Set before the HTTP client closes, so that a call it then refuses is told from any other failure. */
+  private volatile boolean closed;
   private final ObjectMapper json = new ObjectMapper();
 
   AlienClient(AlienConfig config) {
@@ -68,6 +70,9 @@ final class AlienClient implements AutoCloseable {
     } catch (IOException e) {
       return new Retry.Failed<>(e.toString(), true);
     } catch (IllegalStateException e) {
+      if (!closed) {
+        throw e;
+      }
       // HttpClient's pool refuses a request once closed: a call racing the job manager's stop.
       return new Retry.Failed<>("the AliEn client is closed: the job manager is stopping", false);
     }
@@ -75,6 +80,7 @@ final class AlienClient implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     try {
       http.close();
     } catch (IOException e) {

@@ -64,6 +64,8 @@ final class PandaClient implements AutoCloseable {
 
   private final PandaConfig config;
   private final CloseableHttpClient http;
+  /** Set before the HTTP client closes, so that a call it then refuses is told from any other failure. */
+  private volatile boolean closed;
   /** Whether calls go by the legacy API: chosen so, or fallen back to. */
   private volatile boolean legacy;
 
@@ -238,6 +240,9 @@ final class PandaClient implements AutoCloseable {
     } catch (IOException e) {
       return new Retry.Failed<>(e.toString(), true);
     } catch (IllegalStateException e) {
+      if (!closed) {
+        throw e;
+      }
       // HttpClient's pool refuses a request once closed: a call racing the job manager's stop.
       return new Retry.Failed<>("the PanDA client is closed: the job manager is stopping", false);
     }
@@ -268,6 +273,7 @@ final class PandaClient implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     try {
       http.close();
     } catch (IOException e) {

@@ -34,7 +34,10 @@ final class PayloadReports {
   /** The largest report read; a real one is tens of KiB. */
   static final long MAX_BYTES = 4L << 20;
 
-  /** The most directory entries counted towards the directory's size, so that a huge tree costs bounded time. */
+  /**
+   * The most entries (files and directories) counted towards the directory's size, so that a huge tree costs
+   * bounded time.
+   */
   static final int MAX_ENTRIES = 100_000;
 
   private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
@@ -47,6 +50,16 @@ final class PayloadReports {
 
   /** The report of the payload that ran in {@code dir}; {@code note} gets a line for each problem found. */
   static PayloadReport read(Path dir, Consumer<String> note) {
+    try {
+      return parse(dir, note);
+    } catch (RuntimeException e) {
+      // Whatever the payload left, the job's end is reported: a report that cannot be read is unknown.
+      note.accept("the payload's report and directory could not be read: " + Untrusted.text(e.toString(), 200));
+      return PayloadReport.UNKNOWN;
+    }
+  }
+
+  private static PayloadReport parse(Path dir, Consumer<String> note) {
     long workDirBytes = size(dir, note);
     Path file = dir.resolve(FILE);
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -131,9 +144,16 @@ final class PayloadReports {
     try {
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+          return ++entries[0] >= MAX_ENTRIES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+        }
+
+        @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
           if (attrs.isRegularFile()) {
-            total[0] += attrs.size();
+            // Sparse files can claim exabytes each: the sum saturates rather than wrapping around.
+            long size = Math.max(0, attrs.size());
+            total[0] = total[0] > Long.MAX_VALUE - size ? Long.MAX_VALUE : total[0] + size;
           }
           return ++entries[0] >= MAX_ENTRIES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
         }

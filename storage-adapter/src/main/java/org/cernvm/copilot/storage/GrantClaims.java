@@ -20,8 +20,9 @@ import org.cernvm.copilot.protocol.OutputFile;
  * @param file the name of the one file this grant allows
  * @param files every output of the job with its declared size and checksums
  * @param expiresAt when the grant stops being accepted
- * @param ticketDigest the {@link JobTicket#digest()} of the job's sealed ticket, which every upload presents
- *     (the ticket itself would make every grant as big as the job) and {@code registerOutputs} passes on
+ * @param ticketDigest the {@link JobTicket#digest()} of the job's sealed ticket: every upload presents the
+ *     ticket itself, which must match it and which {@code registerOutputs} passes on (the ticket in the grant
+ *     would make every grant as big as the job)
  */
 record GrantClaims(
     String agentId,

@@ -32,6 +32,9 @@ import org.cernvm.copilot.protocol.config.Settings;
  *     that connection set-up and a slow start are not mistaken for a slow client
  * @param maxUploadsPerAgent how many uploads one agent may have in progress at once; one more is refused with
  *     {@code 429}
+ * @param maxConnections how many connections the upload endpoint holds open at once; more wait to be accepted.
+ *     Each may hold a request header of up to {@link UploadServer#MAX_REQUEST_HEADER_BYTES} before any grant is
+ *     checked, so this bounds what slow or hostile clients can make it keep
  * @param tlsKeystore a PKCS#12 file with the endpoint's private key and certificate chain; the endpoint
  *     speaks HTTPS when it is set, plain HTTP otherwise
  * @param tlsKeystorePassword the keystore's password; never logged
@@ -54,6 +57,7 @@ public record StorageConfig(
     long minDataRate,
     Duration minDataRateGrace,
     int maxUploadsPerAgent,
+    int maxConnections,
     Path tlsKeystore,
     String tlsKeystorePassword) {
 
@@ -95,6 +99,9 @@ public record StorageConfig(
     if (maxUploadsPerAgent < 1) {
       throw new ConfigException("storage.max-uploads-per-agent must be at least 1: " + maxUploadsPerAgent);
     }
+    if (maxConnections < 1) {
+      throw new ConfigException("storage.max-connections must be at least 1: " + maxConnections);
+    }
     if (tlsKeystore != null && tlsKeystorePassword == null) {
       throw new ConfigException("storage.tls-keystore needs storage.tls-keystore-password");
     }
@@ -106,7 +113,8 @@ public record StorageConfig(
    * {@code webdav-url}, {@code grant-key-file}, {@code grant-ttl}, {@code max-file-size} (bytes),
    * {@code register-timeout}, {@code backend-timeout}, {@code idle-timeout}, {@code min-data-rate} (bytes per
    * second, default 8192, {@code 0} for none), {@code min-data-rate-grace} (default 10s),
-   * {@code max-uploads-per-agent} (default 8), {@code tls-keystore}, {@code tls-keystore-password}.
+   * {@code max-uploads-per-agent} (default 8), {@code max-connections} (default 512), {@code tls-keystore},
+   * {@code tls-keystore-password}.
    */
   public static StorageConfig from(Settings s, String domain) {
     Path home = Path.of(System.getProperty("user.home"), ".copilot");
@@ -128,6 +136,7 @@ public record StorageConfig(
         s.longValue("storage.min-data-rate", 8L << 10, 0),
         s.duration("storage.min-data-rate-grace", Duration.ofSeconds(10)),
         s.integer("storage.max-uploads-per-agent", 8, 1),
+        s.integer("storage.max-connections", 512, 1),
         s.path("storage.tls-keystore", null),
         s.string("storage.tls-keystore-password", null));
   }

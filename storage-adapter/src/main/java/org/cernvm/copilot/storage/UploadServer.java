@@ -11,6 +11,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -45,7 +46,8 @@ final class UploadServer implements AutoCloseable {
    * The largest request header accepted, against Jetty's 8 KiB default. An upload carries the job's sealed
    * ticket ({@link UploadReceipt#TICKET_HEADER}), which grows with the job (a PanDA job's fields, a derivation's
    * many inputs) up to what a message holds ({@link MessageCodec#MAX_BODY_BYTES}), with room for the grant
-   * token and the other headers. A client that sends such a header slowly is ended by the idle timeout.
+   * token and the other headers. A client may hold that much while it sends its header, byte by byte, before
+   * any grant is checked: {@link StorageConfig#maxConnections()} bounds how many such connections are open.
    */
   static final int MAX_REQUEST_HEADER_BYTES = MessageCodec.MAX_BODY_BYTES + 32 * 1024;
 
@@ -83,6 +85,7 @@ final class UploadServer implements AutoCloseable {
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
     server.setHandler(new UploadHandler(config, adapter, nanoTime));
     try {
       server.start();

@@ -91,6 +91,30 @@ class DerivationTransformTest {
   }
 
   @Test
+  void eventsInMevGiveTheSameHistogramAsInGev() throws Exception {
+    generate("EVNT.1", 1, 300);
+    List<String> mev = new ArrayList<>();
+    for (String line : Files.readAllLines(work.resolve("EVNT.1"))) {
+      if (line.equals("U GEV MM")) {
+        mev.add("U MEV MM");
+      } else if (line.startsWith("P ")) {
+        String[] f = line.split(" ");
+        for (int i = 4; i <= 8; i++) {
+          f[i] = String.format("%.16e", Double.parseDouble(f[i]) * 1000);
+        }
+        mev.add(String.join(" ", f));
+      } else {
+        mev.add(line);
+      }
+    }
+    Files.write(work.resolve("EVNT.2"), mev);
+    assertThat(run("Derivation_tf.py", "--inputEVNTFile=EVNT.1", "--outputDAOD_TRUTH1File=GEV")).isZero();
+    assertThat(run("Derivation_tf.py", "--inputEVNTFile=EVNT.2", "--outputDAOD_TRUTH1File=MEV")).isZero();
+    assertThat(TruthHistogram.read(work.resolve("MEV")).counts())
+        .isEqualTo(TruthHistogram.read(work.resolve("GEV")).counts());
+  }
+
+  @Test
   void maxEventsStopsReadingAcrossInputs() throws Exception {
     generate("EVNT.1", 1, 100);
     generate("EVNT.2", 2, 100);

@@ -7,8 +7,8 @@ pairs the final-state electrons or muons of opposite charge, and writes the dile
 its event counts as JSON into the output file (a real DAOD is a ROOT file; this stand-in's is not), and
 jobReport.json with the events read, each input's and the output's entries, size and adler32, and the CPU
 and wall time (resource.transform, where pilot3 reads them). A missing, truncated or malformed input
-fails the transform (exit 3) with the file and line named, and leaves no output. Python 3 standard
-library only.
+fails the transform (exit 3) with the file and line named, and leaves no output; with --maxEvents, reading
+stops at that many events, and inputs after that point are not opened. Python 3 standard library only.
 """
 import argparse
 import json
@@ -53,31 +53,32 @@ def parse(argv):
 
 
 def lines(path):
-    """The lines of path with their numbers, each at most MAX_LINE characters."""
+    """The lines of path with their numbers, each at most MAX_LINE characters and ASCII."""
     try:
-        f = open(path, "r", encoding="ascii", newline="\n")
+        f = open(path, "rb")
     except OSError as e:
         raise BadInput("%s: cannot open: %s" % (path, e.strerror))
     with f:
         number = 0
         while True:
-            try:
-                line = f.readline(MAX_LINE + 1)
-            except UnicodeDecodeError:
-                raise BadInput("%s: line %d is not ASCII" % (path, number + 1))
-            if not line:
+            raw = f.readline(MAX_LINE + 2)
+            if not raw:
                 return
             number += 1
-            if len(line) > MAX_LINE:
+            raw = raw[:-1] if raw.endswith(b"\n") else raw
+            if len(raw) > MAX_LINE:
                 raise BadInput("%s: line %d is longer than %d characters" % (path, number, MAX_LINE))
-            yield number, line.rstrip("\n")
+            try:
+                yield number, raw.decode("ascii")
+            except UnicodeDecodeError:
+                raise BadInput("%s: line %d is not ASCII" % (path, number))
 
 
 def events(path):
-    """Yields each event of a HepMC3 ASCII file as a list of final-state (pdg, px, py, pz, e)."""
+    """Yields each event of a HepMC3 ASCII file as a list of final-state (pdg, px, py, pz, e) in GeV."""
     listing = False
     ended = False
-    event, declared, seen, at = None, 0, 0, 0
+    event, declared, seen, at, scale = None, 0, 0, 0, 1.0
     for number, line in lines(path):
         if number == 1:
             if not line.startswith("HepMC::Version "):
@@ -103,15 +104,23 @@ def events(path):
             fields = line.split()
             if len(fields) < 4 or not all(f.isdigit() for f in fields[1:4]):
                 raise BadInput("%s: line %d: an E line needs an event number, a vertex and a particle count" % (path, number))
-            event, declared, seen, at = [], int(fields[3]), 0, number
+            event, declared, seen, at, scale = [], int(fields[3]), 0, number, 1.0
+        elif kind == "U ":
+            # Momentum units, per event: GEV or MEV (ATLAS's own files are in MeV).
+            unit = line.split()[1:2]
+            if event is None or unit not in (["GEV"], ["MEV"]):
+                raise BadInput("%s: line %d: a U line names GEV or MEV, inside an event" % (path, number))
+            scale = 1.0 if unit == ["GEV"] else 1e-3
         elif kind == "P ":
             if event is None:
                 raise BadInput("%s: line %d: a particle before any event" % (path, number))
             seen += 1
             particle = read_particle(path, number, line)
             if particle is not None:
-                event.append(particle)
-        elif kind in ("V ", "U ", "W ", "A ", "T ", "C ", "F "):
+                event.append((particle[0],) + tuple(x * scale for x in particle[1:]))
+        elif kind in ("V ", "W ", "A ", "T ", "C ", "F ", "N ", "H "):
+            # Vertices, weights and their names, attributes, run info, cross-sections, PDF and heavy-ion
+            # records: nothing the dilepton mass needs.
             continue
         else:
             raise BadInput("%s: line %d is not a HepMC3 ASCII record: %.40r" % (path, number, line))

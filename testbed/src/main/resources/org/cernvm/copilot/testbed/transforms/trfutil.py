@@ -19,11 +19,14 @@ def describe(path):
 
 
 def write_atomically(path, write):
-    """Calls write(out) on a file beside path, renamed to path when complete: a failure leaves no partial file."""
+    """Calls write(out) on a file beside path, synced and renamed to path when complete: a failure, or a crash
+    of the machine, leaves no partial file under path."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
         with open(tmp, "w", encoding="ascii", newline="\n") as out:
             write(out)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

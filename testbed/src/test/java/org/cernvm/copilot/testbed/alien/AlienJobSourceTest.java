@@ -11,6 +11,7 @@ import org.cernvm.copilot.alien.JobStatus;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
 import org.cernvm.copilot.jobmanager.TicketedJob;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
@@ -68,6 +69,17 @@ class AlienJobSourceTest {
       for (String token : w.alien().queue().liveTokens()) {
         assertThat(wire).doesNotContain(token);
       }
+    }
+  }
+
+  @Test
+  void aCallRacingTheJobManagersStopIsAnUpstreamFailureNotAnInternalError() throws Exception {
+    ManualScheduler time = new ManualScheduler();
+    try (AlienWorkload w = new AlienWorkload(dir, 1, time.clock())) {
+      AlienJobSource closed = w.openSource();
+      closed.close();
+      assertThatThrownBy(() -> closed.claim("agent-1", SLOT, Duration.ofMinutes(1)))
+          .isInstanceOf(UpstreamUnavailableException.class).hasMessageContaining("the AliEn client is closed");
     }
   }
 
