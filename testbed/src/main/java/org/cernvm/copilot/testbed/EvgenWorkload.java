@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -204,25 +205,17 @@ public final class EvgenWorkload implements Workload {
     TruthHistogram sum = null;
     for (JobView job : panda.list()) {
       boolean evgenJob = job.transformation().equals("Generate_tf.py");
-      String problem;
-      TruthHistogram h = null;
-      if (evgenJob) {
-        problem = problem(job);
-      } else {
-        try {
-          h = histogram(job);
-          problem = null;
-        } catch (Problem p) {
-          problem = p.getMessage();
+      try {
+        if (evgenJob) {
+          checkEvgen(job);
+          evgenPassed++;
+        } else {
+          TruthHistogram h = histogram(job);
+          derivationPassed++;
+          sum = sum == null ? h : sum.plus(h);
         }
-      }
-      if (problem != null) {
-        out.println((evgenJob ? "evgen" : "derivation") + ": PanDA job " + job.pandaId() + " FAILED: " + problem);
-      } else if (evgenJob) {
-        evgenPassed++;
-      } else {
-        derivationPassed++;
-        sum = sum == null ? h : sum.plus(h);
+      } catch (Problem p) {
+        out.println((evgenJob ? "evgen" : "derivation") + ": PanDA job " + job.pandaId() + " FAILED: " + p.getMessage());
       }
     }
     closing = "evgen: " + evgenPassed + " finished, " + (jobs - evgenPassed) + " failed";
@@ -250,7 +243,7 @@ public final class EvgenWorkload implements Workload {
     return evgenPassed + derivationPassed;
   }
 
-  /** What is wrong with a derivation job, as the message of a checked exception. */
+  /** What is wrong with a job, as the message of a checked exception. */
   private static final class Problem extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -259,24 +252,41 @@ public final class EvgenWorkload implements Workload {
     }
   }
 
+  /** What is wrong with an evgen job, or {@code null} when it finished with the right output. */
+  String problem(JobView job) throws IOException {
+    try {
+      checkEvgen(job);
+      return null;
+    } catch (Problem p) {
+      return p.getMessage();
+    }
+  }
+
   /**
-   * A finished derivation job's histogram, checked: stored as PanDA recorded it, beside a log tarball that
-   * holds no input, and counting every event of the EVNT files it took, which PanDA's {@code nEvents} says too.
+   * Checks a finished evgen job: its EVNT file, stored as PanDA recorded it beside its log tarball, holds the
+   * events asked for, each well formed, and PanDA has the events the job's report gave.
+   */
+  private void checkEvgen(JobView job) throws Problem, IOException {
+    Path file = storedOutput(job, "EVNT.", "the EVNT file");
+    HepMC3Events.Summary events = HepMC3Events.check(file);
+    if (events.problem() != null) {
+      throw new Problem(file + ": " + events.problem());
+    }
+    if (events.events() != evgen.events()) {
+      throw new Problem(file + " holds " + events.events() + " events, expected " + evgen.events());
+    }
+    if (job.nEvents() != evgen.events() || !job.jobMetrics().contains("nEvents=" + evgen.events())) {
+      throw new Problem("PanDA has nEvents " + job.nEvents() + " and jobMetrics '" + job.jobMetrics() + "', expected "
+          + evgen.events() + " events from the job's report");
+    }
+  }
+
+  /**
+   * A finished derivation job's histogram, checked: stored as PanDA recorded it beside its log tarball, and
+   * counting every event of the EVNT files it took, which PanDA's {@code nEvents} says too.
    */
   private TruthHistogram histogram(JobView job) throws Problem, IOException {
-    if (!job.state().equals("finished")) {
-      throw new Problem("ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag());
-    }
-    PandaOutput daod = output(job, "DAOD_TRUTH1.");
-    PandaOutput logTarball = output(job, "log.");
-    if (daod == null || logTarball == null || job.outputs().size() != 2) {
-      throw new Problem("PanDA recorded " + job.outputs() + ", expected the DAOD_TRUTH1 file and the log tarball");
-    }
-    String logProblem = logProblem(job.pandaId(), logTarball);
-    if (logProblem != null) {
-      throw new Problem(logProblem);
-    }
-    Path file = storedAsRecorded(daod);
+    Path file = storedOutput(job, "DAOD_TRUTH1.", "the DAOD_TRUTH1 file");
     TruthHistogram h = TruthHistogram.read(file);
     long expected = (long) h.inputEvents().size() * evgen.events();
     if (h.events() != expected || h.inputEvents().stream().anyMatch(i -> i.events() != evgen.events())) {
@@ -287,6 +297,23 @@ public final class EvgenWorkload implements Workload {
       throw new Problem("PanDA has nEvents " + job.nEvents() + ", the histogram counts " + h.events());
     }
     return h;
+  }
+
+  /**
+   * The stored file of a finished job's one output whose LFN starts {@code prefix}, when PanDA recorded it
+   * and the log tarball, nothing else, and both are stored as recorded, the log holding what it should.
+   */
+  private static Path storedOutput(JobView job, String prefix, String what) throws Problem, IOException {
+    if (!job.state().equals("finished")) {
+      throw new Problem("ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag());
+    }
+    PandaOutput recorded = output(job, prefix);
+    PandaOutput logTarball = output(job, "log.");
+    if (recorded == null || logTarball == null || job.outputs().size() != 2) {
+      throw new Problem("PanDA recorded " + job.outputs() + ", expected " + what + " and the log tarball");
+    }
+    checkLog(job.pandaId(), logTarball);
+    return storedAsRecorded(recorded);
   }
 
   private static PandaOutput output(JobView job, String prefix) {
@@ -303,54 +330,20 @@ public final class EvgenWorkload implements Workload {
     return file;
   }
 
-  /** What is wrong with an evgen job, or {@code null} when it finished with the right output. */
-  String problem(JobView job) throws IOException {
-    if (!job.state().equals("finished")) {
-      return "ended " + job.state() + " " + job.pilotErrorCode() + " " + job.pilotErrorDiag();
-    }
-    PandaOutput recorded = output(job, "EVNT.");
-    PandaOutput logTarball = output(job, "log.");
-    if (recorded == null || logTarball == null || job.outputs().size() != 2) {
-      return "PanDA recorded " + job.outputs() + ", expected the EVNT file and the log tarball";
-    }
-    String logProblem = logProblem(job.pandaId(), logTarball);
-    if (logProblem != null) {
-      return logProblem;
-    }
-    Path file;
-    try {
-      file = storedAsRecorded(recorded);
-    } catch (Problem p) {
-      return p.getMessage();
-    }
-    HepMC3Events.Summary events = HepMC3Events.check(file);
-    if (events.problem() != null) {
-      return file + ": " + events.problem();
-    }
-    if (events.events() != evgen.events()) {
-      return file + " holds " + events.events() + " events, expected " + evgen.events();
-    }
-    if (job.nEvents() != evgen.events() || !job.jobMetrics().contains("nEvents=" + evgen.events())) {
-      return "PanDA has nEvents " + job.nEvents() + " and jobMetrics '" + job.jobMetrics() + "', expected "
-          + evgen.events() + " events from the job's report";
-    }
-    return null;
-  }
-
   /**
-   * What is wrong with a job's stored log tarball, or {@code null}: it must be what PanDA recorded and
-   * hold the payload's stdout, its {@code jobReport.json} and the agent's lines under
-   * {@code tarball_PandaJob_<PandaID>_<queue>/}.
+   * Checks a job's stored log tarball: it must be what PanDA recorded and hold the payload's stdout, its
+   * {@code jobReport.json} and the agent's lines under {@code tarball_PandaJob_<PandaID>_<queue>/}, and no
+   * input or output.
    */
-  private static String logProblem(long pandaId, PandaOutput recorded) throws IOException {
+  private static void checkLog(long pandaId, PandaOutput recorded) throws Problem, IOException {
     Path file;
     try {
       file = storedAsRecorded(recorded);
     } catch (Problem p) {
-      return "the log: " + p.getMessage();
+      throw new Problem("the log: " + p.getMessage());
     }
     String dir = "tarball_PandaJob_" + pandaId + "_";
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(file)))) {
       for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
         names.add(e.getName());
@@ -358,13 +351,12 @@ public final class EvgenWorkload implements Workload {
     }
     for (String wanted : List.of("stdout.txt", "jobReport.json", "copilot-agent.log")) {
       if (names.stream().noneMatch(n -> n.startsWith(dir) && n.endsWith("/" + wanted))) {
-        return "the log tarball " + recorded.lfn() + " lacks " + dir + "…/" + wanted + ": " + names;
+        throw new Problem("the log tarball " + recorded.lfn() + " lacks " + dir + "…/" + wanted + ": " + names);
       }
     }
     if (names.stream().anyMatch(n -> n.contains("/EVNT.") || n.contains("/DAOD_"))) {
-      return "the log tarball " + recorded.lfn() + " holds an input or output: " + names;
+      throw new Problem("the log tarball " + recorded.lfn() + " holds an input or output: " + names);
     }
-    return null;
   }
 
   /** The closing line of the last {@link #verify}: each step's jobs and, for a chain, where m_ll peaks. */

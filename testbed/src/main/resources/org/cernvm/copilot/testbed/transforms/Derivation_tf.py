@@ -11,12 +11,11 @@ fails the transform (exit 3) with the file and line named, and leaves no output;
 stops at that many events, and inputs after that point are not opened. Python 3 standard library only.
 """
 import argparse
-import json
 import math
 import sys
 import time
 
-from trfutil import cpu_seconds, describe, write_atomically
+from trfutil import cpu_seconds, describe, write_json_atomically
 
 # The histogram: 1 GeV bins from 60 to 120 GeV, with under- and overflow.
 LOW, HIGH, BINS = 60.0, 120.0, 60
@@ -212,10 +211,7 @@ def main(argv):
         "events": total, "selected": selected, "inputs": per_input,
     }
 
-    def write_histogram(out):
-        json.dump(histogram, out, indent=1, sort_keys=True)
-        out.write("\n")
-    write_atomically(a.outputDAOD_TRUTH1File, write_histogram)
+    write_json_atomically(a.outputDAOD_TRUTH1File, histogram, indent=1)
     size, adler, md5 = describe(a.outputDAOD_TRUTH1File)
     cpu, wall = round(cpu_seconds()), round(time.monotonic() - started)
     report = {
@@ -231,10 +227,7 @@ def main(argv):
             "executor": {"TRUTH1": {"nevents": total, "cpuTime": cpu, "wallTime": wall}}},
     }
 
-    def write_report(out):
-        json.dump(report, out, indent=2, sort_keys=True)
-        out.write("\n")
-    write_atomically("jobReport.json", write_report)
+    write_json_atomically("jobReport.json", report)
     peak = ""
     if selected:
         top = max(range(BINS), key=lambda i: counts[i])

@@ -9,7 +9,6 @@ CPU and wall time taken (resource.transform, where pilot3 reads them). The same 
 byte-identical EVNT file and the same report but for its times. Python 3 standard library only.
 """
 import argparse
-import json
 import math
 import random
 import re
@@ -17,7 +16,7 @@ import sys
 import time
 import uuid
 
-from trfutil import cpu_seconds, describe, write_atomically
+from trfutil import cpu_seconds, describe, write_atomically, write_json_atomically
 
 MZ, GZ = 91.1876, 2.4952
 MP = 0.93827208816
@@ -211,10 +210,7 @@ def main(argv):
             "executor": {"generate": {"nevents": a.maxEvents, "cpuTime": cpu, "wallTime": wall}}},
     }
 
-    def write_report(out):
-        json.dump(report, out, indent=2, sort_keys=True)
-        out.write("\n")
-    write_atomically("jobReport.json", write_report)
+    write_json_atomically("jobReport.json", report)
     print("Generate_tf.py: wrote %d events to %s (%d bytes, adler32 %s)" % (a.maxEvents, a.outputEVNTFile, size, adler))
     return 0
 

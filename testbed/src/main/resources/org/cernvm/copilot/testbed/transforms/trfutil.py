@@ -3,6 +3,7 @@
 It sits beside the transforms in the release area; Python puts a script's directory first on its path.
 """
 import hashlib
+import json
 import os
 import zlib
 
@@ -38,3 +39,11 @@ def cpu_seconds():
     """The CPU time this process and its children have used, user plus system."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+def write_json_atomically(path, value, indent=2):
+    """Writes value as JSON with sorted keys and a final newline into path, as write_atomically does."""
+    def write(out):
+        json.dump(value, out, indent=indent, sort_keys=True)
+        out.write("\n")
+    write_atomically(path, write)
