@@ -398,7 +398,8 @@ public final class FakePanda implements AutoCloseable {
     reply(response, callback, 200, "application/json", json.writeValueAsString(answer));
   }
 
-  private static void reply(Response response, Callback callback, int status, String type, String body) {
+  /** Answers with {@code body} of media type {@code type} in UTF-8. */
+  static void reply(Response response, Callback callback, int status, String type, String body) {
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, type + "; charset=utf-8");
     Content.Sink.write(response, true, body, callback);

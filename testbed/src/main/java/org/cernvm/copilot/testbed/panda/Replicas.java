@@ -3,7 +3,6 @@ package org.cernvm.copilot.testbed.panda;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -83,8 +82,6 @@ final class Replicas {
   }
 
   private static void text(Response response, Callback callback, int status, String body) {
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-    Content.Sink.write(response, true, body, callback);
+    FakePanda.reply(response, callback, status, "text/plain", body);
   }
 }
