@@ -18,6 +18,7 @@ import org.cernvm.copilot.alien.jdl.JdlSyntaxException;
 import org.cernvm.copilot.alien.jdl.JdlValue;
 import org.cernvm.copilot.alien.jdl.OutputEntry;
 import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.HandOver;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
@@ -418,6 +419,14 @@ public final class AlienJobSource implements JobSource, AutoCloseable {
       l.endedAt = clock.instant();
     }
   }
+
+  /** Hands a prefetched job to an agent: AliEn learns nothing new, the job is STARTED since its match. */
+  @Override
+  public void assign(HandOver h) throws JobSourceException {
+    leases.assign(h.claim().job().jobId(), h.claim().lease().ref(), h.holder(), h.agentId(), h.deadline());
+    log.info("AliEn job {} handed to {}", h.claim().job().jobId(), h.agentId());
+  }
+
 
   @Override
   public void kill(String jobId, String reason) throws JobSourceException {

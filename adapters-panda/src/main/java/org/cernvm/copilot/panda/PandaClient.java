@@ -8,6 +8,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -125,14 +126,15 @@ final class PandaClient implements AutoCloseable {
         }
       }
     });
-    if (acquire) {
+    boolean bulk = acquire && form.containsKey("nJobs");
+    if (acquire && !bulk) {
       body.put("n_jobs", 1);
     }
     ClassicRequestBuilder request = ClassicRequestBuilder
         .post(config.url() + "/api/v1/pilot/" + (acquire ? "acquire_jobs" : "update_job"))
         .setEntity(new StringEntity(body.toString(), ContentType.APPLICATION_JSON))
         .addHeader("Accept", "application/json");
-    Retry.Attempt<Map<String, String>> result = send(request, text -> envelope(acquire, text));
+    Retry.Attempt<Map<String, String>> result = send(request, text -> envelope(acquire, bulk, text));
     if (result instanceof Retry.Failed<Map<String, String>> f && f.message().startsWith(NO_METHOD)
         && config.api() == PandaConfig.Api.AUTO) {
       legacy = true;
@@ -143,10 +145,13 @@ final class PandaClient implements AutoCloseable {
     return result;
   }
 
+  /** The longest answer read: a bulk getJob of a thousand jobs with their inputs stays below it. */
+  private static final int MAX_ANSWER_CHARS = 16 << 20;
+
   private static final String NO_METHOD = "the server has no such method: ";
 
   /** The fields of a v1 answer, in the legacy form: {@code StatusCode}, {@code errorDialog}, the job's fields. */
-  private static Retry.Attempt<Map<String, String>> envelope(boolean acquire, String text) throws IOException {
+  private static Retry.Attempt<Map<String, String>> envelope(boolean acquire, boolean bulk, String text) throws IOException {
     JsonNode root = JSON.readTree(text);
     if (root == null || !root.isObject() || !root.path("success").isBoolean()) {
       return new Retry.Failed<>("answer without the v1 envelope: " + Untrusted.text(text, 80), true);
@@ -169,7 +174,9 @@ final class PandaClient implements AutoCloseable {
       return new Retry.Failed<>("a v1 answer without data: " + Untrusted.text(text, 80), true);
     }
     Map<String, String> answer;
-    if (acquire) {
+    if (bulk) {
+      answer = fields(data);
+    } else if (acquire) {
       JsonNode jobs = data.path("jobs");
       if (!jobs.isArray() || jobs.isEmpty() || !jobs.get(0).isObject()) {
         return new Retry.Failed<>("a v1 acquire answer without jobs: " + Untrusted.text(text, 80), true);
@@ -182,6 +189,33 @@ final class PandaClient implements AutoCloseable {
       answer.putIfAbsent("errorDialog", message);
     }
     return statusOf(answer, text);
+  }
+
+  /**
+   * The jobs of a bulk {@code getJob} answer, whose {@code jobs} field is a JSON array (as text, as a form
+   * answer and {@link #call} give it), each job's fields as text.
+   *
+   * @throws UpstreamUnavailableException if the field is not an array of objects
+   */
+  static List<Map<String, String>> jobs(String jobsField) throws UpstreamUnavailableException {
+    try {
+      JsonNode array = JSON.readTree(jobsField == null ? "" : jobsField);
+      List<Map<String, String>> jobs = new java.util.ArrayList<>();
+      if (array != null && array.isArray()) {
+        for (JsonNode job : array) {
+          if (job.isObject()) {
+            jobs.add(fields(job));
+          }
+        }
+        if (jobs.size() == array.size()) {
+          return jobs;
+        }
+      }
+    } catch (IOException e) {
+      // Reported below, as any other answer PanDA would not send.
+    }
+    throw new UpstreamUnavailableException("a bulk getJob answer whose jobs are not a list of jobs: "
+        + Untrusted.text(jobsField, 80), null);
   }
 
   /** An answer's fields as text, integers as written; {@code null} values are left out. */
@@ -222,7 +256,7 @@ final class PandaClient implements AutoCloseable {
     }
     try {
       return http.execute(request.build(), response -> {
-        String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), 1 << 20);
+        String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), MAX_ANSWER_CHARS);
         int status = response.getCode();
         if (status == 404 || (status == 403 && text.contains("is forbidden"))) {
           return new Retry.Failed<>(NO_METHOD + "HTTP " + status + " " + Untrusted.text(text, 120), false);

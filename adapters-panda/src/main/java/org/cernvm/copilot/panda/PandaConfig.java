@@ -36,6 +36,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  *     does not name one in {@code ddmEndPointOut}
  * @param endpoints the base URL of each storage endpoint (Rucio RSE) inputs are fetched from, an input's
  *     replica being {@code URL/SCOPE/LFN}: the stand-in for Rucio's replica lookup
+ * @param jobsPerCall the most jobs one prefetching {@code getJob} asks for ({@code nJobs}/{@code n_jobs})
  */
 public record PandaConfig(
     URI url,
@@ -55,7 +56,8 @@ public record PandaConfig(
     Path trust,
     Api api,
     String storageEndpoint,
-    Map<String, String> endpoints) {
+    Map<String, String> endpoints,
+    int jobsPerCall) {
   /** Which dispatcher API the adapter calls. */
   public enum Api {
     /** {@code /api/v1/pilot/*}, as Harvester calls today's server. */
@@ -83,6 +85,9 @@ public record PandaConfig(
     if (attempts < 1) {
       throw new ConfigException("panda.attempts must be at least 1");
     }
+    if (jobsPerCall < 1 || jobsPerCall > 1000) {
+      throw new ConfigException("panda.jobs-per-call must be 1 to 1000: " + jobsPerCall);
+    }
   }
 
   /**
@@ -90,7 +95,7 @@ public record PandaConfig(
    * {@code prod-source-label}, {@code release-dir}, {@code ttl}, {@code timeout}, {@code attempts},
    * {@code backoff-min}, {@code update-interval}, {@code empty-pause}, {@code client-keystore},
    * {@code client-keystore-password}, {@code trust}, {@code api} ({@code v1}, {@code legacy} or {@code auto}),
-   * {@code storage-endpoint}, {@code endpoints} ({@code NAME=URL,...}).
+   * {@code storage-endpoint}, {@code endpoints} ({@code NAME=URL,...}), {@code jobs-per-call} (50).
    */
   public static PandaConfig from(Settings s) {
     String url = s.required("panda.url");
@@ -112,7 +117,8 @@ public record PandaConfig(
         s.path("panda.trust", null),
         api(s.string("panda.api", "auto")),
         s.string("panda.storage-endpoint", "CERN-COPILOT_DATADISK"),
-        endpoints(s.string("panda.endpoints", "")));
+        endpoints(s.string("panda.endpoints", "")),
+        s.integer("panda.jobs-per-call", 50, 1));
   }
 
   /** {@code NAME=URL,NAME=URL}: each storage endpoint's base URL, without a trailing {@code /}. */

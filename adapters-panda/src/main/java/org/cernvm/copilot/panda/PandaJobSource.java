@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.HandOver;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
@@ -130,49 +131,123 @@ public final class PandaJobSource implements JobSource, AutoCloseable {
     if (!hasWorkFor(resources)) {
       return Optional.empty();
     }
+    Map<String, String> answer = client.call("getJob", getJobForm(agentId, resources));
+    if (isEmpty(answer)) {
+      return Optional.empty();
+    }
+    Optional<Claim> claim = lease(answer, agentId, resources.cores(), leaseTime);
+    if (claim.isPresent()) {
+      Leased l = leases.get(claim.get().job().jobId());
+      synchronized (l) {
+        try {
+          update(l, "starting", Map.of());
+        } catch (UpstreamUnavailableException e) {
+          log.warn("PanDA job {}: could not report 'starting': {}", l.spec.jobId(), Untrusted.text(e.getMessage()));
+        }
+      }
+    }
+    return claim;
+  }
+
+  @Override
+  public int maxClaimBatch() {
+    return config.jobsPerCall();
+  }
+
+  /**
+   * Claims up to {@code max} jobs in one {@code getJob} with {@code nJobs}, as Harvester prefetches them, for
+   * {@code holder} (the job manager's prefetch); PanDA keeps them {@code sent} until the agent that gets one
+   * reports it {@code running} from its node.
+   */
+  @Override
+  public List<Claim> claim(String holder, Resources resources, Duration leaseTime, int max)
+      throws JobSourceException {
+    if (max <= 1) {
+      return claim(holder, resources, leaseTime).map(List::of).orElse(List.of());
+    }
+    if (!hasWorkFor(resources)) {
+      return List.of();
+    }
+    Map<String, String> form = getJobForm(holder, resources);
+    form.put("nJobs", Integer.toString(Math.min(max, config.jobsPerCall())));
+    Map<String, String> answer = client.call("getJob", form);
+    if (isEmpty(answer)) {
+      return List.of();
+    }
+    List<Claim> claims = new ArrayList<>();
+    for (Map<String, String> job : PandaClient.jobs(answer.get("jobs"))) {
+      lease(job, holder, resources.cores(), leaseTime).ifPresent(claims::add);
+    }
+    log.info("PanDA gave {} job(s) for {} asked", claims.size(), form.get("nJobs"));
+    return claims;
+  }
+
+  private Map<String, String> getJobForm(String node, Resources resources) {
     Map<String, String> form = new LinkedHashMap<>();
     form.put("siteName", config.siteName());
     form.put("computingElement", config.computingElement());
     form.put("prodSourceLabel", config.prodSourceLabel());
-    form.put("node", agentId);
+    form.put("node", node);
     // Memory and disk in MB as pilot3 sends them; cores as PanDA's resource type, since the dispatcher's
     // cpu parameter is the CPU's clock in MHz, which an agent does not report.
     form.put("mem", Long.toString(resources.memoryMb()));
     form.put("diskSpace", Long.toString(resources.diskMb()));
     form.put("resourceType", resources.cores() > 1 ? "MCORE" : "SCORE");
     form.put("getProxyKey", "False");
-    Map<String, String> answer = client.call("getJob", form);
+    return form;
+  }
+
+  /** Whether PanDA answered that it has no job (or failed to give one); then it is not asked for a while. */
+  private boolean isEmpty(Map<String, String> answer) {
     String code = answer.get("StatusCode");
-    if (!code.equals("0")) {
-      emptyUntil = clock.instant().plus(config.emptyPause());
-      if (code.equals("30")) {
-        log.warn("PanDA getJob failed: {}", Untrusted.text(answer.getOrDefault("errorDialog", "StatusCode 30")));
-      }
-      return Optional.empty();
+    if (code.equals("0")) {
+      return false;
     }
-    String pandaId = answer.get("PandaID");
+    emptyUntil = clock.instant().plus(config.emptyPause());
+    if (code.equals("30")) {
+      log.warn("PanDA getJob failed: {}", Untrusted.text(answer.getOrDefault("errorDialog", "StatusCode 30")));
+    }
+    return true;
+  }
+
+  /** Leases one job PanDA gave to {@code agentId}, or reports it failed when it cannot run here. */
+  private Optional<Claim> lease(Map<String, String> job, String agentId, int cores, Duration leaseTime) {
+    String pandaId = job.get("PandaID");
     Instant now = clock.instant();
     JobSpec spec;
     try {
-      spec = translate(answer, resources.cores());
+      spec = translate(job, cores);
     } catch (Unrunnable e) {
       log.warn("PanDA job {} cannot run here: {}; reporting it failed", Untrusted.text(pandaId),
           Untrusted.text(e.getMessage()));
-      reportFailed(pandaId, agentId, e.pilotErrorCode, "CoPilot: " + e.getMessage());
+      try {
+        reportFailed(pandaId, agentId, e.pilotErrorCode, "CoPilot: " + e.getMessage());
+      } catch (UpstreamUnavailableException failed) {
+        log.warn("PanDA job {}: could not report it failed: {}", Untrusted.text(pandaId),
+            Untrusted.text(failed.getMessage()));
+      }
       return Optional.empty();
     }
     Lease lease = new Lease(MessageIds.next(), 1, now.plus(leaseTime));
-    Leased l = new Leased(spec, lease, agentId, answer, now, now);
-    leases.put(l);
-    try {
-      update(l, "starting", Map.of());
-    } catch (UpstreamUnavailableException e) {
-      log.warn("PanDA job {}: could not report 'starting': {}", pandaId, Untrusted.text(e.getMessage()));
-    }
+    leases.put(new Leased(spec, lease, agentId, job, now, now));
     log.info("PanDA job {} ({} {}) leased to {}", pandaId, Untrusted.text(spec.command()),
-        Untrusted.text(answer.get("outFiles")), agentId);
-    return Optional.of(new Claim(spec, lease, PandaClient.encode(answer)));
+        Untrusted.text(job.get("outFiles")), agentId);
+    return Optional.of(new Claim(spec, lease, PandaClient.encode(job)));
   }
+
+  /**
+   * Hands a prefetched job to an agent; its first heartbeat is relayed at once, so that PanDA learns the
+   * job's node and that it runs.
+   */
+  @Override
+  public void assign(HandOver h) throws JobSourceException {
+    Leased l = leases.assign(h.claim().job().jobId(), h.claim().lease().ref(), h.holder(), h.agentId(), h.deadline());
+    synchronized (l) {
+      l.lastUpdate = Instant.MIN;
+    }
+    log.info("PanDA job {} handed to {}", h.claim().job().jobId(), h.agentId());
+  }
+
 
   /** A PanDA job this adapter cannot run, with the pilot error code its failed report carries. */
   static final class Unrunnable extends Exception {

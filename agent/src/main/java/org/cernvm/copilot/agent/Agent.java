@@ -256,6 +256,11 @@ public final class Agent implements AutoCloseable {
           if (err == null && (resp.reply() instanceof RunJob
               || resp.reply() instanceof ErrorReply e && e.code() == ErrorCode.DRAINING)) {
             accept(resp);
+          } else if (err == null && resp.reply() instanceof ErrorReply e && e.code() == ErrorCode.NO_JOB
+              && !e.retryAfter().isZero()) {
+            // The job manager is refilling its prefetch and said when to come back: ask it again then.
+            lastJobManager = last;
+            idle(last + " answered NO_JOB: " + e.message(), e.retryAfter());
           } else {
             broadcast(want);
           }
@@ -302,6 +307,8 @@ public final class Agent implements AutoCloseable {
       } else if (reply instanceof ErrorReply e && e.code() == ErrorCode.DRAINING) {
         drain(e.message());
         ask();
+      } else if (reply instanceof ErrorReply e && e.code() == ErrorCode.NO_JOB && !e.retryAfter().isZero()) {
+        idle(resp.from() + " answered NO_JOB: " + e.message(), e.retryAfter());
       } else if (reply instanceof ErrorReply e) {
         idle(resp.from() + " answered " + e.code() + ": " + e.message());
       } else {
@@ -311,19 +318,33 @@ public final class Agent implements AutoCloseable {
 
     private void idle(String why) {
       long min = config.idleBackoffMin().toMillis();
-      long base = Math.min(config.idleBackoffMax().toMillis(), min << Math.min(idleRounds, 16));
-      // Up to a quarter more, at random: VMs booted together would otherwise ask in step for ever.
-      long delay = Math.min(config.idleBackoffMax().toMillis(),
-          base + ThreadLocalRandom.current().nextLong(base / 4 + 1));
       idleRounds++;
+      wait(why, Math.min(config.idleBackoffMax().toMillis(), min << Math.min(idleRounds - 1, 16)));
+    }
+
+    /** Waits as long as the job manager hinted, at most the longest idle pause. */
+    private void idle(String why, Duration retryAfter) {
+      wait(why, Math.min(config.idleBackoffMax().toMillis(), Math.max(1, retryAfter.toMillis())));
+    }
+
+    private void wait(String why, long base) {
+      // Up to a quarter more, at random: VMs booted together would otherwise ask in step for ever.
+      long delay = Math.min(config.idleBackoffMax().toMillis(), base + ThreadLocalRandom.current().nextLong(base / 4 + 1));
       log.debug("slot {}: {}; asking again in {} ms", number, Untrusted.text(why), delay);
       scheduler.schedule(Duration.ofMillis(delay), () -> executor.execute(this::ask));
     }
 
+    /** The slot's job has ended and is being reported: the slot asks for the next one meanwhile. */
+    void free() {
+      lastBusy = now();
+      executor.execute(this::ask);
+    }
+
+    /** The slot's job has been reported, or given up. */
     void jobEnded(JobRun job) {
       running.remove(job.spec.jobId(), job);
       lastBusy = now();
-      executor.execute(this::ask);
+      checkDrained();
     }
   }
 
@@ -339,6 +360,8 @@ public final class Agent implements AutoCloseable {
     private volatile JobState state = JobState.STAGING_IN;
     private volatile boolean leaseLost;
     private volatile boolean ended;
+    /** Whether the slot was told it may take the next job; guarded by this. */
+    private boolean slotFreed;
     private Outcome killedAs;
     private String killReason;
     private Scheduler.Cancellable heartbeats;
@@ -553,6 +576,9 @@ public final class Agent implements AutoCloseable {
         giveUpAt = now().plus(config.reportGiveUp());
         log.info("{} ended {} (exit {}){}", spec.jobId(), outcome, exitCode,
             diagnostic.isEmpty() ? "" : " " + failure + ": " + Untrusted.text(diagnostic));
+        // The payload is gone and its outputs stored: the slot's resources are free while the end is
+        // reported, which may take an upstream's round trip or several tries.
+        freeSlot();
       }
       Usage usage = payload.usage();
       JobDone done = new JobDone(MessageIds.next(), now(), config.agentId(), spec.jobId(), run.lease().ref(), outcome,
@@ -622,6 +648,13 @@ public final class Agent implements AutoCloseable {
       }
     }
 
+    private synchronized void freeSlot() {
+      if (!slotFreed) {
+        slotFreed = true;
+        slot.free();
+      }
+    }
+
     private synchronized void abandon(String why) {
       if (ended) {
         return;
@@ -631,6 +664,7 @@ public final class Agent implements AutoCloseable {
         log.warn("{}: abandoned: {}", spec.jobId(), Untrusted.text(why));
       }
       heartbeats.cancel();
+      freeSlot();
       slot.jobEnded(this);
     }
   }

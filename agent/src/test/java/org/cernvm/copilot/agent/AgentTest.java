@@ -58,6 +58,7 @@ class AgentTest {
   private final TestPki pki = new TestPki(java.time.Clock.systemUTC());
   private GenericQueue queue;
   private JobManager jobManager;
+  private InMemoryNetwork.Endpoint jobManagerBus;
   private InMemoryNetwork.Endpoint agentBus;
   private Agent agent;
   private InMemoryNetwork.Endpoint storageBus;
@@ -72,8 +73,8 @@ class AgentTest {
     queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
     // On real time, a lease far longer than any job here and than the pauses a loaded machine makes: its
     // expiry is no part of these tests, and a heartbeat late by seconds must not hand the job out again.
-    jobManager = new JobManager(jobManagerConfig("15s"),
-        pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER), queue, scheduler);
+    jobManagerBus = pki.connect(net, "jobmanager@test/jm-1", Role.JOB_MANAGER);
+    jobManager = new JobManager(jobManagerConfig("15s"), jobManagerBus, queue, scheduler);
     jobManager.start();
     startStorage(null, 0);
   }
@@ -156,6 +157,101 @@ class AgentTest {
 
   private Path workDirOf(QueuedJob job) {
     return dir.resolve("work").resolve(job.agentId()).resolve(job.jobId() + "." + job.epoch());
+  }
+
+  /** The generic queue, with job ends held until the test lets them through, as a slow upstream would. */
+  private static final class HeldEnds implements org.cernvm.copilot.jobmanager.JobSource {
+    private final GenericQueue queue;
+    final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+    HeldEnds(GenericQueue queue) {
+      this.queue = queue;
+    }
+
+    @Override
+    public String name() {
+      return queue.name();
+    }
+
+    @Override
+    public boolean prefetches() {
+      return false;
+    }
+
+    @Override
+    public boolean hasWorkFor(org.cernvm.copilot.protocol.Resources r)
+        throws org.cernvm.copilot.jobmanager.JobSourceException {
+      return queue.hasWorkFor(r);
+    }
+
+    @Override
+    public java.util.Optional<org.cernvm.copilot.jobmanager.Claim> claim(String agentId,
+        org.cernvm.copilot.protocol.Resources r, Duration leaseTime)
+        throws org.cernvm.copilot.jobmanager.JobSourceException {
+      return queue.claim(agentId, r, leaseTime);
+    }
+
+    @Override
+    public void assign(org.cernvm.copilot.jobmanager.HandOver h) throws org.cernvm.copilot.jobmanager.JobSourceException {
+      queue.assign(h);
+    }
+
+    @Override
+    public java.util.Optional<String> heartbeat(org.cernvm.copilot.protocol.Heartbeat hb, Duration leaseTime)
+        throws org.cernvm.copilot.jobmanager.JobSourceException {
+      return queue.heartbeat(hb, leaseTime);
+    }
+
+    @Override
+    public void finish(org.cernvm.copilot.protocol.JobDone done) throws org.cernvm.copilot.jobmanager.JobSourceException {
+      try {
+        open.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      queue.finish(done);
+    }
+
+    @Override
+    public void registerOutputs(org.cernvm.copilot.protocol.RegisterOutputs r)
+        throws org.cernvm.copilot.jobmanager.JobSourceException {
+      queue.registerOutputs(r);
+    }
+
+    @Override
+    public void release(String jobId, org.cernvm.copilot.protocol.LeaseRef lease, String reason)
+        throws org.cernvm.copilot.jobmanager.JobSourceException {
+      queue.release(jobId, lease, reason);
+    }
+
+    @Override
+    public void kill(String jobId, String reason) throws org.cernvm.copilot.jobmanager.JobSourceException {
+      queue.kill(jobId, reason);
+    }
+
+    @Override
+    public int expireLeases() throws org.cernvm.copilot.jobmanager.JobSourceException {
+      return queue.expireLeases();
+    }
+  }
+
+  @Test
+  void issue18_aSlotTakesItsNextJobWhileTheEndOfItsLastIsStillBeingReported() throws Exception {
+    jobManager.close();
+    jobManagerBus.close();
+    HeldEnds held = new HeldEnds(queue);
+    jobManager = new JobManager(jobManagerConfig("15s"), pki.connect(net, "jobmanager@test/jm-2", Role.JOB_MANAGER),
+        held, scheduler);
+    jobManager.start();
+    String first = queue.submit(NewJob.of("true"));
+    String second = queue.submit(NewJob.of("true"));
+    startAgent(1);
+    // One slot: the second job is leased while the first one's jobDone waits for its acknowledgement.
+    await().atMost(Duration.ofSeconds(30)).until(() -> queue.get(second).orElseThrow().status() != JobStatus.QUEUED);
+    assertThat(queue.get(first).orElseThrow().status()).isEqualTo(JobStatus.LEASED);
+    held.open.countDown();
+    assertThat(awaitEnd(first).status()).isEqualTo(JobStatus.DONE);
+    assertThat(awaitEnd(second).status()).isEqualTo(JobStatus.DONE);
   }
 
   @Test

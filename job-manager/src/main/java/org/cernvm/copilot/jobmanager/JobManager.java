@@ -3,9 +3,12 @@ package org.cernvm.copilot.jobmanager;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.AgentRequest;
@@ -25,6 +28,7 @@ import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Reply;
 import org.cernvm.copilot.protocol.Request;
+import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.RunJob;
 import org.cernvm.copilot.protocol.WantGetJob;
 import org.cernvm.copilot.protocol.bus.Address;
@@ -56,6 +60,12 @@ import org.cernvm.copilot.protocol.Untrusted;
  * every heartbeat and job end, and the storage adapter in {@code registerOutputs}. A replica that gets such
  * a message for a job it does not know, because the replica that leased it has gone, opens the ticket and
  * hands the job to its source to continue ({@link JobSource#adopt}).
+ *
+ * <p>Upstream latency: no bus thread waits on an upstream call. A source that prefetches
+ * ({@link JobSource#prefetches}) has its jobs claimed ahead in bulk by a {@link Prefetch}, and job requests
+ * are answered from it, {@code NO_JOB} with a retry-after hint when it has none; heartbeats, job ends,
+ * registrations, kills and the lease sweep run on the upstream threads ({@link UpstreamCalls}), job ends
+ * gathered into bulk reports ({@link FinalReports}), and each answer goes out when its call completes.
  */
 public final class JobManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobManager.class);
@@ -66,6 +76,12 @@ public final class JobManager implements AutoCloseable {
   private final Scheduler scheduler;
   private final JobTickets tickets;
   private final Map<String, Drain> drains = new ConcurrentHashMap<>();
+  private final UpstreamCalls calls;
+  private final UpstreamCalls local;
+  private final String holder;
+  private final Prefetch prefetch;
+  private final Batches<JobDone> reports;
+  private final Batches<HandOver> handOvers;
   private Scheduler.Cancellable sweeper;
 
   /**
@@ -79,12 +95,40 @@ public final class JobManager implements AutoCloseable {
     this.source = source;
     this.scheduler = scheduler;
     this.tickets = JobTickets.load(config.ticketKeyFile());
+    this.calls = new UpstreamCalls(bus.self().local() + "-upstream", config.upstreamCalls());
+    // Hand-overs are the source's own bookkeeping; they must never wait behind calls to the upstream.
+    this.local = new UpstreamCalls(bus.self().local() + "-handover", 2);
+    this.holder = holder(bus.self());
+    this.prefetch = source.prefetches()
+        ? new Prefetch(source, holder, config.leaseTime(), config.prefetch(), scheduler, calls) : null;
+    int waiting = config.upstreamCalls() * UpstreamCalls.QUEUE_PER_THREAD;
+    this.reports = new Batches<>("report of job ends", source::finishAll, calls, source.maxReportBatch(),
+        config.upstreamCalls(), waiting);
+    this.handOvers = new Batches<>("hand-over of prefetched jobs", source::assignAll, local, 1000, 2, waiting);
   }
+
+  /** The name under which this replica holds the leases of the jobs in its prefetch. */
+  private static String holder(Address self) {
+    String v = self.value();
+    return ("prefetch." + self.local() + "." + v.substring(v.indexOf('/') + 1)).replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  /** The jobs this job manager has claimed ahead, if its source prefetches. */
+  public Optional<Prefetch> prefetch() {
+    return Optional.ofNullable(prefetch);
+  }
+
 
   /** Starts answering requests and sweeping expired leases. */
   public void start() {
     bus.subscribe(this::onMessage);
-    sweeper = scheduler.every(config.sweepInterval(), this::expireLeases);
+    if (prefetch != null) {
+      prefetch.start();
+    }
+    sweeper = scheduler.every(config.sweepInterval(), () -> calls.submit("lease sweep", () -> {
+      expireLeases();
+      return null;
+    }));
     log.info("job manager {} serving {} from the {} source ({} dispatch, lease {})", bus.self(), config.service(),
         source.name(), config.dispatch(), config.leaseTime());
   }
@@ -108,11 +152,16 @@ public final class JobManager implements AutoCloseable {
               // Only the one asked may lease a job, or one getJob would take several.
               ? Optional.of(error(m, ErrorCode.NO_JOB, "this getJob was for " + in.to() + ", which is gone; ask again"))
               : authorized(in, (GetJob) m, get -> onGetJob(in, get));
-          case HEARTBEAT -> authorized(in, (Heartbeat) m, this::onHeartbeat);
-          case JOB_DONE -> authorized(in, (JobDone) m, this::onJobDone);
-          case KILL -> Optional.of(onKill((Kill) m));
+          case HEARTBEAT -> later(in, (Heartbeat) m,
+              hb -> calls.submit("heartbeat of " + hb.jobId(), () -> onHeartbeat(hb)));
+          case JOB_DONE -> authorized(in, (JobDone) m, done -> onJobDone(in, done));
+          case KILL -> {
+            Kill kill = (Kill) m;
+            answerLater(in, kill, calls.submit("kill of " + kill.jobId(), () -> onKill(kill)));
+            yield Optional.empty();
+          }
           case DRAIN -> Optional.of(onDrain((Drain) m));
-          case REGISTER_OUTPUTS -> Optional.of(onRegisterOutputs(in, (RegisterOutputs) m));
+          case REGISTER_OUTPUTS -> onRegisterOutputs(in, (RegisterOutputs) m);
           case WANT_STORE_JOB_OUTPUT_DIR ->
               Optional.of(error(m, ErrorCode.UNSUPPORTED, "storage requests go to the storage adapter"));
           case ENROLL, RENEW, FETCH_CRL ->
@@ -127,24 +176,59 @@ public final class JobManager implements AutoCloseable {
     Optional<Reply> handle(R request) throws JobSourceException;
   }
 
+  /** Work for a request that goes on on the upstream threads; its reply is sent when it completes. */
+  @FunctionalInterface
+  private interface Later<R extends AgentRequest> {
+    CompletableFuture<Reply> start(R request);
+  }
+
   private <R extends AgentRequest> Optional<Reply> authorized(Incoming in, R request, Handler<R> handler) {
     if (!in.from().local().equals(request.agentId())) {
-      log.warn("refused {} from {} claiming to be agent {}", request.verb(), Untrusted.text(in.from()), request.agentId());
-      return Optional.of(error(request, ErrorCode.FORBIDDEN,
-          "sender " + in.from().bare() + " may not act for agent " + request.agentId()));
+      return Optional.of(forbidden(in, request));
     }
     try {
       return handler.handle(request);
     } catch (JobSourceException e) {
-      if (e.code().retryable()) {
-        log.warn("{} {} from {} failed: {}", request.verb(), request.id(), Untrusted.text(in.from()),
-            Untrusted.text(e.getMessage()));
-      } else {
-        log.info("{} {} from {} refused: {}", request.verb(), request.id(), Untrusted.text(in.from()),
-            Untrusted.text(e.getMessage()));
-      }
-      return Optional.of(error(request, e.code(), e.getMessage()));
+      return Optional.of(failed(in, request, e));
     }
+  }
+
+  private <R extends AgentRequest> Optional<Reply> later(Incoming in, R request, Later<R> work) {
+    if (!in.from().local().equals(request.agentId())) {
+      return Optional.of(forbidden(in, request));
+    }
+    answerLater(in, request, work.start(request));
+    return Optional.empty();
+  }
+
+  private void answerLater(Incoming in, Message request, CompletableFuture<Reply> work) {
+    work.whenComplete((reply, err) -> {
+      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      if (cause == null) {
+        answer(in.from(), reply);
+      } else if (cause instanceof JobSourceException e) {
+        answer(in.from(), failed(in, request, e));
+      } else {
+        log.error("{} {} from {} failed unexpectedly", request.verb(), request.id(), Untrusted.text(in.from()), cause);
+        answer(in.from(), error(request, ErrorCode.INTERNAL, request.verb() + " failed in the job manager; try again"));
+      }
+    });
+  }
+
+  private ErrorReply forbidden(Incoming in, AgentRequest request) {
+    log.warn("refused {} from {} claiming to be agent {}", request.verb(), Untrusted.text(in.from()), request.agentId());
+    return error(request, ErrorCode.FORBIDDEN, "sender " + in.from().bare() + " may not act for agent " + request.agentId());
+  }
+
+  private ErrorReply failed(Incoming in, Message request, JobSourceException e) {
+    if (e.code().retryable()) {
+      log.warn("{} {} from {} failed: {}", request.verb(), request.id(), Untrusted.text(in.from()),
+          Untrusted.text(e.getMessage()));
+    } else {
+      log.info("{} {} from {} refused: {}", request.verb(), request.id(), Untrusted.text(in.from()),
+          Untrusted.text(e.getMessage()));
+    }
+    return error(request, e.code(), e.getMessage());
   }
 
   private Optional<Reply> onWantGetJob(Incoming in, WantGetJob want) throws JobSourceException {
@@ -152,10 +236,19 @@ public final class JobManager implements AutoCloseable {
       return Optional.of(draining(want, want.agentId()));
     }
     if (config.dispatch() == JobManagerConfig.Dispatch.DIRECT) {
-      return Optional.of(claim(in, want, want.agentId(), want.resources()));
+      return claim(in, want, want.agentId(), want.resources());
     }
     // Silence when there is no work: another job manager of the service may have some, and an explicit
-    // "no" would reach the agent first and hide its "yes".
+    // "no" would reach the agent first and hide its "yes". With a prefetch that is empty, the answer waits
+    // for the refill that the asking starts, at most claim-max-wait.
+    if (prefetch != null) {
+      prefetch.has(want.resources(), config.claimMaxWait()).thenAccept(any -> {
+        if (any) {
+          answer(in.from(), new HaveGetJob(MessageIds.next(), now(), want.id(), source.name()));
+        }
+      });
+      return Optional.empty();
+    }
     if (!source.hasWorkFor(want.resources())) {
       return Optional.empty();
     }
@@ -166,7 +259,7 @@ public final class JobManager implements AutoCloseable {
     if (isDrained(get.agentId())) {
       return Optional.of(draining(get, get.agentId()));
     }
-    return Optional.of(claim(in, get, get.agentId(), get.resources()));
+    return claim(in, get, get.agentId(), get.resources());
   }
 
   /**
@@ -175,20 +268,58 @@ public final class JobManager implements AutoCloseable {
    * agent is told to ask again. Otherwise, under overload, jobs would be leased to agents that gave up, and
    * wait out the lease.
    */
-  private Reply claim(Incoming in, Request request, String agentId, org.cernvm.copilot.protocol.Resources resources)
+  private Optional<Reply> claim(Incoming in, Request request, String agentId, Resources resources)
       throws JobSourceException {
     if (tooLate(in)) {
-      return busy(in, request);
+      return Optional.of(busy(in, request));
+    }
+    if (prefetch != null) {
+      return handOver(in, request, agentId, resources);
     }
     Optional<Claim> claim = source.claim(agentId, resources, config.leaseTime());
     if (claim.isEmpty()) {
-      return error(request, ErrorCode.NO_JOB, "no job fits the offered resources");
+      return Optional.of(error(request, ErrorCode.NO_JOB, "no job fits the offered resources"));
     }
     Claim c = claim.get();
     if (tooLate(in)) {
       source.release(c.job().jobId(), c.lease().ref(), "the claim took longer than " + config.claimMaxWait());
-      return busy(in, request);
+      return Optional.of(busy(in, request));
     }
+    return Optional.of(runJob(request, agentId, c));
+  }
+
+  /**
+   * Hands a prefetched job to the agent, answering when the source has recorded it; with none waiting,
+   * answers {@code NO_JOB} at once, with the prefetch's hint of when to ask again.
+   */
+  private Optional<Reply> handOver(Incoming in, Request request, String agentId, Resources resources) {
+    Optional<Claim> taken = prefetch.take(resources);
+    if (taken.isEmpty()) {
+      return Optional.of(error(request, ErrorCode.NO_JOB, "no job fits the offered resources now")
+          .retryAfter(prefetch.retryAfter(resources)));
+    }
+    HandOver h = new HandOver(taken.get(), holder, agentId, now().plus(config.leaseTime()));
+    answerLater(in, request, handOvers.submit(h).handle((v, err) -> {
+      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      if (cause == null) {
+        return runJob(request, agentId, h.toAgent());
+      }
+      if (cause instanceof UpstreamUnavailableException) {
+        prefetch.putBack(resources, h.claim());
+        throw new CompletionException(cause);
+      }
+      if (cause instanceof JobSourceException) {
+        // Killed, or its lease taken back, while it waited in the prefetch: not this job manager's any more.
+        log.info("prefetched job {} is gone: {}", h.claim().job().jobId(), Untrusted.text(cause.getMessage()));
+        return error(request, ErrorCode.NO_JOB, "the job meant for this request has gone; ask again")
+            .retryAfter(Duration.ofMillis(50));
+      }
+      throw new CompletionException(cause);
+    }));
+    return Optional.empty();
+  }
+
+  private RunJob runJob(Request request, String agentId, Claim c) {
     JobTicket sealed = tickets.seal(new TicketedJob(c.job(), agentId, c.lease().ref(), c.upstream()));
     return new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
         bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref(), sealed));
@@ -206,57 +337,57 @@ public final class JobManager implements AutoCloseable {
         + " ms; ask again");
   }
 
-  private Optional<Reply> onHeartbeat(Heartbeat hb) throws JobSourceException {
+  private Reply onHeartbeat(Heartbeat hb) throws JobSourceException {
     source.adopt(tickets.open(hb.ticket(), hb.jobId(), hb.agentId(), hb.lease()), config.leaseTime());
     Optional<String> killReason = source.heartbeat(hb, config.leaseTime());
-    List<Command> commands = new java.util.ArrayList<>();
+    List<Command> commands = new ArrayList<>();
     killReason.ifPresent(r -> commands.add(new Kill(MessageIds.next(), now(), hb.jobId(), r)));
     Drain drain = drains.get(hb.agentId());
     if (drain != null && isDrained(hb.agentId())) {
       commands.add(drain);
     }
-    return Optional.of(new Ack(MessageIds.next(), now(), hb.id(), commands));
+    return new Ack(MessageIds.next(), now(), hb.id(), commands);
   }
 
-  private Optional<Reply> onJobDone(JobDone done) throws JobSourceException {
+  private Optional<Reply> onJobDone(Incoming in, JobDone done) throws JobSourceException {
     source.adopt(tickets.open(done.ticket(), done.jobId(), done.agentId(), done.lease()), config.leaseTime());
+    Ack ack = new Ack(MessageIds.next(), now(), done.id(), List.of());
+    CompletableFuture<Reply> recorded;
     if (done.outcome() == Outcome.RELEASED) {
       log.info("{} handed {} back: {}", done.agentId(), done.jobId(), Untrusted.text(done.diagnostic()));
-      source.release(done.jobId(), done.lease(), done.diagnostic());
+      recorded = calls.submit("hand-back of " + done.jobId(), () -> {
+        source.release(done.jobId(), done.lease(), done.diagnostic());
+        return ack;
+      });
     } else {
-      source.finish(done);
+      recorded = reports.submit(done).thenApply(v -> ack);
     }
-    return Optional.of(new Ack(MessageIds.next(), now(), done.id(), List.of()));
+    answerLater(in, done, recorded);
+    return Optional.empty();
   }
 
-  private Reply onRegisterOutputs(Incoming in, RegisterOutputs request) {
+  private Optional<Reply> onRegisterOutputs(Incoming in, RegisterOutputs request) {
     if (!config.storage().contains(in.from().bare().value())) {
       log.warn("refused registerOutputs for {} from {}: not a configured storage adapter", request.jobId(),
           Untrusted.text(in.from()));
-      return error(request, ErrorCode.FORBIDDEN, "sender " + in.from().bare() + " is not a storage adapter of "
-          + config.service());
+      return Optional.of(error(request, ErrorCode.FORBIDDEN, "sender " + in.from().bare()
+          + " is not a storage adapter of " + config.service()));
     }
-    try {
-      // Registrations go to the service address and so reach every replica: each records the outputs, so
-      // that whichever gets the job's end can report them.
+    // Registrations go to the service address and so reach every replica: each records the outputs, so
+    // that whichever gets the job's end can report them.
+    answerLater(in, request, calls.submit("registration of " + request.jobId(), () -> {
       source.adopt(tickets.open(request.ticket(), request.jobId(), request.agentId(), request.lease()),
           config.leaseTime());
       source.registerOutputs(request);
       return new Ack(MessageIds.next(), now(), request.id(), List.of());
-    } catch (JobSourceException e) {
-      log.info("registerOutputs for {} refused: {}", request.jobId(), Untrusted.text(e.getMessage()));
-      return error(request, e.code(), e.getMessage());
-    }
+    }));
+    return Optional.empty();
   }
 
-  private Reply onKill(Kill kill) {
-    try {
-      source.kill(kill.jobId(), kill.reason());
-      log.info("kill of {} requested: {}", kill.jobId(), Untrusted.text(kill.reason()));
-      return new Ack(MessageIds.next(), now(), kill.id(), List.of());
-    } catch (JobSourceException e) {
-      return error(kill, e.code(), e.getMessage());
-    }
+  private Reply onKill(Kill kill) throws JobSourceException {
+    source.kill(kill.jobId(), kill.reason());
+    log.info("kill of {} requested: {}", kill.jobId(), Untrusted.text(kill.reason()));
+    return new Ack(MessageIds.next(), now(), kill.id(), List.of());
   }
 
   private Reply onDrain(Drain drain) {
@@ -297,10 +428,19 @@ public final class JobManager implements AutoCloseable {
     return scheduler.clock().instant();
   }
 
+  /**
+   * Stops sweeping, hands the prefetched jobs back and lets the upstream calls under way end (up to 30 s
+   * each); the bus stays the caller's.
+   */
   @Override
   public void close() {
     if (sweeper != null) {
       sweeper.cancel();
     }
+    if (prefetch != null) {
+      prefetch.close();
+    }
+    local.close();
+    calls.close();
   }
 }

@@ -24,6 +24,9 @@ import org.cernvm.copilot.protocol.config.Settings;
  *     timeout, or a job is leased to an agent that stopped waiting
  * @param ticketKeyFile the key of the job-manager group, which seals job tickets; every replica of the
  *     service needs the same file (created, mode 600, if absent)
+ * @param prefetch how many jobs are claimed ahead of the agents' requests, for sources that prefetch
+ * @param upstreamCalls how many upstream calls (claims, heartbeat relays, reports) run at once; more wait,
+ *     up to 64 times as many, and beyond that requests are answered {@code UPSTREAM_UNAVAILABLE}
  */
 public record JobManagerConfig(
     String service,
@@ -35,7 +38,40 @@ public record JobManagerConfig(
     int maxAttempts,
     List<String> storage,
     Duration claimMaxWait,
-    Path ticketKeyFile) {
+    Path ticketKeyFile,
+    Prefetching prefetch,
+    int upstreamCalls) {
+
+  /**
+   * The prefetch's bounds, after Harvester's job fetcher.
+   *
+   * @param max the most jobs waiting per resource shape (Harvester's {@code nQueueLimitJob})
+   * @param min the fewest jobs kept waiting per shape once agents of that shape have asked
+   *     ({@code nQueueLimitJobMin})
+   * @param maxAge how long a prefetched job may wait for an agent before it is handed back upstream
+   * @param shapes the most resource shapes prefetched for at once; the least recently asked is dropped
+   * @param emptyPause how long a shape is not refilled after its upstream had fewer jobs than asked for
+   */
+  public record Prefetching(int max, int min, Duration maxAge, int shapes, Duration emptyPause) {
+    /** The defaults: 500, 0, 10 minutes, 16 shapes, 1 s. */
+    public static final Prefetching DEFAULTS = new Prefetching(500, 0, Duration.ofMinutes(10), 16, Duration.ofSeconds(1));
+
+    public Prefetching {
+      if (max < 1 || min < 0 || min > max) {
+        throw new ConfigException("job-manager.prefetch-max must be at least 1 and prefetch-min from 0 to it: "
+            + min + ", " + max);
+      }
+      if (maxAge.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new ConfigException("job-manager.prefetch-max-age must be at least 1s: " + maxAge);
+      }
+      if (shapes < 1) {
+        throw new ConfigException("job-manager.prefetch-shapes must be at least 1");
+      }
+      if (emptyPause.isNegative()) {
+        throw new ConfigException("job-manager.prefetch-empty-pause must not be negative");
+      }
+    }
+  }
 
   /** How {@code want_getJob} is answered. */
   public enum Dispatch {
@@ -59,6 +95,9 @@ public record JobManagerConfig(
     if (claimMaxWait.isNegative() || claimMaxWait.isZero()) {
       throw new ConfigException("job-manager.claim-max-wait must be positive: " + claimMaxWait);
     }
+    if (upstreamCalls < 1) {
+      throw new ConfigException("job-manager.upstream-calls must be at least 1");
+    }
     storage = List.copyOf(storage);
     for (String a : storage) {
       if (!a.contains("@") || a.contains("/")) {
@@ -71,7 +110,9 @@ public record JobManagerConfig(
    * Reads the {@code job-manager.*} keys: {@code service}, {@code dispatch} ({@code handshake} or
    * {@code direct}), {@code lease}, {@code sweep-interval}, {@code drain-memory}, {@code queue-dir},
    * {@code max-attempts}, {@code storage} (comma-separated), {@code claim-max-wait} (2s),
-   * {@code ticket-key-file} (beside the queue directory).
+   * {@code ticket-key-file} (beside the queue directory), {@code prefetch-max}, {@code prefetch-min},
+   * {@code prefetch-max-age}, {@code prefetch-shapes}, {@code prefetch-empty-pause} (see {@link Prefetching}),
+   * {@code upstream-calls} (16).
    */
   public static JobManagerConfig from(Settings s, String domain) {
     Duration lease = s.duration("job-manager.lease", Duration.ofSeconds(60));
@@ -86,6 +127,13 @@ public record JobManagerConfig(
         s.integer("job-manager.max-attempts", 3, 1),
         s.list("job-manager.storage", List.of("storage@" + domain)),
         s.duration("job-manager.claim-max-wait", Duration.ofSeconds(2)),
-        s.path("job-manager.ticket-key-file", queueDir.toAbsolutePath().resolveSibling("job-manager-ticket.key")));
+        s.path("job-manager.ticket-key-file", queueDir.toAbsolutePath().resolveSibling("job-manager-ticket.key")),
+        new Prefetching(
+            s.integer("job-manager.prefetch-max", Prefetching.DEFAULTS.max(), 1),
+            s.integer("job-manager.prefetch-min", Prefetching.DEFAULTS.min(), 0),
+            s.duration("job-manager.prefetch-max-age", Prefetching.DEFAULTS.maxAge()),
+            s.integer("job-manager.prefetch-shapes", Prefetching.DEFAULTS.shapes(), 1),
+            s.duration("job-manager.prefetch-empty-pause", Prefetching.DEFAULTS.emptyPause())),
+        s.integer("job-manager.upstream-calls", 16, 1));
   }
 }

@@ -31,7 +31,8 @@ public final class Leases<E extends Leases.Entry> {
   public abstract static class Entry {
     public final JobSpec spec;
     public final Lease lease;
-    public final String agentId;
+    /** The agent holding the lease, or the job manager itself while the job waits in its prefetch. */
+    public String agentId;
     public Instant deadline;
     public String killReason;
     public List<StoredFile> stored = List.of();
@@ -125,6 +126,26 @@ public final class Leases<E extends Leases.Entry> {
     E e = current(jobId, ref);
     if (!e.agentId.equals(agentId)) {
       throw new NotLeaseHolderException(jobId, ref.toString(), e.agentId, agentId);
+    }
+    return e;
+  }
+
+  /**
+   * Hands the job that {@code holder} holds under {@code ref} on to {@code agentId}, its lease running until
+   * {@code deadline}.
+   *
+   * @throws LeaseFencedException if {@code ref} is no longer the job's lease, or the job has ended
+   * @throws NotLeaseHolderException if {@code holder} does not hold it
+   */
+  public E assign(String jobId, LeaseRef ref, String holder, String agentId, Instant deadline)
+      throws JobSourceException {
+    E e = current(jobId, ref, holder);
+    synchronized (e) {
+      if (e.endedAt != null || !e.agentId.equals(holder)) {
+        throw new LeaseFencedException("lease " + ref + " of " + upstream + " job " + jobId + " is not current");
+      }
+      e.agentId = agentId;
+      e.deadline = deadline;
     }
     return e;
   }

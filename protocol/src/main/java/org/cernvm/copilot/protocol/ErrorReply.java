@@ -1,5 +1,6 @@
 package org.cernvm.copilot.protocol;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -11,10 +12,14 @@ import java.time.Instant;
  * @param code the typed reason
  * @param retryable whether the same request may succeed later
  * @param message a human-readable explanation
+ * @param retryAfter when a retryable request is best sent again, e.g. when a job manager expects its
+ *     prefetch of jobs to be refilled; zero when the receiver gives no hint
  */
-public record ErrorReply(String id, Instant sentAt, String replyTo, ErrorCode code, boolean retryable, String message)
-    implements Reply {
+public record ErrorReply(String id, Instant sentAt, String replyTo, ErrorCode code, boolean retryable, String message,
+    Duration retryAfter) implements Reply {
   public ErrorReply {
+    Checks.present(retryAfter, "retryAfter");
+    Checks.notNegative(retryAfter, "retryAfter");
     Checks.id(id, "id");
     Checks.present(sentAt, "sentAt");
     if (replyTo != null) {
@@ -34,6 +39,11 @@ public record ErrorReply(String id, Instant sentAt, String replyTo, ErrorCode co
    */
   public static ErrorReply to(String replyTo, Instant at, ErrorCode code, String message) {
     return new ErrorReply(MessageIds.next(), at, replyTo, code, code.retryable(), Untrusted.text(message,
-        MAX_MESSAGE_CHARS));
+        MAX_MESSAGE_CHARS), Duration.ZERO);
+  }
+
+  /** This error with the hint to send the request again after {@code delay}. */
+  public ErrorReply retryAfter(Duration delay) {
+    return new ErrorReply(id, sentAt, replyTo, code, retryable, message, delay);
   }
 }

@@ -36,7 +36,7 @@ final class SampleMessages {
         new JobDone("m8", T, "agent-1", "g000001", LEASE, Outcome.SUCCEEDED, FailureKind.NONE, 0, "", usage, PayloadReport.UNKNOWN, List.of(OUT),
             JOB_TICKET),
         new Ack("m9", T, "m5", List.of(new Kill("m10", T, "g000001", "operator"), new Drain("m11", T, "agent-1", "x"))),
-        new ErrorReply("m12", T, "m3", ErrorCode.NO_JOB, true, "nothing fits"),
+        new ErrorReply("m12", T, "m3", ErrorCode.NO_JOB, true, "nothing fits", Duration.ofMillis(250)),
         new Kill("m13", T, "g000001", "operator"),
         new Drain("m14", T, "agent-1", "maintenance"),
         new RegisterOutputs("m15", T, "agent-1", "g000001", LEASE,

@@ -231,7 +231,8 @@ final class Chaos {
         } else {
           lost.put(id, problem);
         }
-      } else if (killedAgents.contains(j.node())) {
+      } else if (killedAgents.contains(j.node()) || agentsOfJob.stream().anyMatch(killedAgents::contains)) {
+        // PanDA knows a prefetched job's agent only from the job's first relayed heartbeat.
         withAgent++;
       } else if (j.pilotErrorDiag().equals("lost heartbeat") && agentsOfJob.isEmpty()) {
         inDispatch++;

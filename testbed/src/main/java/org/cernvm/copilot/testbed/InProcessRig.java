@@ -167,10 +167,12 @@ final class InProcessRig implements ChaosRig {
     XmppBus bus = pki.join(xmpp, "jobmanager", password("jobmanager"), resource, Role.JOB_MANAGER, c.parts);
     JobManagerConfig config = JobManagerConfig.from(Settings.of(settings.jobManager()), Demo.DOMAIN);
     PandaJobSource source = workload.openSource();
-    c.parts.add(source);
     JobManager jm = new JobManager(config, bus, source, services.scheduler);
     jm.start();
+    // Closed in reverse: the PanDA client first, so that the job manager's stop says nothing to PanDA, as
+    // a crash would: its prefetched jobs are failed by PanDA for a lost heartbeat.
     c.parts.add(jm);
+    c.parts.add(source);
     jobManagers.put(resource, c);
   }
 

@@ -33,9 +33,21 @@ final class JobManagerCommand implements Callable<Integer> {
   @Option(names = "--queue-dir", paramLabel = "DIR", description = "the generic queue's directory (job-manager.queue-dir)")
   Path queueDir;
 
-  @Option(names = "--upstream-latency", paramLabel = "DURATION", description = "testbed: simulate an upstream that "
-      + "answers each call after this long, one call at a time (for load runs)")
+  @Option(names = "--upstream-latency", paramLabel = "DURATION", description = "testbed: simulate an upstream server "
+      + "that answers each call after this long (for load runs)")
   java.time.Duration upstreamLatency;
+
+  @Option(names = "--upstream-jobs-per-call", defaultValue = "100", description = "testbed: the most jobs one call to "
+      + "the simulated upstream claims or reports (default ${DEFAULT-VALUE})")
+  int upstreamJobsPerCall;
+
+  @Option(names = "--upstream-concurrency", defaultValue = "16", description = "testbed: the most calls the simulated "
+      + "upstream takes at once from this job manager (default ${DEFAULT-VALUE})")
+  int upstreamConcurrency;
+
+  @Option(names = "--stats-file", paramLabel = "FILE", description = "testbed: write the prefetch depth and upstream "
+      + "calls here every second (for load runs)")
+  Path statsFile;
 
   @Option(names = "--source", defaultValue = "generic", description = "generic, panda (panda.* keys) or alien (alien.* keys); default ${DEFAULT-VALUE}")
   String source;
@@ -60,17 +72,28 @@ final class JobManagerCommand implements Callable<Integer> {
       JobSource upstream = panda != null ? PandaJobSource.open(panda, services.scheduler.clock())
           : alien != null ? AlienJobSource.open(alien, services.scheduler.clock())
           : JobSource.generic(cfg.queueDir(), services.scheduler.clock(), cfg.maxAttempts());
-      JobSource jobs = upstreamLatency == null ? upstream : new SimulatedUpstream(upstream, upstreamLatency);
+      if (upstreamJobsPerCall < 1 || upstreamConcurrency < 1) {
+        throw new ConfigException("--upstream-jobs-per-call and --upstream-concurrency must be positive");
+      }
+      SimulatedUpstream simulated = upstreamLatency == null ? null
+          : new SimulatedUpstream(upstream, upstreamLatency, upstreamJobsPerCall, upstreamConcurrency);
+      JobSource jobs = simulated == null ? upstream : simulated;
       EnrolledBus enrolled = EnrolledBus.connect(xmpp, security, services.scheduler, services.workers,
           xmpp.replyTimeout().multipliedBy(3));
       XmppBus bus = enrolled.bus();
       JobManager jobManager = new JobManager(cfg, bus, jobs, services.scheduler);
       jobManager.start();
+      if (statsFile != null) {
+        services.scheduler.every(java.time.Duration.ofSeconds(1), () -> LoadStats.write(statsFile, jobManager, simulated));
+      }
       System.out.println("job manager " + bus.self() + " serving " + cfg.service() + " from the " + jobs.name()
           + " source");
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         jobManager.close();
+        if (statsFile != null) {
+          LoadStats.write(statsFile, jobManager, simulated);
+        }
         enrolled.close();
         stopped.countDown();
       }, "jm-shutdown"));

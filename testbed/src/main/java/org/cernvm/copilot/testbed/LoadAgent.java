@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.cernvm.copilot.protocol.Ack;
+import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.GetJob;
 import org.cernvm.copilot.protocol.HaveGetJob;
@@ -21,10 +23,10 @@ import org.cernvm.copilot.protocol.time.Scheduler;
 
 /**
  * A simulated agent for load runs: a real, enrolled XMPP connection that speaks the agent's side of the
- * protocol — {@code want_getJob}, {@code getJob}, then at once {@code jobDone}, and next {@code getJob}
- * to the same job manager first, as the real agent does — with a payload that does nothing, so that what is
- * measured is dispatch. It never blocks a thread: each step continues when the
- * previous answer arrives.
+ * protocol — {@code want_getJob}, {@code getJob}, then at once {@code jobDone}, and, while that is
+ * acknowledged, next {@code getJob} to the same job manager first, as the real agent does — with a payload
+ * that does nothing, so that what is measured is dispatch. It never blocks a thread: each step continues
+ * when the previous answer arrives.
  */
 final class LoadAgent {
   private static final Resources SLOT = new Resources(1, 2048, 10_000, Duration.ofHours(24), "x86_64-linux", List.of());
@@ -99,12 +101,23 @@ final class LoadAgent {
   /** Claims a job from {@code jobManager} and runs it, or does {@code otherwise} if none comes. */
   private void getJob(Address jobManager, long t0, Runnable otherwise) {
     recorder.requested();
+    long sent = System.nanoTime();
     bus.request(jobManager, new GetJob(MessageIds.next(), scheduler.clock().instant(), self(), SLOT), TIMEOUT)
         .whenComplete((r, err) -> {
+          long now = System.nanoTime();
           if (err == null && r.reply() instanceof RunJob run) {
             idleRounds = 0;
-            recorder.dispatched(System.nanoTime() - t0);
+            recorder.dispatched(now - t0, now - sent);
             finish(r.from(), run);
+            return;
+          }
+          if (err == null && r.reply() instanceof ErrorReply e && e.code() == ErrorCode.NO_JOB) {
+            recorder.empty();
+          }
+          if (err == null && r.reply() instanceof ErrorReply e && e.code() == ErrorCode.NO_JOB
+              && !e.retryAfter().isZero()) {
+            lastJobManager = jobManager;
+            idle(e.retryAfter().toMillis());
           } else {
             otherwise.run();
           }
@@ -118,19 +131,22 @@ final class LoadAgent {
     bus.request(jobManager, done, TIMEOUT).whenComplete((r, err) -> {
       if (err == null && r.reply() instanceof Ack) {
         recorder.finished(run.job().jobId());
-        lastJobManager = jobManager;
-        ask();
       } else {
         recorder.failed(run.job().jobId(), err != null ? err.toString() : String.valueOf(r.reply()));
-        idle();
       }
     });
+    lastJobManager = jobManager;
+    ask();
   }
 
   /** Waits before asking again, twice as long after each empty answer (100 ms to 2 s), as agents do. */
   private void idle() {
+    idle(Math.min(2000, 100L << Math.min(idleRounds++, 5)));
+  }
+
+  /** Waits about {@code base} ms before asking again. */
+  private void idle(long base) {
     if (!stopped) {
-      long base = Math.min(2000, 100L << Math.min(idleRounds++, 5));
       // Off the timer thread, which must stay free to time out requests.
       scheduler.schedule(Duration.ofMillis(base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1)),
           () -> executor.execute(this::ask));

@@ -19,6 +19,8 @@ final class LoadRecorder {
   private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
   private final LongAdder wants = new LongAdder();
   private final LongAdder others = new LongAdder();
+  private final LongAdder empty = new LongAdder();
+  private final ConcurrentLinkedQueue<Long> roundTrips = new ConcurrentLinkedQueue<>();
 
   /** A {@code want_getJob} went to the service address. */
   void wanted() {
@@ -30,8 +32,28 @@ final class LoadRecorder {
     others.increment();
   }
 
-  void dispatched(long nanos) {
+  /**
+   * A job was dispatched: {@code nanos} from the slot's first request to its {@code runJob}, of which the
+   * last {@code getJob}'s round trip took {@code roundTripNanos}.
+   */
+  void dispatched(long nanos, long roundTripNanos) {
     latencies.add(nanos);
+    roundTrips.add(roundTripNanos);
+  }
+
+  /** A {@code getJob} was answered {@code NO_JOB}. */
+  void empty() {
+    empty.increment();
+  }
+
+  /** {@code NO_JOB} answers per finished job since {@link #measureFromNow}. */
+  double emptyPerJob(int measuredJobs) {
+    return empty.sum() / (double) Math.max(1, measuredJobs);
+  }
+
+  /** The {@code q}-quantile of the round trip of the {@code getJob} that got the job, in milliseconds. */
+  double roundTripMs(double q) {
+    return quantileMs(roundTrips, q);
   }
 
   void finished(String jobId) {
@@ -45,6 +67,8 @@ final class LoadRecorder {
   /** Forgets the latencies and requests so far: what follows is measured. */
   void measureFromNow() {
     latencies.clear();
+    roundTrips.clear();
+    empty.reset();
     wants.reset();
     others.reset();
   }
@@ -76,7 +100,11 @@ final class LoadRecorder {
 
   /** The {@code q}-quantile of dispatch latency in milliseconds (0 when nothing was dispatched). */
   double latencyMs(double q) {
-    List<Long> sorted = new ArrayList<>(latencies);
+    return quantileMs(latencies, q);
+  }
+
+  private static double quantileMs(ConcurrentLinkedQueue<Long> nanos, double q) {
+    List<Long> sorted = new ArrayList<>(nanos);
     if (sorted.isEmpty()) {
       return 0;
     }

@@ -46,7 +46,8 @@ final class LoadRun {
   /** One round's figures. */
   public record Round(int jobManagers, int jobs, int finished, int duplicates, int failures, double seconds,
       double jobsPerSecond, double p50Ms, double p99Ms, double jmCpuMsPerJob, double cpuMsPerJob,
-      double messagesPerJob, double efficiency, double costRatio) {}
+      double messagesPerJob, double efficiency, double costRatio, double prefetchDepth, int prefetchDepthMax,
+      double upstreamCallsPerJob) {}
 
   /** The whole run. */
   public record Report(List<Round> rounds, RawCeiling.Ceiling raw, double heapKibPerAgent,
@@ -151,6 +152,10 @@ final class LoadRun {
       }
       int before = recorder.finishedJobs();
       recorder.measureFromNow();
+      LoadStats stats0 = stats(dir, n);
+      long depthSum = 0;
+      int depthSamples = 0;
+      int depthMax = 0;
       long jmCpu0 = cpuMillis(processes);
       long cpu0 = machineCpuMillis();
       long t0 = System.nanoTime();
@@ -167,6 +172,12 @@ final class LoadRun {
         if (stalled > 0 && stalled % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
           break;
         }
+        if (polls % 50 == 0) {
+          int depth = (int) stats(dir, n).depth();
+          depthSum += depth;
+          depthSamples++;
+          depthMax = Math.max(depthMax, depth);
+        }
         if (polls % PROGRESS_POLLS == 0) {
           int sofar = recorder.finishedJobs() - before;
           out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d measured jobs done, %.1f jobs/s so far%n", n, sofar,
@@ -177,6 +188,9 @@ final class LoadRun {
       long jmCpu = cpuMillis(processes) - jmCpu0;
       long cpu = machineCpuMillis() - cpu0;
       agents.forEach(LoadAgent::stop);
+      // The job managers write their figures every second: wait for one more writing.
+      Thread.sleep(1200);
+      LoadStats stats = stats(dir, n).since(stats0);
       int measured = recorder.finishedJobs() - before;
       int done = queue.counts().getOrDefault(JobStatus.DONE, 0) - warmUp;
       double seconds = (t1 - t0) / 1e9;
@@ -187,12 +201,18 @@ final class LoadRun {
           recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured), cpuPerJob,
           perJob, rate * perJob / raw.messagesPerSecond(),
           // What a CoPilot message costs the machine (its share of the job's work included) against a raw one.
-          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0 : cpuPerJob / perJob / raw.cpuMsPerMessage());
+          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0 : cpuPerJob / perJob / raw.cpuMsPerMessage(),
+          depthSamples == 0 ? 0 : depthSum / (double) depthSamples, depthMax,
+          stats.upstreamCalls() / (double) Math.max(1, measured));
       out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
               + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f, "
-              + "a message costs %.1fx a raw one%n", n, done,
+              + "a message costs %.1fx a raw one, prefetch depth %.0f (at most %d), %.2f upstream calls/job%n", n, done,
           options.jobs(), seconds, rate, r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), perJob,
-          r.efficiency(), r.costRatio());
+          r.efficiency(), r.costRatio(), r.prefetchDepth(), r.prefetchDepthMax(), r.upstreamCallsPerJob());
+      out.printf(Locale.ROOT, "load: %d job manager(s): the getJob that got a job took p50 %.1f ms p99 %.1f ms; "
+          + "%.2f NO_JOB answers per job; %.1f jobs per prefetch claim%n", n, recorder.roundTripMs(0.5),
+          recorder.roundTripMs(0.99), recorder.emptyPerJob(measured),
+          stats.claimCalls() == 0 ? 0 : stats.claimed() / (double) stats.claimCalls());
       recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
       return r;
     } finally {
@@ -207,6 +227,15 @@ final class LoadRun {
     }
   }
 
+  /** The summed figures the round's job managers last wrote. */
+  private static LoadStats stats(Path dir, int jobManagers) throws IOException {
+    LoadStats sum = LoadStats.NONE;
+    for (int i = 1; i <= jobManagers; i++) {
+      sum = sum.plus(LoadStats.read(dir.resolve("jm-" + i + ".stats")));
+    }
+    return sum;
+  }
+
   private Process startJobManager(Path dir, int i, String password) throws IOException, URISyntaxException {
     XmppSettings x = server.account(prefix + "jobmanager", password, "jm-" + i);
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -216,7 +245,8 @@ final class LoadRun {
     if (extra != null && !extra.isBlank()) {
       cmd.addAll(List.of(extra.trim().split("\\s+")));
     }
-    cmd.addAll(List.of("-jar", jar().toString(), "job-manager", "--queue-dir", dir.resolve("queue").toString()));
+    cmd.addAll(List.of("-jar", jar().toString(), "job-manager", "--queue-dir", dir.resolve("queue").toString(),
+        "--stats-file", dir.resolve("jm-" + i + ".stats").toString()));
     if (!options.upstreamLatency().isZero()) {
       cmd.addAll(List.of("--upstream-latency", options.upstreamLatency().toMillis() + "ms"));
     }
@@ -315,12 +345,13 @@ final class LoadRun {
   private static String csv(List<Round> rounds, RawCeiling.Ceiling raw) {
     StringBuilder b = new StringBuilder("job_managers,jobs,finished,duplicates,failures,seconds,jobs_per_s,dispatch_p50_ms,"
         + "dispatch_p99_ms,jm_cpu_ms_per_job,machine_cpu_ms_per_job,messages_per_job,raw_msgs_per_s,efficiency,"
-        + "raw_cpu_ms_per_msg,cost_ratio\n");
+        + "raw_cpu_ms_per_msg,cost_ratio,prefetch_depth,prefetch_depth_max,upstream_calls_per_job\n");
     for (Round r : rounds) {
-      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.4f,%.2f%n",
+      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.4f,%.2f,%.1f,%d,%.3f%n",
           r.jobManagers(), r.jobs(), r.finished(), r.duplicates(), r.failures(), r.seconds(), r.jobsPerSecond(),
           r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), r.messagesPerJob(), raw.messagesPerSecond(),
-          r.efficiency(), raw.cpuMsPerMessage(), r.costRatio()));
+          r.efficiency(), raw.cpuMsPerMessage(), r.costRatio(), r.prefetchDepth(), r.prefetchDepthMax(),
+          r.upstreamCallsPerJob()));
     }
     return b.toString();
   }

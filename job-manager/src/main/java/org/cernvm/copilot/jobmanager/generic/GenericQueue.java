@@ -23,12 +23,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.cernvm.copilot.jobmanager.Claim;
+import org.cernvm.copilot.jobmanager.HandOver;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
 import org.cernvm.copilot.jobmanager.LeaseFencedException;
@@ -73,13 +75,18 @@ public final class GenericQueue implements JobSource {
   private static final List<String> STATE_DIRS = List.of("queued", "leased", "ended");
   /** How long a listing of {@code queued/} is reused; see {@link #firstFitting(Resources)}. */
   private static final Duration LISTING_TTL = Duration.ofMillis(500);
+  /** How many state changes of a bulk claim or report are made under one hold of the lock. */
+  private static final int GROUP = 16;
 
   private final Path root;
   private final Clock clock;
   private final int maxAttempts;
   private final ObjectMapper json;
-  private final ReentrantLock jvmLock = new ReentrantLock();
+  // Fair, so that an agent's request on a bus thread is not kept waiting behind a bulk claim or report.
+  private final ReentrantLock jvmLock = new ReentrantLock(true);
   private volatile Listing queuedListing;
+  /** Jobs claimed under the lock held now whose new state is not written yet; guarded by the lock. */
+  private final java.util.Set<String> pending = new java.util.HashSet<>();
 
   private GenericQueue(Path root, Clock clock, int maxAttempts) {
     this.root = root;
@@ -97,7 +104,7 @@ public final class GenericQueue implements JobSource {
   /**
    * Opens (creating if needed) the queue in {@code root}.
    *
-   * @param maxAttempts how often a job may be leased before an expired lease fails it
+   * @param maxAttempts how often a job may be handed to an agent before an expired lease fails it
    */
   public static GenericQueue open(Path root, Clock clock, int maxAttempts) throws UpstreamUnavailableException {
     if (maxAttempts < 1) {
@@ -163,18 +170,144 @@ public final class GenericQueue implements JobSource {
   @Override
   public Optional<Claim> claim(String agentId, Resources resources, Duration leaseTime)
       throws UpstreamUnavailableException {
-    return locked(
-        () -> {
-          Optional<QueuedJob> found = firstFitting(resources);
-          if (found.isEmpty()) {
-            return Optional.empty();
+    return locked(() -> {
+      List<QueuedJob> leased = claimUnlocked(agentId, resources, leaseTime, 1);
+      storeAll(leased, true);
+      return leased.stream().map(GenericQueue::claimOf).findFirst();
+    });
+  }
+
+  /**
+   * Claims up to {@code max} jobs in groups of {@value #GROUP}: each group's new states are written and
+   * forced to disk before the lock is taken, and under it each is moved into place if its job is still
+   * queued as it was read (see {@link #installIfUnchanged}); a group that met another claimer is claimed
+   * again under the lock.
+   */
+  @Override
+  public List<Claim> claim(String holder, Resources resources, Duration leaseTime, int max)
+      throws UpstreamUnavailableException {
+    List<Claim> claims = new ArrayList<>();
+    try {
+      while (claims.size() < max) {
+        int wanted = Math.min(GROUP, max - claims.size());
+        List<QueuedJob> before = fitting(currentListing(), resources, wanted, java.util.Set.of());
+        Instant now = clock.instant();
+        List<QueuedJob> after = before.stream()
+            .map(j -> j.leasedAhead(MessageIds.next(), holder, now.plus(leaseTime), now)).toList();
+        List<Integer> changed = installIfUnchanged(before, after, prepareAll(after, true));
+        for (int i = 0; i < after.size(); i++) {
+          if (!changed.contains(i)) {
+            claims.add(claimOf(after.get(i)));
+            log.info("leased {} to {} (epoch {})", after.get(i).jobId(), holder, after.get(i).epoch());
           }
-          Instant now = clock.instant();
-          QueuedJob leased = found.get().leased(MessageIds.next(), agentId, now.plus(leaseTime), now);
-          store(leased);
-          log.info("leased {} to {} (epoch {})", leased.jobId(), agentId, leased.epoch());
-          return Optional.of(new Claim(leased.spec(), new Lease(leased.leaseId(), leased.epoch(), leased.leaseDeadline()), ""));
-        });
+        }
+        if (!changed.isEmpty()) {
+          claims.addAll(locked(() -> {
+            List<QueuedJob> leased = claimUnlocked(holder, resources, leaseTime, changed.size());
+            storeAll(leased, true);
+            return leased.stream().map(GenericQueue::claimOf).toList();
+          }));
+        }
+        if (before.size() < wanted) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      throw new UpstreamUnavailableException("generic queue " + root + " unavailable: " + e.getMessage(), e);
+    } catch (JobSourceException e) {
+      // Only the files can fail here; the jobs claimed before stay claimed.
+      if (claims.isEmpty()) {
+        throw new UpstreamUnavailableException(e.getMessage(), e);
+      }
+      log.warn("claimed {} job(s) of {}: {}", claims.size(), max, Untrusted.text(e.getMessage()));
+    }
+    return claims;
+  }
+
+  private List<QueuedJob> claimUnlocked(String agentId, Resources resources, Duration leaseTime, int max)
+      throws IOException {
+    List<QueuedJob> leased = new ArrayList<>();
+    Instant now = clock.instant();
+    while (leased.size() < max) {
+      Optional<QueuedJob> found = firstFitting(resources);
+      if (found.isEmpty()) {
+        break;
+      }
+      QueuedJob job = found.get().leased(MessageIds.next(), agentId, now.plus(leaseTime), now);
+      leased.add(job);
+      pending.add(job.jobId());
+      log.info("leased {} to {} (epoch {})", job.jobId(), agentId, job.epoch());
+    }
+    return leased;
+  }
+
+  private static Claim claimOf(QueuedJob leased) {
+    return new Claim(leased.spec(), new Lease(leased.leaseId(), leased.epoch(), leased.leaseDeadline()), "");
+  }
+
+  /** No: a claim from local disk costs no more than a take from memory. */
+  @Override
+  public boolean prefetches() {
+    return false;
+  }
+
+  @Override
+  public void assign(HandOver handOver) throws JobSourceException {
+    JobSourceException failed = assignAll(List.of(handOver)).get(handOver);
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /**
+   * Hands the jobs on, their new states written and forced to disk together before the lock is taken (see
+   * {@link #installIfUnchanged}), so that the agents' requests, which wait for this, never wait behind the
+   * lock's bulk work; a job that changed meanwhile is handed on again under the lock.
+   */
+  @Override
+  public Map<HandOver, JobSourceException> assignAll(List<HandOver> handOvers) {
+    Map<HandOver, JobSourceException> failed = new LinkedHashMap<>();
+    List<HandOver> made = new ArrayList<>();
+    List<QueuedJob> before = new ArrayList<>();
+    List<QueuedJob> after = new ArrayList<>();
+    try {
+      for (HandOver h : handOvers) {
+        try {
+          QueuedJob job = heldBy(h);
+          before.add(job);
+          after.add(job.assigned(h.agentId(), h.deadline(), clock.instant()));
+          made.add(h);
+        } catch (JobSourceException e) {
+          failed.put(h, e);
+        }
+      }
+      for (int i : installIfUnchanged(before, after, prepareAll(after, true))) {
+        HandOver h = made.get(i);
+        try {
+          lockedChecked(() -> {
+            store(heldBy(h).assigned(h.agentId(), h.deadline(), clock.instant()));
+            return null;
+          });
+        } catch (JobSourceException e) {
+          failed.put(h, e);
+        }
+      }
+    } catch (IOException | JobSourceException e) {
+      JobSourceException why = e instanceof JobSourceException j ? j : unavailable((IOException) e);
+      made.forEach(h -> failed.putIfAbsent(h, why));
+    }
+    return failed;
+  }
+
+  /** The job of a hand-over, while the hand-over's holder holds it under its lease. */
+  private QueuedJob heldBy(HandOver h) throws IOException, JobSourceException {
+    QueuedJob job = current(h.claim().job().jobId(), h.claim().lease().ref());
+    checkHolder(job, h.claim().lease().ref(), h.holder());
+    return job;
+  }
+
+  private UpstreamUnavailableException unavailable(IOException e) {
+    return new UpstreamUnavailableException("generic queue " + root + " unavailable: " + e.getMessage(), e);
   }
 
   @Override
@@ -191,24 +324,86 @@ public final class GenericQueue implements JobSource {
 
   @Override
   public void finish(JobDone done) throws JobSourceException {
-    lockedChecked(
-        () -> {
+    lockedChecked(() -> {
+      QueuedJob ended = ended(done);
+      if (ended != null) {
+        store(ended);
+      }
+      return null;
+    });
+  }
+
+  /** As many as come: the ends are recorded locally, under one hold of the lock. */
+  @Override
+  public int maxReportBatch() {
+    return 1000;
+  }
+
+  /** Records the ends, {@value #GROUP} under each hold of the lock, their state changes made durable together. */
+  @Override
+  public Map<JobDone, JobSourceException> finishAll(List<JobDone> dones) {
+    Map<JobDone, JobSourceException> failed = new LinkedHashMap<>();
+    for (int from = 0; from < dones.size(); from += GROUP) {
+      finishGroup(dones.subList(from, Math.min(dones.size(), from + GROUP)), failed);
+    }
+    return failed;
+  }
+
+  private void finishGroup(List<JobDone> dones, Map<JobDone, JobSourceException> failed) {
+    List<JobDone> owners = new ArrayList<>();
+    List<QueuedJob> before = new ArrayList<>();
+    List<QueuedJob> after = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    try {
+      for (JobDone done : dones) {
+        if (!seen.add(done.jobId())) {
+          continue;
+        }
+        try {
           QueuedJob job = find(done.jobId()).orElseThrow(() -> new UnknownJobException(done.jobId()));
-          if (job.endedUnder(done.lease())) {
-            log.debug("repeated jobDone for {} under {}: already recorded", done.jobId(), done.lease());
-            return null;
+          QueuedJob ended = ended(job, done);
+          if (ended != null) {
+            owners.add(done);
+            before.add(job);
+            after.add(ended);
           }
-          if (!job.holds(done.lease())) {
-            throw fenced(job, done.lease());
-          }
-          checkHolder(job, done.lease(), done.agentId());
-          RegisteredOutputs.check(done, job.spec().outputs(), job.stored());
-          QueuedJob ended = job.ended(done, clock.instant());
-          store(ended);
-          log.info("{} ended {} on {} (epoch {}, exit {})", job.jobId(), ended.status(), done.agentId(),
-              job.epoch(), done.exitCode());
-          return null;
-        });
+        } catch (JobSourceException e) {
+          failed.put(done, e);
+        }
+      }
+      List<Integer> changed = installIfUnchanged(before, after, prepareAll(after, true));
+      for (int i : changed) {
+        try {
+          finish(owners.get(i));
+        } catch (JobSourceException e) {
+          failed.put(owners.get(i), e);
+        }
+      }
+    } catch (IOException | JobSourceException e) {
+      JobSourceException why = e instanceof JobSourceException j ? j : unavailable((IOException) e);
+      owners.forEach(d -> failed.putIfAbsent(d, why));
+    }
+  }
+
+  /** The job's state once {@code done} is recorded, or null when it was recorded already. */
+  private QueuedJob ended(JobDone done) throws IOException, JobSourceException {
+    return ended(find(done.jobId()).orElseThrow(() -> new UnknownJobException(done.jobId())), done);
+  }
+
+  private QueuedJob ended(QueuedJob job, JobDone done) throws JobSourceException {
+    if (job.endedUnder(done.lease())) {
+      log.debug("repeated jobDone for {} under {}: already recorded", done.jobId(), done.lease());
+      return null;
+    }
+    if (!job.holds(done.lease())) {
+      throw fenced(job, done.lease());
+    }
+    checkHolder(job, done.lease(), done.agentId());
+    RegisteredOutputs.check(done, job.spec().outputs(), job.stored());
+    QueuedJob ended = job.ended(done, clock.instant());
+    log.info("{} ended {} on {} (epoch {}, exit {})", job.jobId(), ended.status(), done.agentId(), job.epoch(),
+        done.exitCode());
+    return ended;
   }
 
   @Override
@@ -271,8 +466,8 @@ public final class GenericQueue implements JobSource {
             QueuedJob next;
             if (job.killReason() != null) {
               next = job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, job.killReason() + "; " + why, job.usage(), List.of(), now);
-            } else if (job.epoch() >= maxAttempts) {
-              next = job.ended(JobStatus.FAILED, Outcome.FAILED, FailureKind.LOST, -1, why + " after " + job.epoch() + " attempts",
+            } else if (job.handOvers() >= maxAttempts) {
+              next = job.ended(JobStatus.FAILED, Outcome.FAILED, FailureKind.LOST, -1, why + " after " + job.handOvers() + " attempts",
                   job.usage(), List.of(), now);
             } else {
               next = job.requeued(why, now);
@@ -327,14 +522,25 @@ public final class GenericQueue implements JobSource {
     if (fresh) {
       listing = relist();
     }
-    Optional<QueuedJob> found = firstFitting(listing, r);
-    return found.isEmpty() && !fresh ? firstFitting(relist(), r) : found;
+    List<QueuedJob> found = fitting(listing, r, 1, pending);
+    return (found.isEmpty() && !fresh ? fitting(relist(), r, 1, pending) : found).stream().findFirst();
   }
 
-  private Optional<QueuedJob> firstFitting(Listing listing, Resources r) throws IOException {
+  /** The listing of {@code queued/}, made again when it is older than {@link #LISTING_TTL}. */
+  private Listing currentListing() throws IOException {
+    Listing listing = queuedListing;
+    return listing == null || listing.at().plus(LISTING_TTL).isBefore(clock.instant()) ? relist() : listing;
+  }
+
+  /** Up to {@code max} queued jobs of {@code listing} that fit {@code r}, oldest first, but those in {@code skip}. */
+  private List<QueuedJob> fitting(Listing listing, Resources r, int max, java.util.Set<String> skip) throws IOException {
     List<Path> files = listing.files();
+    List<QueuedJob> found = new ArrayList<>();
     boolean leading = true;
-    for (int i = listing.claimed().get(); i < files.size(); i++) {
+    for (int i = listing.claimed().get(); i < files.size() && found.size() < max; i++) {
+      if (skip.contains(jobIdOf(files.get(i)))) {
+        continue;
+      }
       QueuedJob job = read(files.get(i));
       if (job == null) {
         if (leading) {
@@ -344,10 +550,10 @@ public final class GenericQueue implements JobSource {
       }
       leading = false;
       if (fits(job.spec(), r)) {
-        return Optional.of(job);
+        found.add(job);
       }
     }
-    return Optional.empty();
+    return found;
   }
 
   /**
@@ -401,18 +607,97 @@ public final class GenericQueue implements JobSource {
   }
 
   private void store(QueuedJob job) throws IOException {
+    storeAll(List.of(job), true);
+  }
+
+  /**
+   * Writes the new states of {@code jobs}, each into the directory of its status. With {@code sync}, all
+   * are written first and then forced to disk, so that one journal commit covers them (group commit),
+   * before any is moved into place.
+   */
+  private void storeAll(List<QueuedJob> jobs, boolean sync) throws IOException {
+    List<Path> files = prepareAll(jobs, sync);
+    for (int i = 0; i < jobs.size(); i++) {
+      install(files.get(i), jobs.get(i));
+    }
+  }
+
+  /** Writes each state to a file of its own under {@code tmp/}, all forced to disk with {@code sync}. */
+  private List<Path> prepareAll(List<QueuedJob> jobs, boolean sync) throws IOException {
+    List<Path> written = new ArrayList<>();
+    // In groups, to bound the files open at once.
+    for (int from = 0; from < jobs.size(); from += 64) {
+      List<FileChannel> open = new ArrayList<>();
+      try {
+        for (QueuedJob job : jobs.subList(from, Math.min(jobs.size(), from + 64))) {
+          Path tmp = root.resolve("tmp").resolve(job.jobId() + "." + MessageIds.next() + ".json");
+          FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          open.add(ch);
+          ByteBuffer buf = ByteBuffer.wrap(json.writeValueAsBytes(job));
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+          written.add(tmp);
+        }
+        if (sync) {
+          for (FileChannel ch : open) {
+            ch.force(true);
+          }
+        }
+      } finally {
+        for (FileChannel ch : open) {
+          ch.close();
+        }
+      }
+    }
+    return written;
+  }
+
+  /** Moves a prepared state into the directory of its status, the job's other copies removed; under the lock. */
+  private void install(Path prepared, QueuedJob job) throws IOException {
     String target = DIRS.get(job.status());
     if (job.status() == JobStatus.QUEUED) {
       queuedListing = null;
     }
-    Path tmp = root.resolve("tmp").resolve(job.jobId() + "." + MessageIds.next() + ".json");
-    writeSynced(tmp, json.writeValueAsBytes(job));
-    move(tmp, root.resolve(target).resolve(job.jobId() + ".json"));
+    move(prepared, root.resolve(target).resolve(job.jobId() + ".json"));
     for (String d : STATE_DIRS) {
       if (!d.equals(target)) {
         Files.deleteIfExists(root.resolve(d).resolve(job.jobId() + ".json"));
       }
     }
+  }
+
+  /**
+   * Under the lock, moves each prepared state into place whose job is still as read ({@code before}: the
+   * same status and version): optimistic concurrency, so that the lock is held for renames and not for
+   * forcing files to disk. A job that changed meanwhile keeps its state and its prepared file is removed.
+   *
+   * @return the indexes of the jobs that had changed
+   */
+  private List<Integer> installIfUnchanged(List<QueuedJob> before, List<QueuedJob> after, List<Path> prepared)
+      throws JobSourceException {
+    if (before.isEmpty()) {
+      return List.of();
+    }
+    return lockedChecked(() -> {
+      List<Integer> changed = new ArrayList<>();
+      for (int i = 0; i < before.size(); i++) {
+        QueuedJob was = before.get(i);
+        QueuedJob now = read(root.resolve(DIRS.get(was.status())).resolve(was.jobId() + ".json"));
+        if (now != null && now.version() == was.version()) {
+          install(prepared.get(i), after.get(i));
+        } else {
+          Files.deleteIfExists(prepared.get(i));
+          changed.add(i);
+        }
+      }
+      return changed;
+    });
+  }
+
+  private static String jobIdOf(Path file) {
+    String name = file.getFileName().toString();
+    return name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
   }
 
   private void writeAtomically(Path file, String content) throws IOException {
@@ -526,6 +811,7 @@ public final class GenericQueue implements JobSource {
     } catch (IOException | UncheckedIOException e) {
       throw new UpstreamUnavailableException("generic queue " + root + " unavailable: " + e.getMessage(), e);
     } finally {
+      pending.clear();
       jvmLock.unlock();
     }
   }

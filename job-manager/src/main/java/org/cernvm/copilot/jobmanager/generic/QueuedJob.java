@@ -33,6 +33,8 @@ import org.cernvm.copilot.protocol.Usage;
  * @param outputs output files reported at the end
  * @param stored output files the storage adapter registered under the current lease
  * @param history one line per change, oldest first
+ * @param handOvers how often it was handed to an agent; a lease held by a job manager's prefetch, which
+ *     ends when the job is handed on, does not count
  */
 public record QueuedJob(
     JobSpec spec,
@@ -52,7 +54,8 @@ public record QueuedJob(
     Usage usage,
     List<OutputFile> outputs,
     List<StoredFile> stored,
-    List<String> history) {
+    List<String> history,
+    int handOvers) {
   private static final int MAX_HISTORY = 100;
 
   public QueuedJob {
@@ -63,7 +66,7 @@ public record QueuedJob(
 
   static QueuedJob queued(JobSpec spec, Instant now) {
     return new QueuedJob(spec, 1, JobStatus.QUEUED, 0, null, null, null, null, now, now, null, null, -1, "", Usage.none(),
-        List.of(), List.of(), List.of(now + " submitted"));
+        List.of(), List.of(), List.of(now + " submitted"), 0);
   }
 
   /** The job's id. */
@@ -84,35 +87,48 @@ public record QueuedJob(
   QueuedJob leased(String newLeaseId, String agent, Instant deadline, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.LEASED, epoch + 1, newLeaseId, agent, deadline, killReason,
         submittedAt, now, null, null, -1, "", Usage.none(), List.of(), List.of(),
-        note(now, "leased to " + agent + " (epoch " + (epoch + 1) + ")"));
+        note(now, "leased to " + agent + " (epoch " + (epoch + 1) + ")"), handOvers + 1);
+  }
+
+  /** Leased to a job manager's prefetch, to be handed to an agent later; not a hand-over. */
+  QueuedJob leasedAhead(String newLeaseId, String agent, Instant deadline, Instant now) {
+    return new QueuedJob(spec, version + 1, JobStatus.LEASED, epoch + 1, newLeaseId, agent, deadline, killReason,
+        submittedAt, now, null, null, -1, "", Usage.none(), List.of(), List.of(),
+        note(now, "leased ahead to " + agent + " (epoch " + (epoch + 1) + ")"), handOvers);
+  }
+
+  QueuedJob assigned(String agent, Instant deadline, Instant now) {
+    return new QueuedJob(spec, version + 1, status, epoch, leaseId, agent, deadline, killReason, submittedAt, now,
+        outcome, failure, exitCode, diagnostic, usage, outputs, stored,
+        note(now, "handed on to " + agent + " (epoch " + epoch + ")"), handOvers + 1);
   }
 
   QueuedJob extended(Instant deadline, Usage latest, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, deadline, killReason, submittedAt, now,
-        outcome, failure, exitCode, diagnostic, latest, outputs, stored, history);
+        outcome, failure, exitCode, diagnostic, latest, outputs, stored, history, handOvers);
   }
 
   QueuedJob requeued(String why, Instant now) {
     return new QueuedJob(spec, version + 1, JobStatus.QUEUED, epoch, leaseId, agentId, null, killReason, submittedAt,
-        now, null, null, -1, "", Usage.none(), List.of(), List.of(), note(now, "queued again: " + why));
+        now, null, null, -1, "", Usage.none(), List.of(), List.of(), note(now, "queued again: " + why), handOvers);
   }
 
   QueuedJob killRequested(String reason, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, reason, submittedAt, now,
-        outcome, failure, exitCode, diagnostic, usage, outputs, stored, note(now, "kill requested: " + reason));
+        outcome, failure, exitCode, diagnostic, usage, outputs, stored, note(now, "kill requested: " + reason), handOvers);
   }
 
   QueuedJob withStored(List<StoredFile> files, Instant now) {
     return new QueuedJob(spec, version + 1, status, epoch, leaseId, agentId, leaseDeadline, killReason, submittedAt, now,
         outcome, failure, exitCode, diagnostic, usage, outputs, files,
-        note(now, "outputs registered: " + files.stream().map(f -> f.file().name()).toList()));
+        note(now, "outputs registered: " + files.stream().map(f -> f.file().name()).toList()), handOvers);
   }
 
   QueuedJob ended(JobStatus end, Outcome how, FailureKind kind, int code, String why, Usage used, List<OutputFile> files,
       Instant now) {
     String line = end + (why.isEmpty() ? "" : ": " + why) + (agentId == null ? "" : " (" + agentId + ", epoch " + epoch + ")");
     return new QueuedJob(spec, version + 1, end, epoch, leaseId, agentId, null, killReason, submittedAt, now, how, kind,
-        code, why, used, files, stored, note(now, line));
+        code, why, used, files, stored, note(now, line), handOvers);
   }
 
   QueuedJob ended(JobDone done, Instant now) {

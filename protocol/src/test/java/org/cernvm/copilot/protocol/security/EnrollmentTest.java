@@ -65,9 +65,9 @@ class EnrollmentTest {
       Reply reply = switch (act) {
         case LOSE -> null;
         case FAIL -> new ErrorReply(MessageIds.next(), time.clock().instant(), m.id(), ErrorCode.INTERNAL, true,
-            "the key manager could not record the enrollment");
+            "the key manager could not record the enrollment", Duration.ZERO);
         case REFUSE -> new ErrorReply(MessageIds.next(), time.clock().instant(), m.id(), ErrorCode.FORBIDDEN, false,
-            "the enrollment token was already used at 2026-01-01T00:00:00Z");
+            "the enrollment token was already used at 2026-01-01T00:00:00Z", Duration.ZERO);
         case ANSWER -> m instanceof Enroll e
             ? new Enrolled(MessageIds.next(), time.clock().instant(), m.id(),
                 Pem.of(pki.certify(keyOf(e), e.name(), Role.AGENT)), Pem.of(pki.ca()))

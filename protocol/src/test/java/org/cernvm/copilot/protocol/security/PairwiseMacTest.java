@@ -181,7 +181,7 @@ class PairwiseMacTest {
     stubborn.subscribe(in -> {
       try {
         stubborn.send(in.from(), new ErrorReply(MessageIds.next(), time.clock().instant(), in.message().id(),
-            ErrorCode.SIGN_AGAIN, true, "again"));
+            ErrorCode.SIGN_AGAIN, true, "again", Duration.ZERO));
       } catch (Exception ex) {
         throw new IllegalStateException(ex);
       }

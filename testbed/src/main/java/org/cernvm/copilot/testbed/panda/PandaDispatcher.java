@@ -293,6 +293,11 @@ final class PandaDispatcher {
     if (j.state.equals("defined") || j.state.equals("activated")) {
       return status(SC_FAILED, "job " + j.pandaId + " was not dispatched");
     }
+    // An update names the node the job runs on, as a pilot's does; a job prefetched in bulk was dispatched
+    // to its fetcher's node and learns its worker's here.
+    if (!p.getOrDefault("node", "").isBlank()) {
+      j.node = p.get("node");
+    }
     j.cpuConsumptionTime = PandaParams.parseLong(p.get("cpuConsumptionTime"), j.cpuConsumptionTime);
     j.nEvents = PandaParams.parseLong(p.get("nEvents"), j.nEvents);
     j.coreCountReported = PandaParams.parseLong(p.get("coreCount"), j.coreCountReported);

@@ -1,5 +1,8 @@
 package org.cernvm.copilot.testbed.panda;
 
+import java.time.Instant;
+import org.cernvm.copilot.jobmanager.NotLeaseHolderException;
+import org.cernvm.copilot.jobmanager.HandOver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -178,6 +181,29 @@ class PandaJobSourceTest {
   private JobDone done(Claim c, Outcome outcome, int exit, String diag, List<OutputFile> outputs) {
     return new JobDone(MessageIds.next(), time.clock().instant(), "agent-1", c.job().jobId(), c.lease().ref(), outcome, kindOf(outcome),
         exit, diag, Usage.none(), PayloadReport.UNKNOWN, outputs, ANY_TICKET);
+  }
+
+  @Test
+  void issue18_aPrefetchTakesManyJobsInOneGetJobAndTheAgentsNodeReachesPandaWithItsFirstHeartbeat() throws Exception {
+    for (String api : List.of("v1", "legacy")) {
+      panda.submit(List.of(evgen.job(1), evgen.job(2), evgen.job(3), evgen.job(4), evgen.job(5)));
+      try (PandaJobSource s = open("prod", "1ms", api)) {
+        List<Claim> claims = s.claim("prefetch.jm-1", SLOT, Duration.ofMinutes(10), 10);
+        assertThat(claims).as(api).hasSize(5);
+        Claim c = claims.get(0);
+        assertThat(job(Long.parseLong(c.job().jobId())).state()).isEqualTo("sent");
+        Instant deadline = time.clock().instant().plus(Duration.ofMinutes(1));
+        s.assign(new HandOver(c, "prefetch.jm-1", "agent-7", deadline));
+        assertThat(s.heartbeat(new Heartbeat(MessageIds.next(), time.clock().instant(), "agent-7", c.job().jobId(),
+            c.lease().ref(), JobState.RUNNING, Usage.none(), ANY_TICKET), Duration.ofMinutes(1))).isEmpty();
+        JobView v = job(Long.parseLong(c.job().jobId()));
+        assertThat(v.state()).isEqualTo("running");
+        assertThat(v.node()).isEqualTo("agent-7");
+        // The job manager holds the others; no agent may act on them, nor on the handed one as the holder.
+        assertThatThrownBy(() -> s.assign(new HandOver(c, "prefetch.jm-1", "agent-8", deadline)))
+            .isInstanceOf(NotLeaseHolderException.class);
+      }
+    }
   }
 
   @Test
