@@ -180,17 +180,21 @@ public final class GenericQueue implements JobSource {
   /**
    * Claims up to {@code max} jobs in groups of {@value #GROUP}: each group's new states are written and
    * forced to disk before the lock is taken, and under it each is moved into place if its job is still
-   * queued as it was read (see {@link #installIfUnchanged}); a group that met another claimer is claimed
-   * again under the lock.
+   * queued as it was read (see {@link #installIfUnchanged}); jobs another claimer took meanwhile are looked
+   * for again, and after the third such meeting claimed under the lock. Each group is looked for from a
+   * random place among the oldest jobs, so that job managers claiming at once rarely meet.
    */
   @Override
   public List<Claim> claim(String holder, Resources resources, Duration leaseTime, int max)
       throws UpstreamUnavailableException {
     List<Claim> claims = new ArrayList<>();
+    int conflicts = 0;
     try {
       while (claims.size() < max) {
         int wanted = Math.min(GROUP, max - claims.size());
-        List<QueuedJob> before = fitting(currentListing(), resources, wanted, java.util.Set.of());
+        // From a random place among the oldest: other job managers claim from the same listing at once.
+        List<QueuedJob> before = fitting(currentListing(), resources, wanted, java.util.Set.of(),
+            java.util.concurrent.ThreadLocalRandom.current().nextInt(4 * wanted));
         Instant now = clock.instant();
         List<QueuedJob> after = before.stream()
             .map(j -> j.leasedAhead(MessageIds.next(), holder, now.plus(leaseTime), now)).toList();
@@ -201,14 +205,15 @@ public final class GenericQueue implements JobSource {
             log.info("leased {} to {} (epoch {})", after.get(i).jobId(), holder, after.get(i).epoch());
           }
         }
-        if (!changed.isEmpty()) {
+        // Another claimer took some: look again, a few times, before claiming the rest under the lock.
+        if (!changed.isEmpty() && ++conflicts >= 3) {
           claims.addAll(locked(() -> {
             List<QueuedJob> leased = claimUnlocked(holder, resources, leaseTime, changed.size());
             storeAll(leased, true);
             return leased.stream().map(GenericQueue::claimOf).toList();
           }));
         }
-        if (before.size() < wanted) {
+        if (before.size() < wanted && changed.isEmpty()) {
           break;
         }
       }
@@ -534,10 +539,30 @@ public final class GenericQueue implements JobSource {
 
   /** Up to {@code max} queued jobs of {@code listing} that fit {@code r}, oldest first, but those in {@code skip}. */
   private List<QueuedJob> fitting(Listing listing, Resources r, int max, java.util.Set<String> skip) throws IOException {
+    return fitting(listing, r, max, skip, 0);
+  }
+
+  /**
+   * As {@link #fitting(Listing, Resources, int, java.util.Set)}, but looking from {@code offset} places past the
+   * oldest job on (and then at those before it), so that job managers claiming at once from one queue do not
+   * all reach for the same oldest jobs.
+   */
+  private List<QueuedJob> fitting(Listing listing, Resources r, int max, java.util.Set<String> skip, int offset)
+      throws IOException {
     List<Path> files = listing.files();
     List<QueuedJob> found = new ArrayList<>();
-    boolean leading = true;
-    for (int i = listing.claimed().get(); i < files.size() && found.size() < max; i++) {
+    int first = listing.claimed().get();
+    int n = files.size() - first;
+    if (n <= 0) {
+      return found;
+    }
+    int start = offset % n;
+    boolean leading = start == 0;
+    for (int k = 0; k < n && found.size() < max; k++) {
+      int i = first + (start + k) % n;
+      if (i == first) {
+        leading = true;
+      }
       if (skip.contains(jobIdOf(files.get(i)))) {
         continue;
       }
