@@ -29,7 +29,7 @@ final class LoadCommand implements Callable<Integer> {
   int jobs;
 
   @Option(names = "--upstream-latency", defaultValue = "20ms",
-      description = "latency of each simulated upstream call, one at a time per job manager (default ${DEFAULT-VALUE})")
+      description = "latency of each call to the simulated upstream server (default ${DEFAULT-VALUE})")
   Duration upstreamLatency;
 
   @Option(names = "--xmpp", defaultValue = "embedded", description = "embedded or prosody (127.0.0.1:15222, "
