@@ -114,6 +114,8 @@ final class Chaos {
   }
 
   private static final Duration PANDA_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+  /** How the node of a job that a job manager's prefetch holds begins, as PanDA sees it. */
+  private static final String PREFETCH_NODE = "prefetch.";
 
   private final Options options;
   private final PrintStream out;
@@ -234,7 +236,10 @@ final class Chaos {
       } else if (killedAgents.contains(j.node()) || agentsOfJob.stream().anyMatch(killedAgents::contains)) {
         // PanDA knows a prefetched job's agent only from the job's first relayed heartbeat.
         withAgent++;
-      } else if (j.pilotErrorDiag().equals("lost heartbeat") && agentsOfJob.isEmpty()) {
+      } else if (j.pilotErrorDiag().equals("lost heartbeat")
+          && (agentsOfJob.isEmpty() || j.node().startsWith(PREFETCH_NODE))) {
+        // Failed by PanDA before any agent's heartbeat reached it: the job waited in a prefetch, or its
+        // agent had not yet relayed one, when PanDA's lost-heartbeat time ran out.
         inDispatch++;
       } else {
         lost.put(id, j.state() + " on " + j.node() + ": " + j.pilotErrorCode() + " " + j.pilotErrorDiag());
