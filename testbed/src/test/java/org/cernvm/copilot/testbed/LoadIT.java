@@ -58,9 +58,9 @@ class LoadIT {
     assertThat(report.raw().messagesPerSecond()).isGreaterThan(100);
     assertThat(report.raw().cpuMsPerMessage()).isPositive();
     for (LoadRun.Round r : report.rounds()) {
-      // Claims and reports in bulk from a prefetch: fewer upstream calls than jobs, and the round takes less
-      // than one upstream round trip per job would, let alone the two per job of a claim and a report.
-      assertThat(r.upstreamCallsPerJob()).as(printed).isPositive().isLessThan(1);
+      // Claims in bulk from a prefetch: fewer upstream calls than the claim and the report per job that a
+      // job manager without one makes, and the round takes less than one upstream round trip per job.
+      assertThat(r.upstreamCallsPerJob()).as(printed).isPositive().isLessThan(2);
       assertThat(r.seconds()).as(printed).isLessThan(200 * LATENCY.toMillis() / 1000.0);
     }
     // Slots claim from the job manager of their last job directly, so most jobs cost four messages, not the
