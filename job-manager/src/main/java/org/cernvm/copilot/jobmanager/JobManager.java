@@ -152,8 +152,10 @@ public final class JobManager implements AutoCloseable {
               // Only the one asked may lease a job, or one getJob would take several.
               ? Optional.of(error(m, ErrorCode.NO_JOB, "this getJob was for " + in.to() + ", which is gone; ask again"))
               : authorized(in, (GetJob) m, get -> onGetJob(in, get));
-          case HEARTBEAT -> later(in, (Heartbeat) m,
-              hb -> calls.submit("heartbeat of " + hb.jobId(), () -> onHeartbeat(hb)));
+          case HEARTBEAT -> authorized(in, (Heartbeat) m, hb -> {
+            answerLater(in, hb, calls.submit("heartbeat of " + hb.jobId(), () -> onHeartbeat(hb)));
+            return Optional.empty();
+          });
           case JOB_DONE -> authorized(in, (JobDone) m, done -> onJobDone(in, done));
           case KILL -> {
             Kill kill = (Kill) m;
@@ -176,12 +178,6 @@ public final class JobManager implements AutoCloseable {
     Optional<Reply> handle(R request) throws JobSourceException;
   }
 
-  /** Work for a request that goes on on the upstream threads; its reply is sent when it completes. */
-  @FunctionalInterface
-  private interface Later<R extends AgentRequest> {
-    CompletableFuture<Reply> start(R request);
-  }
-
   private <R extends AgentRequest> Optional<Reply> authorized(Incoming in, R request, Handler<R> handler) {
     if (!in.from().local().equals(request.agentId())) {
       return Optional.of(forbidden(in, request));
@@ -191,14 +187,6 @@ public final class JobManager implements AutoCloseable {
     } catch (JobSourceException e) {
       return Optional.of(failed(in, request, e));
     }
-  }
-
-  private <R extends AgentRequest> Optional<Reply> later(Incoming in, R request, Later<R> work) {
-    if (!in.from().local().equals(request.agentId())) {
-      return Optional.of(forbidden(in, request));
-    }
-    answerLater(in, request, work.start(request));
-    return Optional.empty();
   }
 
   private void answerLater(Incoming in, Message request, CompletableFuture<Reply> work) {
