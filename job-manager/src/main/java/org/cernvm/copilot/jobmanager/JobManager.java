@@ -36,6 +36,7 @@ import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.Incoming;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.cernvm.copilot.protocol.Untrusted;
@@ -82,6 +83,7 @@ public final class JobManager implements AutoCloseable {
   private final Prefetch prefetch;
   private final Batches<JobDone> reports;
   private final Batches<HandOver> handOvers;
+  private final JobManagerMetrics metrics;
   private Scheduler.Cancellable sweeper;
 
   /**
@@ -90,9 +92,21 @@ public final class JobManager implements AutoCloseable {
    * @throws IOException if the ticket key file cannot be read or created
    */
   public JobManager(JobManagerConfig config, Bus bus, JobSource source, Scheduler scheduler) throws IOException {
+    this(config, bus, source, scheduler, new PrometheusRegistry());
+  }
+
+  /**
+   * Creates a job manager whose metrics go to {@code registry}; {@link #start} subscribes it to the bus.
+   *
+   * @throws IOException if the ticket key file cannot be read or created
+   */
+  public JobManager(JobManagerConfig config, Bus bus, JobSource source, Scheduler scheduler,
+      PrometheusRegistry registry) throws IOException {
     this.config = config;
     this.bus = bus;
-    this.source = source;
+    this.metrics = new JobManagerMetrics(registry, source.name(), scheduler.clock(), config.leaseTime(),
+        this::prefetchDepth);
+    this.source = new MeteredJobSource(source, metrics);
     this.scheduler = scheduler;
     this.tickets = JobTickets.load(config.ticketKeyFile());
     this.calls = new UpstreamCalls(bus.self().local() + "-upstream", config.upstreamCalls());
@@ -100,17 +114,21 @@ public final class JobManager implements AutoCloseable {
     this.local = new UpstreamCalls(bus.self().local() + "-handover", 2);
     this.holder = holder(bus.self());
     this.prefetch = source.prefetches()
-        ? new Prefetch(source, holder, config.leaseTime(), config.prefetch(), scheduler, calls) : null;
+        ? new Prefetch(this.source, holder, config.leaseTime(), config.prefetch(), scheduler, calls) : null;
     int waiting = config.upstreamCalls() * UpstreamCalls.QUEUE_PER_THREAD;
-    this.reports = new Batches<>("report of job ends", source::finishAll, calls, source.maxReportBatch(),
+    this.reports = new Batches<>("report of job ends", this.source::finishAll, calls, source.maxReportBatch(),
         config.upstreamCalls(), waiting);
-    this.handOvers = new Batches<>("hand-over of prefetched jobs", source::assignAll, local, 1000, 2, waiting);
+    this.handOvers = new Batches<>("hand-over of prefetched jobs", this.source::assignAll, local, 1000, 2, waiting);
   }
 
   /** The name under which this replica holds the leases of the jobs in its prefetch. */
   private static String holder(Address self) {
     String v = self.value();
     return ("prefetch." + self.local() + "." + v.substring(v.indexOf('/') + 1)).replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  private int prefetchDepth() {
+    return prefetch == null ? 0 : prefetch.depth();
   }
 
   /** The jobs this job manager has claimed ahead, if its source prefetches. */
@@ -144,6 +162,7 @@ public final class JobManager implements AutoCloseable {
 
   private void onMessage(Incoming in) {
     Message m = in.message();
+    metrics.received(m.verb());
     Optional<Reply> reply =
         switch (m.verb()) {
           case WANT_GET_JOB -> authorized(in, (WantGetJob) m, want -> onWantGetJob(in, want));
@@ -153,6 +172,7 @@ public final class JobManager implements AutoCloseable {
               ? Optional.of(error(m, ErrorCode.NO_JOB, "this getJob was for " + in.to() + ", which is gone; ask again"))
               : authorized(in, (GetJob) m, get -> onGetJob(in, get));
           case HEARTBEAT -> authorized(in, (Heartbeat) m, hb -> {
+            metrics.heard(hb.agentId(), hb.jobId());
             answerLater(in, hb, calls.submit("heartbeat of " + hb.jobId(), () -> onHeartbeat(hb)));
             return Optional.empty();
           });
@@ -220,6 +240,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onWantGetJob(Incoming in, WantGetJob want) throws JobSourceException {
+    metrics.asked(want.agentId());
     if (isDrained(want.agentId())) {
       return Optional.of(draining(want, want.agentId()));
     }
@@ -244,6 +265,7 @@ public final class JobManager implements AutoCloseable {
   }
 
   private Optional<Reply> onGetJob(Incoming in, GetJob get) throws JobSourceException {
+    metrics.asked(get.agentId());
     if (isDrained(get.agentId())) {
       return Optional.of(draining(get, get.agentId()));
     }
@@ -273,7 +295,7 @@ public final class JobManager implements AutoCloseable {
       source.release(c.job().jobId(), c.lease().ref(), "the claim took longer than " + config.claimMaxWait());
       return Optional.of(busy(in, request));
     }
-    return Optional.of(runJob(request, agentId, c));
+    return Optional.of(runJob(in, request, agentId, c));
   }
 
   /**
@@ -290,7 +312,7 @@ public final class JobManager implements AutoCloseable {
     answerLater(in, request, handOvers.submit(h).handle((v, err) -> {
       Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       if (cause == null) {
-        return runJob(request, agentId, h.toAgent());
+        return runJob(in, request, agentId, h.toAgent());
       }
       if (cause instanceof UpstreamUnavailableException) {
         prefetch.putBack(resources, h.claim());
@@ -307,7 +329,8 @@ public final class JobManager implements AutoCloseable {
     return Optional.empty();
   }
 
-  private RunJob runJob(Request request, String agentId, Claim c) {
+  private RunJob runJob(Incoming in, Request request, String agentId, Claim c) {
+    metrics.leased(agentId, c.job().jobId(), Duration.between(in.receivedAt(), now()));
     JobTicket sealed = tickets.seal(new TicketedJob(c.job(), agentId, c.lease().ref(), c.upstream()));
     return new RunJob(MessageIds.next(), now(), request.id(), c.job(), c.lease(),
         bus.security().ticket(config.service(), c.job().source(), c.job().jobId(), agentId, c.lease().ref(), sealed));
@@ -350,7 +373,10 @@ public final class JobManager implements AutoCloseable {
     } else {
       recorded = reports.submit(done).thenApply(v -> ack);
     }
-    answerLater(in, done, recorded);
+    answerLater(in, done, recorded.thenApply(reply -> {
+      metrics.ended(done);
+      return reply;
+    }));
     return Optional.empty();
   }
 
@@ -405,6 +431,9 @@ public final class JobManager implements AutoCloseable {
   }
 
   private void answer(Address to, Reply reply) {
+    if (reply instanceof ErrorReply e) {
+      metrics.refused(e.code());
+    }
     try {
       bus.send(to, reply);
     } catch (BusException e) {

@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.metrics.Samples;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.Ack;
@@ -71,9 +73,15 @@ class JobManagerTest {
   }
 
   private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch) throws Exception {
+    return jobManager(resource, dispatch, new PrometheusRegistry());
+  }
+
+  private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch, PrometheusRegistry registry)
+      throws Exception {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
         Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2), dir.resolve("ticket.key"), JobManagerConfig.Prefetching.DEFAULTS, 16);
-    var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time);
+    var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time,
+        registry);
     jm.start();
     started.add(jm);
     return jm;
@@ -113,6 +121,50 @@ class JobManagerTest {
   private JobDone done(RunJob run) {
     return new JobDone(MessageIds.next(), now(), "agent-1", run.job().jobId(), run.lease().ref(), Outcome.SUCCEEDED, FailureKind.NONE, 0,
         "", Usage.none(), PayloadReport.UNKNOWN, List.of(), run.ticket().job());
+  }
+
+  @Test
+  void metricsCountLeasesEndsRefusalsAndAgentsWithNoLabelNamingAJobOrAnAgent() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE, registry);
+    queue.submit(NewJob.of("true"));
+    queue.submit(NewJob.of("false"));
+    RunJob first = claim();
+    RunJob second = claim();
+    Samples s = Samples.of(registry);
+    assertThat(s.value("copilot_jobs_leased_total{source=\"generic\"}")).isEqualTo(2);
+    assertThat(s.value("copilot_dispatch_duration_seconds_count{source=\"generic\"}")).isEqualTo(2);
+    assertThat(s.value("copilot_leases_active{source=\"generic\"}")).isEqualTo(2);
+    assertThat(s.value("copilot_agents_connected")).isEqualTo(1);
+    assertThat(s.value("copilot_agents_waiting")).isZero();
+
+    assertThat(call(SERVICE, done(first)).reply()).isInstanceOf(Ack.class);
+    JobDone failed = new JobDone(MessageIds.next(), now(), "agent-1", second.job().jobId(), second.lease().ref(),
+        Outcome.FAILED, FailureKind.PAYLOAD, 1, "exit 1", Usage.none(), PayloadReport.UNKNOWN, List.of(),
+        second.ticket().job());
+    assertThat(call(SERVICE, failed).reply()).isInstanceOf(Ack.class);
+    Reply none = call(Address.of(SERVICE.value() + "/jm-1"), new GetJob(MessageIds.next(), now(), "agent-1", SLOT))
+        .reply();
+    assertThat(none).isInstanceOfSatisfying(ErrorReply.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_JOB));
+    s = Samples.of(registry);
+    assertThat(s.value("copilot_jobs_ended_total{outcome=\"succeeded\",source=\"generic\"}")).isEqualTo(1);
+    assertThat(s.value("copilot_jobs_ended_total{outcome=\"failed\",source=\"generic\"}")).isEqualTo(1);
+    assertThat(s.value("copilot_jobs_failed_total{kind=\"payload\",source=\"generic\"}")).isEqualTo(1);
+    assertThat(s.sum("copilot_jobs_failed_total")).isEqualTo(1);
+    assertThat(s.value("copilot_leases_active{source=\"generic\"}")).isZero();
+    assertThat(s.value("copilot_requests_refused_total{code=\"no_job\"}")).isEqualTo(1);
+    assertThat(s.value("copilot_agents_waiting")).isEqualTo(1);
+    assertThat(s.value("copilot_messages_received_total{verb=\"get_job\"}")).isEqualTo(3);
+    assertThat(s.value("copilot_messages_received_total{verb=\"job_done\"}")).isEqualTo(2);
+    assertThat(s.value("copilot_source_call_duration_seconds_count{call=\"claim\",source=\"generic\"}"))
+        .isEqualTo(3);
+    assertThat(s.value("copilot_source_call_duration_seconds_count{call=\"finish_bulk\",source=\"generic\"}"))
+        .isEqualTo(2);
+    assertThat(s.toString()).doesNotContain(first.job().jobId()).doesNotContain("agent-1");
+
+    // An agent not heard from for a lease time counts no more.
+    time.advance(Duration.ofSeconds(31));
+    assertThat(Samples.of(registry).value("copilot_agents_connected")).isZero();
   }
 
   @Test

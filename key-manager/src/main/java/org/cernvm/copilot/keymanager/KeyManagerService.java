@@ -5,6 +5,7 @@ import java.io.StringReader;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -29,6 +30,8 @@ import org.cernvm.copilot.protocol.security.Identity;
 import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.security.Pem;
 import org.cernvm.copilot.protocol.time.Scheduler;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +52,19 @@ public final class KeyManagerService implements AutoCloseable {
   private final KeyManager keyManager;
   private final Bus bus;
   private final Clock clock;
+  private final Counter issued;
+  private final Counter refused;
   private Scheduler.Cancellable upkeep;
 
-  private KeyManagerService(KeyManager keyManager, Bus bus, Clock clock) {
+  private KeyManagerService(KeyManager keyManager, Bus bus, Clock clock, PrometheusRegistry registry) {
     this.keyManager = keyManager;
     this.bus = bus;
     this.clock = clock;
+    this.issued = Counter.builder().name("copilot_certificates_issued_total")
+        .help("Certificates issued, by the request (enroll or renew) and the role certified")
+        .labelNames("verb", "role").register(registry);
+    this.refused = Counter.builder().name("copilot_key_manager_refusals_total")
+        .help("Requests the key manager refused, by verb and code").labelNames("verb", "code").register(registry);
   }
 
   /**
@@ -62,7 +72,13 @@ public final class KeyManagerService implements AutoCloseable {
    * minute it renews its own certificate when due and reloads its revocation list.
    */
   public static KeyManagerService start(KeyManager keyManager, Bus bus, Scheduler scheduler) {
-    KeyManagerService s = new KeyManagerService(keyManager, bus, scheduler.clock());
+    return start(keyManager, bus, scheduler, new PrometheusRegistry());
+  }
+
+  /** Starts answering on {@code bus} as {@link #start(KeyManager, Bus, Scheduler)} does, with metrics in {@code registry}. */
+  public static KeyManagerService start(KeyManager keyManager, Bus bus, Scheduler scheduler,
+      PrometheusRegistry registry) {
+    KeyManagerService s = new KeyManagerService(keyManager, bus, scheduler.clock(), registry);
     bus.subscribe(s::onMessage);
     s.upkeep = scheduler.every(Duration.ofMinutes(1), s::upkeep);
     log.info("key manager {} answering enrollment, renewal and revocation-list requests", bus.self());
@@ -161,6 +177,7 @@ public final class KeyManagerService implements AutoCloseable {
             ? "a renewed certificate" : "a certificate", Untrusted.text(Certificates.nameOf(cert)),
         Certificates.roleOf(cert).map(r -> r.wireName()).orElse("?"), cert.getSerialNumber().toString(16),
         cert.getNotAfter().toInstant());
+    issued.labelValues(label(request.verb()), Certificates.roleOf(cert).map(r -> r.wireName()).orElse("none")).inc();
     return answer(request, cert);
   }
 
@@ -182,7 +199,12 @@ public final class KeyManagerService implements AutoCloseable {
 
   private ErrorReply refuse(Message request, ErrorCode code, String why) {
     log.warn("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(why));
+    refused.labelValues(label(request.verb()), label(code)).inc();
     return error(request, code, why);
+  }
+
+  private static String label(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
   }
 
   private ErrorReply error(Message request, ErrorCode code, String text) {

@@ -32,6 +32,8 @@ import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.security.Pem;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.cernvm.copilot.metrics.Samples;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,13 +51,15 @@ class KeyManagerServiceTest {
   private CertificateAuthority ca;
   private EnrollmentTokens tokens;
   private KeyManagerService service;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeEach
   void start() throws Exception {
     ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
     tokens = new EnrollmentTokens(dir.resolve("ca/tokens.json"), time.clock());
     KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
-    service = KeyManagerService.start(km, net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW)), time);
+    service = KeyManagerService.start(km, net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW)), time,
+        registry);
   }
 
   private InMemoryNetwork.Endpoint component(String address, Path keyringDir) throws Exception {
@@ -88,6 +92,13 @@ class KeyManagerServiceTest {
         third.security().seal("x", ca.certificate(), Enrollment.TOKEN_PURPOSE), "not a csr"), TIMEOUT);
     assertThat(bad.reply()).isInstanceOfSatisfying(ErrorReply.class,
         r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_FIELD));
+
+    Samples metrics = Samples.of(registry);
+    assertThat(metrics.value("copilot_certificates_issued_total{role=\"agent\",verb=\"enroll\"}")).isEqualTo(2);
+    assertThat(metrics.value("copilot_key_manager_refusals_total{code=\"forbidden\",verb=\"enroll\"}"))
+        .isEqualTo(2);
+    assertThat(metrics.value("copilot_key_manager_refusals_total{code=\"invalid_field\",verb=\"enroll\"}"))
+        .isEqualTo(1);
   }
 
   @Test

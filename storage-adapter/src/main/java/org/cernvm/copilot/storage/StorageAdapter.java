@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
@@ -37,6 +36,7 @@ import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.Incoming;
 import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.bus.Response;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,12 +76,11 @@ public final class StorageAdapter implements AutoCloseable {
   private final UploadSlots slots;
   private final UploadServer server;
   private final URI publicUrl;
-  private final AtomicLong verified = new AtomicLong();
-  private final AtomicLong rejected = new AtomicLong();
-  private final AtomicLong registrations = new AtomicLong();
+  private final StorageMetrics metrics;
 
-  private StorageAdapter(StorageConfig config, Bus bus, StorageBackend backend, Clock clock, Grants grants)
-      throws IOException {
+  private StorageAdapter(StorageConfig config, Bus bus, StorageBackend backend, Clock clock, Grants grants,
+      PrometheusRegistry registry) throws IOException {
+    this.metrics = new StorageMetrics(registry);
     this.config = config;
     this.bus = bus;
     this.backend = backend;
@@ -102,8 +101,19 @@ public final class StorageAdapter implements AutoCloseable {
    */
   public static StorageAdapter start(StorageConfig config, Bus bus, StorageBackend backend, Clock clock)
       throws IOException {
+    return start(config, bus, backend, clock, new PrometheusRegistry());
+  }
+
+  /**
+   * Starts a storage adapter whose metrics go to {@code registry}, as {@link #start(StorageConfig, Bus,
+   * StorageBackend, Clock)} does.
+   *
+   * @throws IOException if the key cannot be read or the endpoint cannot listen
+   */
+  public static StorageAdapter start(StorageConfig config, Bus bus, StorageBackend backend, Clock clock,
+      PrometheusRegistry registry) throws IOException {
     StorageAdapter adapter =
-        new StorageAdapter(config, bus, backend, clock, Grants.load(config.grantKeyFile(), clock));
+        new StorageAdapter(config, bus, backend, clock, Grants.load(config.grantKeyFile(), clock), registry);
     bus.subscribe(adapter::onMessage);
     log.info("storage adapter {} serving {} for {}: uploads at {}, {} backend", bus.self(), config.service(),
         config.jobManagers(), adapter.publicUrl, backend);
@@ -122,7 +132,7 @@ public final class StorageAdapter implements AutoCloseable {
 
   /** Counts of verified and rejected uploads and of acknowledged registrations. */
   public Stats stats() {
-    return new Stats(verified.get(), rejected.get(), registrations.get());
+    return metrics.stats();
   }
 
   private void onMessage(Incoming in) {
@@ -193,12 +203,14 @@ public final class StorageAdapter implements AutoCloseable {
       list.add(new UploadGrant(f.name(), url, f.sizeBytes(), expires,
           bus.security().seal(grants.sign(claims), in.sender().orElseThrow().certificate(), UploadGrant.PURPOSE)));
     }
+    metrics.granted(list.size());
     log.info("granted {} upload(s) for {} (epoch {}) to {}", list.size(), Untrusted.text(want.jobId()),
         want.lease().epoch(), Untrusted.text(want.agentId()));
     return new StoreJobOutputDir(MessageIds.next(), clock.instant(), want.id(), want.jobId(), list);
   }
 
   private ErrorReply refuse(Message request, ErrorCode code, String text) {
+    metrics.grantRefused(code);
     log.info("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(text));
     return error(request, code, text);
   }
@@ -269,7 +281,7 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   private Answer reject(int status, String file, String why) {
-    rejected.incrementAndGet();
+    metrics.upload(StorageMetrics.Result.REFUSED, status, 0);
     log.warn("upload of {} rejected ({}): {}", Untrusted.text(file), status, Untrusted.text(why));
     return new Answer(status, new UploadReceipt(file, false, false, null, why));
   }
@@ -349,7 +361,6 @@ public final class StorageAdapter implements AutoCloseable {
       write.abort();
       return backendFailed(c, "committing", e);
     }
-    verified.incrementAndGet();
     String location = backend.location(c.key());
     log.info("stored {} of {} (epoch {}): {} bytes, adler32 {}, md5 {}", Untrusted.text(c.file()),
         Untrusted.text(c.jobId()), c.lease().epoch(), received.sizeBytes(), received.adler32(), received.md5());
@@ -360,6 +371,7 @@ public final class StorageAdapter implements AutoCloseable {
           case FAILED -> 503;
           case REFUSED -> 409;
         };
+    metrics.upload(StorageMetrics.Result.STORED, status, received.sizeBytes());
     return new Answer(status, new UploadReceipt(c.file(), true, r.state() == Registration.State.REGISTERED, location,
         "stored and verified; " + r.message()));
   }
@@ -374,7 +386,8 @@ public final class StorageAdapter implements AutoCloseable {
     return null;
   }
 
-  private static Answer backendFailed(GrantClaims c, String step, Exception e) {
+  private Answer backendFailed(GrantClaims c, String step, Exception e) {
+    metrics.upload(StorageMetrics.Result.FAILED, 503, 0);
     log.warn("{} {} of {} failed: {}", step, Untrusted.text(c.file()), Untrusted.text(c.jobId()),
         Untrusted.text(e.toString()));
     return new Answer(503, new UploadReceipt(c.file(), false, false, null, "the storage backend failed: " + e.getMessage()));
@@ -416,7 +429,7 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   /** Where the registration of a job's outputs stands after an attempt. */
-  private record Registration(State state, String message) {
+  record Registration(State state, String message) {
     enum State {
       /** Every output is stored and the job manager acknowledged them. */
       REGISTERED,
@@ -430,6 +443,14 @@ public final class StorageAdapter implements AutoCloseable {
   }
 
   private Registration registerIfComplete(GrantClaims c, JobTicket ticket) {
+    Registration r = tryRegister(c, ticket);
+    if (r.state() != Registration.State.WAITING) {
+      metrics.registration(r.state());
+    }
+    return r;
+  }
+
+  private Registration tryRegister(GrantClaims c, JobTicket ticket) {
     List<StoredFile> stored = new ArrayList<>();
     List<String> missing = new ArrayList<>();
     try {
@@ -453,7 +474,6 @@ public final class StorageAdapter implements AutoCloseable {
     try {
       Response resp = bus.call(Address.of(to), request, config.registerTimeout());
       if (resp.reply() instanceof Ack) {
-        registrations.incrementAndGet();
         log.info("{} output(s) of {} (epoch {}) registered by {}", stored.size(), Untrusted.text(c.jobId()),
             c.lease().epoch(), resp.from());
         return new Registration(Registration.State.REGISTERED,

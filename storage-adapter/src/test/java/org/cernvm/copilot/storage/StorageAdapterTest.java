@@ -57,6 +57,8 @@ import org.cernvm.copilot.protocol.testing.ManualScheduler;
 import org.cernvm.copilot.protocol.testing.TestPki;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import org.junit.jupiter.api.AfterEach;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.cernvm.copilot.metrics.Samples;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +88,7 @@ class StorageAdapterTest {
   /** The job ticket the last grant request presented, which uploads under its grants present too. */
   private JobTicket presented;
   private Path root;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -105,7 +108,7 @@ class StorageAdapterTest {
         "storage.max-file-size", "1000000",
         "storage.register-timeout", "1s")), "test");
     adapter = StorageAdapter.start(config, pki.connect(net, "storage@test/sa-1", Role.STORAGE), StorageBackend.filesystem(root),
-        grantClock.clock());
+        grantClock.clock(), registry);
     agent = pki.connect(net, "agent-1@test/vm", Role.AGENT);
     // Messages are stamped with the adapter's clock: not before the buses started, which refuse older ones.
     grantClock.advance(Duration.between(grantClock.clock().instant(), java.time.Instant.now()));
@@ -257,6 +260,13 @@ class StorageAdapterTest {
     assertThat(filesUnderRoot()).isEqualTo(2);
     assertThat(adapter.stats().verified()).isEqualTo(3);
     assertThat(adapter.stats().rejected()).isZero();
+    Samples metrics = Samples.of(registry);
+    assertThat(metrics.value("copilot_storage_uploads_total{result=\"stored\",status=\"201\"}")).isEqualTo(3);
+    assertThat(metrics.value("copilot_storage_stored_bytes_total"))
+        .isEqualTo(Files.size(job.a()) + 2 * Files.size(job.b()));
+    assertThat(metrics.value("copilot_storage_grants_total")).isEqualTo(2);
+    assertThat(metrics.value("copilot_storage_registrations_total{result=\"registered\"}")).isEqualTo(2);
+    assertThat(metrics.toString()).doesNotContain(id).doesNotContain("agent-1");
   }
 
   @Test
@@ -270,6 +280,8 @@ class StorageAdapterTest {
         .contains("upload again");
     assertThat(filesUnderRoot()).isZero();
     assertThat(adapter.stats().rejected()).isEqualTo(1);
+    assertThat(Samples.of(registry).value("copilot_storage_uploads_total{result=\"refused\",status=\"422\"}"))
+        .isEqualTo(1);
     // The agent uploads again and this time the bytes are right.
     assertThat(put(a, job.a()).statusCode()).isEqualTo(201);
   }

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.agent.AgentProcess;

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;

@@ -1,9 +1,11 @@
 package org.cernvm.copilot.testbed;
 
-import java.time.Duration;
+import org.cernvm.copilot.server.CopilotServer;
+import org.cernvm.copilot.server.StorageAdapterCommand;
+import org.cernvm.copilot.server.KeyManagerCommand;
+import org.cernvm.copilot.server.MonitorCommand;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +32,7 @@ import picocli.CommandLine.Command;
       AlienCommands.Status.class,
       AlienCommands.Register.class,
       KeyManagerCommand.class,
+      MonitorCommand.class,
       SubmitCommand.class,
       StatusCommand.class,
       OperatorCommands.Kill.class,
@@ -52,9 +55,7 @@ public final class Copilot implements Runnable {
 
   /** Runs the command line and exits with the command's status. */
   public static void main(String[] args) {
-    // Smack logs through java.util.logging; send it to the same place as everything else.
-    SLF4JBridgeHandler.removeHandlersForRootLogger();
-    SLF4JBridgeHandler.install();
+    CopilotServer.logThroughSlf4j();
     String parent = System.getenv(PARENT_PID_ENV);
     if (parent != null) {
       haltWith(Long.parseLong(parent));
@@ -74,15 +75,6 @@ public final class Copilot implements Runnable {
 
   /** Runs the command line and returns the exit status. */
   public static int run(String... args) {
-    return new CommandLine(new Copilot())
-        .registerConverter(Duration.class, new Durations.Any())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          if (e instanceof IllegalArgumentException) {
-            cmd.getErr().println("copilot " + cmd.getCommandName() + ": " + e.getMessage());
-            return 2;
-          }
-          throw e;
-        })
-        .execute(args);
+    return CopilotServer.commandLine(new Copilot()).execute(args);
   }
 }

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.Services;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
+import org.cernvm.copilot.server.Services;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

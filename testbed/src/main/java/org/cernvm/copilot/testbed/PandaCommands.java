@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.Services;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.Services;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

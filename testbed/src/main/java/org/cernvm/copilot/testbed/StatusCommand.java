@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.server.ConfigOptions;
+import org.cernvm.copilot.server.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed;
+package org.cernvm.copilot.server;
 
 import java.time.Duration;
 import org.cernvm.copilot.protocol.config.Settings;
@@ -8,13 +8,13 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * The command line's durations, written as in the configuration ({@code 500ms}, {@code 20s}, {@code 5m},
  * {@code 1h}, {@code 2d} or ISO-8601): picocli converts every {@link Duration} option with {@link Any}
- * (registered by {@link Copilot#run}), and those that must be above zero name {@link Positive}.
+ * (registered by each command line), and those that must be above zero name {@link Positive}.
  */
-final class Durations {
+public final class Durations {
   private Durations() {}
 
   /** Any duration, zero included. */
-  static final class Any implements ITypeConverter<Duration> {
+  public static final class Any implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       Duration d = Settings.parseDuration(value);
@@ -26,7 +26,7 @@ final class Durations {
   }
 
   /** A duration above zero. */
-  static final class Positive implements ITypeConverter<Duration> {
+  public static final class Positive implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       Duration d = new Any().convert(value);

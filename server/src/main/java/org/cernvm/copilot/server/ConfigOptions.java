@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed;
+package org.cernvm.copilot.server;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -12,7 +12,7 @@ import org.cernvm.copilot.protocol.config.Settings;
 import picocli.CommandLine.Option;
 
 /** The options every role command shares: a config file and {@code --set key=value} overrides. */
-final class ConfigOptions {
+public final class ConfigOptions {
   @Option(names = "--config", paramLabel = "FILE", description = "properties file (then COPILOT_* environment, then --set)")
   Path file;
 
@@ -20,14 +20,14 @@ final class ConfigOptions {
   Map<String, String> values = new LinkedHashMap<>();
 
   /** Opens the generic queue named by {@code queueDir}, or by {@code job-manager.queue-dir}. */
-  GenericQueue openQueue(Path queueDir) throws UpstreamUnavailableException {
+  public GenericQueue openQueue(Path queueDir) throws UpstreamUnavailableException {
     Settings s = settings(queueDir == null ? Map.of() : Map.of("job-manager.queue-dir", queueDir.toString()));
     JobManagerConfig cfg = JobManagerConfig.from(s, s.string("xmpp.domain", "copilot.local"));
     return JobSource.generic(cfg.queueDir(), Clock.systemUTC(), cfg.maxAttempts());
   }
 
   /** The layered settings, with {@code defaults} under the command line's own values. */
-  Settings settings(Map<String, String> fromOptions) {
+  public Settings settings(Map<String, String> fromOptions) {
     Map<String, String> cli = new LinkedHashMap<>(fromOptions);
     cli.putAll(values);
     return Settings.layered(file, System.getenv(), cli);

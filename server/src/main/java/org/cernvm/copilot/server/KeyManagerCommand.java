@@ -1,8 +1,9 @@
-package org.cernvm.copilot.testbed;
+package org.cernvm.copilot.server;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.keymanager.CertificateAuthority;
@@ -11,6 +12,8 @@ import org.cernvm.copilot.keymanager.KeyManager;
 import org.cernvm.copilot.keymanager.KeyManagerService;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.cernvm.copilot.metrics.MetricsEndpoint;
+import org.cernvm.copilot.metrics.MetricsSettings;
 import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.Bus;
 import org.cernvm.copilot.protocol.bus.XmppBus;
@@ -28,7 +31,7 @@ import picocli.CommandLine.Option;
     + "(enrollment, renewal and revocation lists over XMPP).",
     subcommands = {KeyManagerCommand.Init.class, KeyManagerCommand.Token.class, KeyManagerCommand.XmppCert.class,
         KeyManagerCommand.Revoke.class, KeyManagerCommand.Crl.class, KeyManagerCommand.Serve.class})
-final class KeyManagerCommand implements Runnable {
+public final class KeyManagerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -149,12 +152,19 @@ final class KeyManagerCommand implements Runnable {
   /** {@code key-manager serve}: enrollment over XMPP until stopped. */
   @Command(name = "serve", description = "Answers enroll, renew and fetchCrl over XMPP as key-manager.service "
       + "until stopped (SIGTERM).")
-  static final class Serve implements Callable<Integer> {
+  public static final class Serve implements Callable<Integer> {
     @Mixin ConfigOptions config;
 
-    @Override
-    public Integer call() throws Exception {
-      Settings s = config.settings(Map.of());
+    /** The key manager's settings, read and checked; nothing opened or connected yet. */
+    public record Configured(Path dir, char[] passphrase, Duration validity, XmppSettings xmpp, Duration window,
+        MetricsSettings metrics) {}
+
+    /**
+     * Reads and checks every setting the key manager takes from {@code s}.
+     *
+     * @throws org.cernvm.copilot.protocol.config.ConfigException naming the first setting that is wrong or unknown
+     */
+    public static Configured configure(Settings s) {
       Path dir = dir(s);
       char[] passphrase = s.required("key-manager.passphrase").toCharArray();
       String service = s.string("key-manager.service", "keymanager@" + s.string("xmpp.domain", "copilot.local"));
@@ -162,15 +172,28 @@ final class KeyManagerCommand implements Runnable {
       XmppSettings xmpp = XmppSettings.from(s, Address.of(service).local(), "km-" + ProcessHandle.current().pid())
           .trustingIfUnset(dir.resolve("ca.pem"));
       Duration window = s.duration("security.window", Duration.ofMinutes(2));
+      MetricsSettings metrics = MetricsSettings.from(s);
       s.rejectUnknownKeys();
-      try (Services services = new Services("km", 2)) {
-        CertificateAuthority ca = CertificateAuthority.open(dir, passphrase, services.scheduler.clock());
+      return new Configured(dir, passphrase, validity, xmpp, window, metrics);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      Configured c = configure(config.settings(Map.of()));
+      Path dir = c.dir();
+      XmppSettings xmpp = c.xmpp();
+      PrometheusRegistry registry = new PrometheusRegistry();
+      try (Services services = new Services("km", 2);
+          MetricsEndpoint endpoint = MetricsEndpoint.start(c.metrics(), registry, "key manager")) {
+        CertificateAuthority ca = CertificateAuthority.open(dir, c.passphrase(), services.scheduler.clock());
         KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens.json"), services.scheduler.clock()),
-            services.scheduler.clock(), validity);
-        try (XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), window), services.scheduler,
-            services.workers); KeyManagerService answering = KeyManagerService.start(km, bus, services.scheduler)) {
+            services.scheduler.clock(), c.validity());
+        try (XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), c.window()), services.scheduler,
+            services.workers);
+            KeyManagerService answering = KeyManagerService.start(km, bus, services.scheduler, registry)) {
           bus.awaitConnected(xmpp.replyTimeout().multipliedBy(3));
-          System.out.println("key manager " + bus.self() + " serving enrollment for the CA in " + dir);
+          System.out.println("key manager " + bus.self() + " serving enrollment for the CA in " + dir
+              + endpoint.describe());
           CountDownLatch stopped = new CountDownLatch(1);
           Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             bus.close();

@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed;
+package org.cernvm.copilot.server;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -12,14 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The threads one process's components run on: a timer thread and a worker pool, shut down together. */
-final class Services implements AutoCloseable {
+public final class Services implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Services.class);
 
-  final ScheduledExecutorService timers;
-  final ExecutorService workers;
-  final Scheduler scheduler;
+  public final ScheduledExecutorService timers;
+  public final ExecutorService workers;
+  public final Scheduler scheduler;
 
-  Services(String name, int workerThreads) {
+  public Services(String name, int workerThreads) {
     timers = Executors.newSingleThreadScheduledExecutor(threads(name + "-timer"));
     workers = Executors.newFixedThreadPool(workerThreads, threads(name + "-worker"));
     scheduler = Scheduler.system(timers);

@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed;
+package org.cernvm.copilot.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,8 +30,9 @@ class DurationsTest {
 
   @Test
   void aCommandGivenAWrongDurationExitsWith2() {
-    assertThat(Copilot.run("demo", "--timeout", "soon")).isEqualTo(2);
-    assertThat(Copilot.run("submit", "--ttl", "0s", "--", "true")).isEqualTo(2);
-    assertThat(Copilot.run("chaos", "--interval", "-3s")).isEqualTo(2);
+    assertThat(CopilotServer.commandLine(new CopilotServer()).execute("key-manager", "token", "--role", "agent",
+        "--ttl", "0s")).isEqualTo(2);
+    assertThat(CopilotServer.commandLine(new CopilotServer()).execute("key-manager", "token", "--role", "agent",
+        "--ttl", "soon")).isEqualTo(2);
   }
 }
