@@ -22,7 +22,7 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 
 /**
  * A VM booting an agent, on one machine: the embedded XMPP server, a key manager, a job manager on a

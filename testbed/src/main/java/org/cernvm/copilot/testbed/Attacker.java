@@ -45,7 +45,7 @@ import org.cernvm.copilot.protocol.security.Enrollment;
 import org.cernvm.copilot.protocol.security.Keyring;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.security.Role;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jxmpp.jid.impl.JidCreate;

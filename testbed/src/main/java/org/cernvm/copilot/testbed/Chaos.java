@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.cernvm.copilot.testbed.panda.JobView;
+import org.cernvm.copilot.testkit.panda.JobView;
 
 /**
  * The chaos run: ATLAS evgen jobs from a fake PanDA server through two (or more) job managers, a storage

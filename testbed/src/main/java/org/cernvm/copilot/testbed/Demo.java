@@ -18,7 +18,7 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 
 /**
  * The one-command demo: a key manager with a fresh CA, an embedded XMPP server with a certificate from

@@ -21,14 +21,14 @@ import org.cernvm.copilot.panda.PandaJobSource;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
 import org.cernvm.copilot.protocol.config.Settings;
-import org.cernvm.copilot.testbed.panda.Derivation;
-import org.cernvm.copilot.testbed.panda.Evgen;
-import org.cernvm.copilot.testbed.panda.FakePanda;
-import org.cernvm.copilot.testbed.panda.HepMC3Events;
-import org.cernvm.copilot.testbed.panda.JobDefinition;
-import org.cernvm.copilot.testbed.panda.JobView;
-import org.cernvm.copilot.testbed.panda.PandaOutput;
-import org.cernvm.copilot.testbed.panda.TruthHistogram;
+import org.cernvm.copilot.testkit.panda.Derivation;
+import org.cernvm.copilot.testkit.panda.Evgen;
+import org.cernvm.copilot.testkit.panda.FakePanda;
+import org.cernvm.copilot.testkit.panda.HepMC3Events;
+import org.cernvm.copilot.testkit.panda.JobDefinition;
+import org.cernvm.copilot.testkit.panda.JobView;
+import org.cernvm.copilot.testkit.panda.PandaOutput;
+import org.cernvm.copilot.testkit.panda.TruthHistogram;
 
 /**
  * The demo's ATLAS production: evgen jobs submitted to a fake PanDA server, taken by the PanDA adapter,

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import org.cernvm.copilot.testbed.cloud.FakeMetadataService;
+import org.cernvm.copilot.testkit.cloud.FakeMetadataService;
 
 /**
  * How heavy the agent is in a VM: the agent-only artifact is booted as in an {@link AgentVm}, through its

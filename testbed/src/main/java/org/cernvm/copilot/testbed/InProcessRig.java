@@ -26,8 +26,8 @@ import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
-import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 
 /**
  * The chaos run's components in the chaos JVM, on the embedded XMPP server: "killed" means closed without

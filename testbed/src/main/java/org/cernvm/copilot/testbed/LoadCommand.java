@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cernvm.copilot.protocol.config.ConfigException;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
-import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -19,7 +19,7 @@ import org.cernvm.copilot.protocol.bus.Address;
 import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.security.Role;
-import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 
 /**
  * A load run: simulated agents (each a real, enrolled XMPP connection) against 1, 2, 4… real job managers,

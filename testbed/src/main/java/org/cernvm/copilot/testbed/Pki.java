@@ -17,7 +17,7 @@ import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.security.EnrolledBus;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.protocol.security.SecuritySettings;
-import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 
 /**
  * The demo's key manager: a fresh CA whose passphrase lives only in this process's memory, one-time

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cernvm.copilot.protocol.MessageIds;
-import org.cernvm.copilot.testbed.xmpp.XmppAccounts;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.cernvm.copilot.agent.Shutdown;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
-import org.cernvm.copilot.testbed.cloud.FakeMetadataService;
+import org.cernvm.copilot.testkit.cloud.FakeMetadataService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

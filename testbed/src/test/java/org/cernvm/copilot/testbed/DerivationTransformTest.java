@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.testkit.HepMC3Library;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
-import org.cernvm.copilot.testbed.panda.TruthHistogram;
+import org.cernvm.copilot.testkit.panda.TruthHistogram;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import org.cernvm.copilot.testkit.HepMC3Library;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.cernvm.copilot.protocol.Checksums;
 import org.cernvm.copilot.protocol.OutputFile;
-import org.cernvm.copilot.testbed.panda.HepMC3Events;
+import org.cernvm.copilot.testkit.panda.HepMC3Events;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

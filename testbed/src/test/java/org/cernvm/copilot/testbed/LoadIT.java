@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.cernvm.copilot.testbed.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

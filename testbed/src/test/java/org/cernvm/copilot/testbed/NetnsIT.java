@@ -25,7 +25,7 @@ import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.security.Role;
-import org.cernvm.copilot.testbed.cloud.FakeMetadataService;
+import org.cernvm.copilot.testkit.cloud.FakeMetadataService;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -56,6 +56,7 @@ class ServerDistributionIT {
     assertThat(entries).anyMatch(e -> e.matches("META-INF/resources/webjars/uplot/[^/]+/dist/uPlot\\.iife\\.min\\.js"));
     // No testbed code: no fake PanDA or AliEn, no embedded XMPP server, no attacker, no load tools.
     assertThat(entries).noneMatch(e -> e.startsWith("org/cernvm/copilot/testbed/"))
+        .noneMatch(e -> e.startsWith("org/cernvm/copilot/testkit/"))
         .noneMatch(e -> e.startsWith("org/apache/vysper/") || e.startsWith("org/apache/mina/"))
         .noneMatch(e -> e.startsWith("org/cernvm/copilot/") && e.matches(".*/(Fake|Attacker|Load|Chaos)[^/]*\\.class"))
         .noneMatch(e -> e.startsWith("org/cernvm/copilot/protocol/testing/"));

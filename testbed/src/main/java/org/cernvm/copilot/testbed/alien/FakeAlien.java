@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cernvm.copilot.alien.JobStatus;
-import org.cernvm.copilot.testbed.http.LoopbackServer;
+import org.cernvm.copilot.testkit.http.LoopbackServer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;

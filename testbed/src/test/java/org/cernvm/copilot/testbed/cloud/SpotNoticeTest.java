@@ -1,4 +1,4 @@
-package org.cernvm.copilot.testbed.cloud;
+package org.cernvm.copilot.testkit.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
