@@ -37,6 +37,7 @@ import org.cernvm.copilot.protocol.bus.BusException;
 import org.cernvm.copilot.protocol.bus.Incoming;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.cernvm.copilot.metrics.BusMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.cernvm.copilot.protocol.Untrusted;
@@ -107,6 +108,7 @@ public final class JobManager implements AutoCloseable {
     this.metrics = new JobManagerMetrics(registry, source.name(), scheduler.clock(), config.leaseTime(),
         this::prefetchDepth);
     this.source = new MeteredJobSource(source, metrics);
+    BusMetrics.register(registry, bus);
     this.scheduler = scheduler;
     this.tickets = JobTickets.load(config.ticketKeyFile());
     this.calls = new UpstreamCalls(bus.self().local() + "-upstream", config.upstreamCalls());

@@ -160,6 +160,8 @@ class JobManagerTest {
         .isEqualTo(3);
     assertThat(s.value("copilot_source_call_duration_seconds_count{call=\"finish_bulk\",source=\"generic\"}"))
         .isEqualTo(2);
+    assertThat(s.value("copilot_bus_dropped_total")).isZero();
+    assertThat(s.has("copilot_bus_dropped_total")).as("the bus's counts come with the role's").isTrue();
     assertThat(s.toString()).doesNotContain(first.job().jobId()).doesNotContain("agent-1");
 
     // An agent not heard from for a lease time counts no more.

@@ -32,6 +32,7 @@ import org.cernvm.copilot.protocol.security.Pem;
 import org.cernvm.copilot.protocol.time.Scheduler;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.cernvm.copilot.metrics.BusMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,7 @@ public final class KeyManagerService implements AutoCloseable {
     this.issued = Counter.builder().name("copilot_certificates_issued_total")
         .help("Certificates issued, by the request (enroll or renew) and the role certified")
         .labelNames("verb", "role").register(registry);
+    BusMetrics.register(registry, bus);
     this.refused = Counter.builder().name("copilot_key_manager_refusals_total")
         .help("Requests the key manager refused, by verb and code").labelNames("verb", "code").register(registry);
   }

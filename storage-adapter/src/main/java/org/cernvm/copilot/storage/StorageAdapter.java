@@ -37,6 +37,7 @@ import org.cernvm.copilot.protocol.bus.Incoming;
 import org.cernvm.copilot.protocol.security.MessageRejectedException;
 import org.cernvm.copilot.protocol.bus.Response;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.cernvm.copilot.metrics.BusMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +82,7 @@ public final class StorageAdapter implements AutoCloseable {
   private StorageAdapter(StorageConfig config, Bus bus, StorageBackend backend, Clock clock, Grants grants,
       PrometheusRegistry registry) throws IOException {
     this.metrics = new StorageMetrics(registry);
+    BusMetrics.register(registry, bus);
     this.config = config;
     this.bus = bus;
     this.backend = backend;

@@ -41,6 +41,12 @@ class NetnsIT {
   private static final String METADATA_IP = "169.254.169.254";
   @TempDir Path dir;
 
+  /** The last 60 lines of {@code log}, for a failure's message. */
+  private static String tail(Path log) throws java.io.IOException {
+    List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of("(no log at " + log + ")");
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+  }
+
   @Test
   void issue8_anAgentBootedInANamespaceFromUserDataHandsItsJobBackOnASpotNotice() throws Exception {
     int n = ThreadLocalRandom.current().nextInt(1, 250);
@@ -77,7 +83,9 @@ class NetnsIT {
 
       md.spotNotice("terminate", Instant.now().plus(Duration.ofMinutes(2)));
 
-      assertThat(agent.waitFor(60, TimeUnit.SECONDS)).as("the agent exits after the notice").isTrue();
+      // Generous: on a machine busy with other builds the tuned agent JVM (one compiler thread) is slow to react.
+      boolean exited = agent.waitFor(120, TimeUnit.SECONDS);
+      assertThat(exited).as("the agent exits after the notice; its log ends:%n%s", tail(vm.log())).isTrue();
       assertThat(agent.exitValue()).isEqualTo(Shutdown.Reason.PREEMPTED.exitCode());
       QueuedJob back = vm.queue().get(id).orElseThrow();
       assertThat(back.status()).isEqualTo(JobStatus.QUEUED);

@@ -1,7 +1,9 @@
 package org.cernvm.copilot.protocol.bus;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -9,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import org.cernvm.copilot.protocol.ErrorCode;
 import org.cernvm.copilot.protocol.ErrorReply;
 import org.cernvm.copilot.protocol.Message;
@@ -53,6 +56,7 @@ abstract class AbstractBus implements Bus {
   private final Executor executor;
   private final MessageSecurity security;
   private final SenderBuckets strangers;
+  private final Map<ErrorCode, LongAdder> refused = new ConcurrentHashMap<>();
   private final AtomicReference<Scheduler.Cancellable> summary = new AtomicReference<>(() -> { });
   private volatile boolean stopped;
 
@@ -155,6 +159,13 @@ abstract class AbstractBus implements Bus {
     return strangers.mayLog();
   }
 
+  @Override
+  public BusCounts counts() {
+    Map<ErrorCode, Long> now = new EnumMap<>(ErrorCode.class);
+    refused.forEach((code, n) -> now.put(code, n.sum()));
+    return new BusCounts(now, strangers.droppedEver());
+  }
+
   /** Called by the transport for every body that arrives. */
   final void receive(Address from, String wire) {
     if (strangers.exhausted(from)) {
@@ -214,6 +225,7 @@ abstract class AbstractBus implements Bus {
    * the log's share of such traffic; an authenticated sender's mistakes are its own.
    */
   private void refuse(Address from, boolean stranger, String offendingId, ErrorCode code, String why) {
+    refused.computeIfAbsent(code, c -> new LongAdder()).increment();
     if (!stranger || strangers.mayLog()) {
       log.warn("rejected message from {}: {}: {}", Untrusted.text(from), code, Untrusted.text(why));
     }

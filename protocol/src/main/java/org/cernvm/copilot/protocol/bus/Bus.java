@@ -57,6 +57,11 @@ public interface Bus extends AutoCloseable {
   /** Registers a handler for every request and unsolicited message that arrives. */
   void subscribe(MessageHandler handler);
 
+  /** What this bus refused or dropped before any handler saw it, counted since it started. */
+  default BusCounts counts() {
+    return BusCounts.NONE;
+  }
+
   /** Disconnects; pending requests fail. */
   @Override
   void close();

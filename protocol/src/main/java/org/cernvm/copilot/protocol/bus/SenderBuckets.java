@@ -65,6 +65,7 @@ final class SenderBuckets {
   private final Bucket logLines;
   private final Map<Address, LongAdder> dropped = new ConcurrentHashMap<>();
   private final LongAdder unlogged = new LongAdder();
+  private final LongAdder droppedEver = new LongAdder();
   private final AtomicBoolean summaryDue = new AtomicBoolean();
   private final Runnable scheduleSummary;
 
@@ -133,6 +134,7 @@ final class SenderBuckets {
   }
 
   private void drop(Address from) {
+    droppedEver.increment();
     if (dropped.size() < MAX_SENDERS || dropped.containsKey(from)) {
       dropped.computeIfAbsent(from, k -> new LongAdder()).increment();
     } else {
@@ -145,6 +147,11 @@ final class SenderBuckets {
     if (summaryDue.compareAndSet(false, true)) {
       scheduleSummary.run();
     }
+  }
+
+  /** How many messages were dropped unopened or unanswered since this bus started. */
+  long droppedEver() {
+    return droppedEver.sum();
   }
 
   /** Logs, in one line, what was dropped or left unlogged since the last summary, if anything was. */

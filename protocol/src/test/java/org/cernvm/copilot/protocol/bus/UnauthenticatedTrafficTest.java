@@ -77,6 +77,9 @@ class UnauthenticatedTrafficTest {
     // Only its share was even opened; each of those was answered (the answers go to an endpoint without
     // credentials, which cannot read them, and drops them) and logged.
     assertThat(checked).isEqualTo(LIMITS.burst());
+    // What the bus's metrics count: those it refused by code, the rest as dropped.
+    assertThat(jm.counts().refused().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(LIMITS.burst());
+    assertThat(jm.counts().dropped()).isEqualTo(5_000 - LIMITS.burst());
     assertThat(lines()).filteredOn(l -> l.startsWith("rejected message from mallory@t/x")).hasSize(LIMITS.burst());
     assertThat(delivered).isEmpty();
 
