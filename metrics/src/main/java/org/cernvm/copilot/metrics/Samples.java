@@ -19,6 +19,8 @@ import org.cernvm.copilot.protocol.Untrusted;
  */
 public final class Samples {
   private final Map<String, Double> values;
+  /** Every sample by metric name, its labels read once. */
+  private final Map<String, List<Sample>> byName = new LinkedHashMap<>();
   private final String text;
 
   private Samples(String text) {
@@ -45,6 +47,12 @@ public final class Samples {
             + Untrusted.text(line));
       }
     }
+    values.forEach((series, value) -> {
+      int brace = series.indexOf('{');
+      String name = brace < 0 ? series : series.substring(0, brace);
+      Map<String, String> labels = brace < 0 ? Map.of() : labels(series.substring(brace + 1, series.length() - 1));
+      byName.computeIfAbsent(name, k -> new ArrayList<>()).add(new Sample(labels, value));
+    });
   }
 
   /** Scrapes {@code registry}. */
@@ -69,7 +77,8 @@ public final class Samples {
   /**
    * Reads a scrape's text (Prometheus' text format).
    *
-   * @throws IllegalArgumentException naming the first line that is not a comment or a sample
+   * @throws IllegalArgumentException naming the first line that is not a comment or a sample, or the first
+   *     series whose labels cannot be read
    */
   public static Samples parse(String text) {
     return new Samples(text);
@@ -102,15 +111,7 @@ public final class Samples {
 
   /** The samples of the metric {@code name}, each with its labels. */
   public List<Sample> samples(String name) {
-    List<Sample> out = new ArrayList<>();
-    values.forEach((series, value) -> {
-      if (series.equals(name)) {
-        out.add(new Sample(Map.of(), value));
-      } else if (series.startsWith(name + "{")) {
-        out.add(new Sample(labels(series.substring(name.length() + 1, series.length() - 1)), value));
-      }
-    });
-    return out;
+    return byName.getOrDefault(name, List.of());
   }
 
   /** {@code a="x",b="y \"z\""} as a map; the text format escapes backslash, quote and newline. */

@@ -30,6 +30,6 @@ class SamplesTest {
     assertThatThrownBy(() -> Samples.parse("ok 1\nbroken\n")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("line 2");
     assertThatThrownBy(() -> Samples.parse("x{a=\"1\"} one")).hasMessageContaining("has no number");
-    assertThatThrownBy(() -> Samples.parse("x{a=\"1} 2").samples("x")).hasMessageContaining("unterminated");
+    assertThatThrownBy(() -> Samples.parse("x{a=\"1} 2")).hasMessageContaining("unterminated");
   }
 }

@@ -8,8 +8,10 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import org.cernvm.copilot.metrics.Samples;
 import org.cernvm.copilot.metrics.Samples.Sample;
 
@@ -22,15 +24,47 @@ final class History {
   /** The scrapes of every target at one instant. */
   record Round(Instant at, List<Scraper.Scrape> scrapes) {}
 
+  /**
+   * What the charts need of one target's scrape, summed over its series once, as the scrape is added: so
+   * that the history holds a few numbers a scrape rather than the scrapes, and a page's request does not
+   * read an hour of them again.
+   */
+  private record Digest(double ended, double bytes, Map<String, Double> failedByKind,
+      NavigableMap<Double, Double> buckets) {
+    static Digest of(Samples s) {
+      Map<String, Double> failed = new TreeMap<>();
+      for (Sample f : s.samples("copilot_jobs_failed_total")) {
+        failed.merge(f.label("kind"), f.value(), Double::sum);
+      }
+      NavigableMap<Double, Double> buckets = new TreeMap<>();
+      for (Sample b : s.samples("copilot_dispatch_duration_seconds_bucket")) {
+        double le = bound(b.label("le"));
+        if (!Double.isNaN(le)) {
+          buckets.merge(le, b.value(), Double::sum);
+        }
+      }
+      return new Digest(total(s, "copilot_jobs_ended_total"), total(s, "copilot_storage_stored_bytes_total"),
+          failed, buckets);
+    }
+  }
+
+  /** A round as kept: when, and the digest of each target that answered. */
+  private record Kept(Instant at, Map<String, Digest> digests) {}
+
   private final Duration keep;
-  private final Deque<Round> rounds = new ArrayDeque<>();
+  private final Deque<Kept> rounds = new ArrayDeque<>();
+  private Round last;
 
   History(Duration keep) {
     this.keep = keep;
   }
 
   synchronized void add(Round round) {
-    rounds.addLast(round);
+    Map<String, Digest> digests = new LinkedHashMap<>();
+    round.scrapes().stream().filter(Scraper.Scrape::up)
+        .forEach(s -> digests.put(s.target().name(), Digest.of(s.samples())));
+    rounds.addLast(new Kept(round.at(), digests));
+    last = round;
     while (rounds.size() > 2 && rounds.peekFirst().at().isBefore(round.at().minus(keep))) {
       rounds.removeFirst();
     }
@@ -38,12 +72,9 @@ final class History {
 
   /** The dashboard's state, or an empty one before the first scrape. */
   synchronized DashboardState state() {
-    if (rounds.isEmpty()) {
+    if (last == null) {
       return DashboardState.EMPTY;
     }
-    List<Round> all = new ArrayList<>(rounds);
-    Round last = all.get(all.size() - 1);
-    Round first = all.get(0);
     List<DashboardState.TargetState> targets = last.scrapes().stream()
         .map(s -> new DashboardState.TargetState(s.target().name(), s.target().url().toString(), s.up(), s.error()))
         .toList();
@@ -60,30 +91,29 @@ final class History {
     for (Sample s : samples(last, "copilot_jobs_ended_total")) {
       sources.computeIfAbsent(s.label("source"), DashboardState.SourceJobs::empty).add(s.label("outcome"), s.value());
     }
+    Kept first = rounds.peekFirst();
+    Kept newest = rounds.peekLast();
     Map<String, DashboardState.Failures> failures = new TreeMap<>();
     for (Sample s : samples(last, "copilot_jobs_failed_total")) {
       failures.merge(s.label("kind"), new DashboardState.Failures(s.label("kind"), s.value(), 0),
           DashboardState.Failures::plus);
     }
-    for (String kind : failures.keySet()) {
-      double recent = delta(first, last, "copilot_jobs_failed_total", s -> s.label("kind").equals(kind));
-      failures.computeIfPresent(kind, (k, f) -> new DashboardState.Failures(k, f.total(), recent));
-    }
+    failures.replaceAll((kind, f) -> new DashboardState.Failures(kind, f.total(),
+        delta(first, newest, d -> d.failedByKind().getOrDefault(kind, 0.0))));
     List<Long> t = new ArrayList<>();
     List<Double> jobs = new ArrayList<>();
     List<Double> p99 = new ArrayList<>();
     List<Double> bytes = new ArrayList<>();
-    for (int i = 1; i < all.size(); i++) {
-      Round a = all.get(i - 1);
-      Round b = all.get(i);
-      double seconds = Duration.between(a.at(), b.at()).toMillis() / 1000.0;
-      if (seconds <= 0) {
-        continue;
+    Kept a = null;
+    for (Kept b : rounds) {
+      double seconds = a == null ? 0 : Duration.between(a.at(), b.at()).toMillis() / 1000.0;
+      if (seconds > 0) {
+        t.add(b.at().getEpochSecond());
+        jobs.add(delta(a, b, Digest::ended) / seconds);
+        p99.add(quantileMs(a, b, 0.99));
+        bytes.add(delta(a, b, Digest::bytes) / seconds);
       }
-      t.add(b.at().getEpochSecond());
-      jobs.add(delta(a, b, "copilot_jobs_ended_total", s -> true) / seconds);
-      p99.add(quantileMs(a, b, 0.99));
-      bytes.add(delta(a, b, "copilot_storage_stored_bytes_total", s -> true) / seconds);
+      a = b;
     }
     return new DashboardState(last.at(), targets,
         sum(last, "copilot_agents_connected", s -> true), sum(last, "copilot_agents_waiting", s -> true),
@@ -108,38 +138,30 @@ final class History {
     return samples(r, name).stream().filter(which).mapToDouble(Sample::value).sum();
   }
 
-  private static Map<String, Samples> byTarget(Round r) {
-    Map<String, Samples> m = new LinkedHashMap<>();
-    r.scrapes().stream().filter(Scraper.Scrape::up).forEach(s -> m.put(s.target().name(), s.samples()));
-    return m;
+  private static double total(Samples s, String name) {
+    return s.samples(name).stream().mapToDouble(Sample::value).sum();
   }
 
-  /** How much a counter grew from {@code a} to {@code b}, over the targets scraped both times. */
-  private static double delta(Round a, Round b, String name, Predicate<Sample> which) {
-    Map<String, Samples> before = byTarget(a);
+  /** How much a counter grew from {@code a} to {@code b}, over the targets that answered both times. */
+  private static double delta(Kept a, Kept b, ToDoubleFunction<Digest> counter) {
     double total = 0;
-    for (Map.Entry<String, Samples> e : byTarget(b).entrySet()) {
-      Samples old = before.get(e.getKey());
+    for (Map.Entry<String, Digest> e : b.digests().entrySet()) {
+      Digest old = a.digests().get(e.getKey());
       if (old == null) {
         continue;
       }
-      double now = e.getValue().samples(name).stream().filter(which).mapToDouble(Sample::value).sum();
-      double then = old.samples(name).stream().filter(which).mapToDouble(Sample::value).sum();
+      double now = counter.applyAsDouble(e.getValue());
+      double then = counter.applyAsDouble(old);
       total += now >= then ? now - then : now;
     }
     return total;
   }
 
   /** The upper bound, in ms, of the dispatch bucket holding quantile {@code q} of the dispatches between two rounds. */
-  private static Double quantileMs(Round a, Round b, double q) {
-    String name = "copilot_dispatch_duration_seconds_bucket";
-    TreeMap<Double, Double> cumulative = new TreeMap<>();
-    for (Sample s : samples(b, name)) {
-      cumulative.putIfAbsent(bound(s.label("le")), 0.0);
-    }
-    for (Double le : cumulative.keySet()) {
-      cumulative.put(le, delta(a, b, name, s -> bound(s.label("le")) == le));
-    }
+  private static Double quantileMs(Kept a, Kept b, double q) {
+    NavigableMap<Double, Double> cumulative = new TreeMap<>();
+    b.digests().values().forEach(d -> d.buckets().keySet().forEach(le -> cumulative.putIfAbsent(le, 0.0)));
+    cumulative.replaceAll((le, zero) -> delta(a, b, d -> d.buckets().getOrDefault(le, 0.0)));
     double count = cumulative.isEmpty() ? 0 : cumulative.lastEntry().getValue();
     if (count <= 0) {
       return null;
@@ -152,7 +174,15 @@ final class History {
     return null;
   }
 
+  /** A bucket's {@code le}, or NaN when it is not a number (so that a bad one is left out, not fatal). */
   private static double bound(String le) {
-    return le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+    if (le.equals("+Inf")) {
+      return Double.POSITIVE_INFINITY;
+    }
+    try {
+      return Double.parseDouble(le);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
   }
 }

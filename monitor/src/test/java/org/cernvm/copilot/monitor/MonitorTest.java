@@ -133,18 +133,26 @@ class MonitorTest {
     bodies.put("/jm1", jobManager(1, 0, 1, 0));
     bodies.put("/bad", "copilot_agents_connected four\n");
     bodies.put("/huge", "x".repeat(Scraper.MAX_BYTES + 10));
+    bodies.put("/labels", "copilot_agents_connected{x=\"1} 2\n");
+    // A bucket bound that is not a number is left out of the quantile; the role is still read.
+    bodies.put("/odd", "copilot_agents_connected 1\ncopilot_dispatch_duration_seconds_bucket{le=\"soon\"} 5\n");
     Monitor m = monitor("jm-1=" + url("/jm1") + ",gone=http://127.0.0.1:1/metrics,bad=" + url("/bad")
-        + ",huge=" + url("/huge") + ",missing=" + url("/nothing"));
+        + ",huge=" + url("/huge") + ",missing=" + url("/nothing") + ",labels=" + url("/labels")
+        + ",odd=" + url("/odd"));
+    m.scrape();
+    time.advance(Duration.ofSeconds(10));
     m.scrape();
     DashboardState s = m.state();
-    assertThat(s.agentsConnected()).isEqualTo(4);
+    assertThat(s.agentsConnected()).isEqualTo(5);
+    assertThat(s.series().dispatchP99Ms()).containsExactly((Double) null);
     assertThat(s.targets()).extracting(DashboardState.TargetState::name, DashboardState.TargetState::up)
         .containsExactly(tuple("jm-1", true), tuple("gone", false), tuple("bad", false), tuple("huge", false),
-            tuple("missing", false));
+            tuple("missing", false), tuple("labels", false), tuple("odd", true));
     assertThat(s.targets().get(1).error()).startsWith("unreachable: ");
     assertThat(s.targets().get(2).error()).contains("line 1 of the metrics has no number");
     assertThat(s.targets().get(3).error()).contains("exceed 4 MiB");
     assertThat(s.targets().get(4).error()).isEqualTo("HTTP 404");
+    assertThat(s.targets().get(5).error()).contains("unterminated label value");
   }
 
   @Test
