@@ -376,7 +376,7 @@ public final class JobManager implements AutoCloseable {
       recorded = reports.submit(done).thenApply(v -> ack);
     }
     answerLater(in, done, recorded.thenApply(reply -> {
-      metrics.ended(done);
+      metrics.ended(done, in.to().equals(bus.self()));
       return reply;
     }));
     return Optional.empty();

@@ -2,6 +2,7 @@ package org.cernvm.copilot.jobmanager;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.cernvm.copilot.protocol.ErrorCode;
+import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.Verb;
@@ -24,8 +26,21 @@ import org.cernvm.copilot.protocol.Verb;
  * so the number of series stays fixed however many of them pass.
  */
 public final class JobManagerMetrics {
-  /** The most agents and jobs remembered for the gauges; past it the oldest are forgotten first. */
+  /**
+   * The most agents and jobs remembered for the gauges; past it Caffeine evicts some by its own policy, and
+   * the gauges count low.
+   */
   static final int MAX_TRACKED = 200_000;
+  /**
+   * How long an agent whose request found no job counts as waiting: longer than an idle agent's longest
+   * back-off between requests ({@code agent.idle-backoff-max}, 30 s by default), so that it is counted all
+   * the while it waits; short enough that an agent that asked every replica and got its job from another
+   * soon leaves this one's count.
+   */
+  static final Duration WAITING_FOR = Duration.ofMinutes(1);
+
+  /** What an agent was doing when this replica last heard of it. */
+  private enum Seen { WAITING, BUSY }
 
   private final String source;
   private final Counter leased;
@@ -38,8 +53,10 @@ public final class JobManagerMetrics {
   private final Counter callErrors;
   /** The jobs whose lease passed through this replica and has neither ended nor lapsed. */
   private final Cache<String, Boolean> leases;
-  /** Each agent heard from within a lease time: whether its latest job request found no job. */
-  private final Cache<String, Boolean> agents;
+  /** The jobs whose end this replica counted, by job and lease, so that a resent end counts once. */
+  private final Cache<String, Boolean> counted;
+  /** Each agent heard from recently: asking for work (for a minute) or running a job here (a lease time). */
+  private final Cache<String, Seen> agents;
 
   /**
    * Registers the metrics of a job manager serving {@code source} in {@code registry}.
@@ -52,7 +69,25 @@ public final class JobManagerMetrics {
     this.source = source;
     Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.leases = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(liveFor).maximumSize(MAX_TRACKED).build();
-    this.agents = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(liveFor).maximumSize(MAX_TRACKED).build();
+    this.counted = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(liveFor).maximumSize(MAX_TRACKED).build();
+    Duration waitingFor = liveFor.compareTo(WAITING_FOR) < 0 ? liveFor : WAITING_FOR;
+    this.agents = Caffeine.newBuilder().ticker(ticker).maximumSize(MAX_TRACKED)
+        .expireAfter(new Expiry<String, Seen>() {
+          @Override
+          public long expireAfterCreate(String agent, Seen seen, long now) {
+            return (seen == Seen.BUSY ? liveFor : waitingFor).toNanos();
+          }
+
+          @Override
+          public long expireAfterUpdate(String agent, Seen seen, long now, long left) {
+            return expireAfterCreate(agent, seen, now);
+          }
+
+          @Override
+          public long expireAfterRead(String agent, Seen seen, long now, long left) {
+            return left;
+          }
+        }).build();
     leased = Counter.builder().name("copilot_jobs_leased_total").help("Jobs leased to agents")
         .labelNames("source").register(registry);
     ended = Counter.builder().name("copilot_jobs_ended_total")
@@ -81,18 +116,26 @@ public final class JobManagerMetrics {
         .help("Jobs leased through this job manager that have neither ended nor lapsed").labelNames("source")
         .callback(cb -> cb.call(live(leases), source)).register(registry);
     GaugeWithCallback.builder().name("copilot_agents_connected")
-        .help("Agents heard from within the lease time").callback(cb -> cb.call(live(agents))).register(registry);
+        .help("Agents running a job through this job manager or asking it for work")
+        .callback(cb -> cb.call(live(agents))).register(registry);
+    GaugeWithCallback.builder().name("copilot_agents_busy")
+        .help("Agents whose latest message to this job manager was about a job it leased: a lease, a heartbeat")
+        .callback(cb -> cb.call(count(Seen.BUSY))).register(registry);
     GaugeWithCallback.builder().name("copilot_agents_waiting")
-        .help("Agents heard from within the lease time whose latest job request found no job")
-        .callback(cb -> cb.call(agents.asMap().values().stream().filter(Boolean::booleanValue).count()))
-        .register(registry);
+        .help("Agents whose latest job request to this job manager, within a minute, found no job here")
+        .callback(cb -> cb.call(count(Seen.WAITING))).register(registry);
     GaugeWithCallback.builder().name("copilot_prefetch_jobs").help("Jobs claimed ahead, waiting for an agent")
         .labelNames("source").callback(cb -> cb.call(prefetchDepth.getAsInt(), source)).register(registry);
   }
 
-  private static double live(Cache<String, Boolean> cache) {
+  private static double live(Cache<String, ?> cache) {
     cache.cleanUp();
     return cache.estimatedSize();
+  }
+
+  private double count(Seen seen) {
+    agents.cleanUp();
+    return agents.asMap().values().stream().filter(seen::equals).count();
   }
 
   /** A message came in. */
@@ -107,12 +150,12 @@ public final class JobManagerMetrics {
 
   /** An agent asked for a job. */
   void asked(String agentId) {
-    agents.put(agentId, Boolean.TRUE);
+    agents.put(agentId, Seen.WAITING);
   }
 
   /** An agent told of a job it runs. */
   void heard(String agentId, String jobId) {
-    agents.asMap().putIfAbsent(agentId, Boolean.FALSE);
+    agents.put(agentId, Seen.BUSY);
     leases.put(jobId, Boolean.TRUE);
   }
 
@@ -120,17 +163,27 @@ public final class JobManagerMetrics {
   void leased(String agentId, String jobId, Duration waited) {
     leased.labelValues(source).inc();
     dispatch.labelValues(source).observe(waited.toNanos() / 1e9);
-    agents.put(agentId, Boolean.FALSE);
+    agents.put(agentId, Seen.BUSY);
     leases.put(jobId, Boolean.TRUE);
   }
 
-  /** A job's end was recorded upstream. */
-  void ended(JobDone done) {
+  /**
+   * A job's end was recorded upstream. It is counted once, and only by a replica that knew the job (leased
+   * it, or heard its heartbeats) or that the agent addressed: an agent that got no acknowledgement sends
+   * its end again to the service address, which reaches every replica, and each records it again.
+   *
+   * @param addressedHere whether the agent sent the end to this replica rather than to the service
+   */
+  void ended(JobDone done, boolean addressedHere) {
+    boolean known = leases.asMap().remove(done.jobId()) != null;
+    if (!(known || addressedHere)
+        || counted.asMap().putIfAbsent(done.jobId() + " " + done.lease(), Boolean.TRUE) != null) {
+      return;
+    }
     ended.labelValues(source, label(done.outcome())).inc();
-    if (done.outcome() != Outcome.SUCCEEDED) {
+    if (done.outcome() != Outcome.SUCCEEDED && done.failure() != FailureKind.NONE) {
       failed.labelValues(source, label(done.failure())).inc();
     }
-    leases.invalidate(done.jobId());
   }
 
   private static String label(Enum<?> value) {

@@ -170,6 +170,49 @@ class JobManagerTest {
   }
 
   @Test
+  void eachEndCountsOnceAcrossReplicasAndAnAgentWaitingAtOneLeavesItsCountWhenAnotherLeasesItAJob()
+      throws Exception {
+    PrometheusRegistry one = new PrometheusRegistry();
+    PrometheusRegistry two = new PrometheusRegistry();
+    jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE, one);
+    jobManager("jm-2", JobManagerConfig.Dispatch.HANDSHAKE, two);
+    queue.submit(NewJob.of("true"));
+    queue.submit(NewJob.of("true"));
+    RunJob run = claim();
+    PrometheusRegistry leaser = Samples.of(one).sum("copilot_jobs_leased_total") == 1 ? one : two;
+    PrometheusRegistry other = leaser == one ? two : one;
+    Address leaserAddress = Address.of(SERVICE.value() + (leaser == one ? "/jm-1" : "/jm-2"));
+    assertThat(Samples.of(leaser).value("copilot_agents_busy")).isEqualTo(1);
+    assertThat(Samples.of(leaser).value("copilot_agents_waiting")).isZero();
+    assertThat(Samples.of(other).value("copilot_agents_waiting")).as("it heard the want_getJob").isEqualTo(1);
+
+    // The agent runs its job, heartbeating the replica that leased it; the other soon stops counting it.
+    time.advance(Duration.ofSeconds(20));
+    assertThat(call(leaserAddress, heartbeat(run)).reply()).isInstanceOf(Ack.class);
+    time.advance(Duration.ofSeconds(15));
+    assertThat(Samples.of(other).value("copilot_agents_connected")).isZero();
+    assertThat(Samples.of(leaser).value("copilot_agents_busy")).isEqualTo(1);
+
+    // An end sent again, to the service address, after a lost acknowledgement reaches both replicas, and
+    // counts once in all.
+    assertThat(call(leaserAddress, done(run)).reply()).isInstanceOf(Ack.class);
+    assertThat(call(SERVICE, done(run)).reply()).isInstanceOf(Ack.class);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() ->
+        Samples.of(one).sum("copilot_jobs_ended_total") + Samples.of(two).sum("copilot_jobs_ended_total") == 1);
+
+    // A job handed back unfinished ended, and did not fail.
+    RunJob second = claim();
+    JobDone released = new JobDone(MessageIds.next(), now(), "agent-1", second.job().jobId(), second.lease().ref(),
+        Outcome.RELEASED, FailureKind.NONE, 0, "stopping", Usage.none(), PayloadReport.UNKNOWN, List.of(),
+        second.ticket().job());
+    assertThat(call(SERVICE, released).reply()).isInstanceOf(Ack.class);
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        Samples.of(one).sum("copilot_jobs_ended_total") + Samples.of(two).sum("copilot_jobs_ended_total") == 2);
+    assertThat(Samples.of(one).sum("copilot_jobs_failed_total") + Samples.of(two).sum("copilot_jobs_failed_total"))
+        .isZero();
+  }
+
+  @Test
   void handshakeHandsOutEachJobOnceAcrossTwoJobManagers() throws Exception {
     jobManager("jm-1", JobManagerConfig.Dispatch.HANDSHAKE);
     jobManager("jm-2", JobManagerConfig.Dispatch.HANDSHAKE);

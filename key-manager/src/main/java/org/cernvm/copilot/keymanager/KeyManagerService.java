@@ -112,6 +112,9 @@ public final class KeyManagerService implements AutoCloseable {
               error(m, ErrorCode.UNSUPPORTED, m.verb() + " does not go to the key manager");
           case HAVE_GET_JOB, RUN_JOB, STORE_JOB_OUTPUT_DIR, ENROLLED, CRL, ACK, ERROR -> null;
         };
+    if (reply instanceof ErrorReply e) {
+      refused.labelValues(label(m.verb()), label(e.code())).inc();
+    }
     if (reply != null) {
       try {
         bus.send(in.from(), reply);
@@ -201,7 +204,6 @@ public final class KeyManagerService implements AutoCloseable {
 
   private ErrorReply refuse(Message request, ErrorCode code, String why) {
     log.warn("refused {} {}: {}", request.verb(), Untrusted.text(request.id()), Untrusted.text(why));
-    refused.labelValues(label(request.verb()), label(code)).inc();
     return error(request, code, why);
   }
 

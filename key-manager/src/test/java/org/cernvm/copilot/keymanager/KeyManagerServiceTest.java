@@ -27,6 +27,7 @@ import org.cernvm.copilot.protocol.security.Authority;
 import org.cernvm.copilot.protocol.security.Credentials;
 import org.cernvm.copilot.protocol.security.Enrollment;
 import org.cernvm.copilot.protocol.security.EnrollmentException;
+import org.cernvm.copilot.protocol.security.KeyManagerUnansweredException;
 import org.cernvm.copilot.protocol.security.Keyring;
 import org.cernvm.copilot.protocol.security.MessageSecurity;
 import org.cernvm.copilot.protocol.security.Pem;
@@ -92,6 +93,12 @@ class KeyManagerServiceTest {
         third.security().seal("x", ca.certificate(), Enrollment.TOKEN_PURPOSE), "not a csr"), TIMEOUT);
     assertThat(bad.reply()).isInstanceOfSatisfying(ErrorReply.class,
         r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_FIELD));
+    // The key manager's own failure to record an enrollment is answered, and counted, like a refusal.
+    String unrecorded = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
+    java.nio.file.Files.writeString(dir.resolve("ca/tokens.json"), "{");
+    assertThatThrownBy(() -> new Enrollment(third, keyManager, TIMEOUT, time, new Enrollment.Retry(Duration.ZERO,
+        Duration.ofSeconds(1), Duration.ofSeconds(1))).enroll("agent-9", unrecorded))
+        .isInstanceOf(KeyManagerUnansweredException.class).hasMessageContaining("could not record");
 
     Samples metrics = Samples.of(registry);
     assertThat(metrics.value("copilot_certificates_issued_total{role=\"agent\",verb=\"enroll\"}")).isEqualTo(2);
@@ -99,6 +106,8 @@ class KeyManagerServiceTest {
         .isEqualTo(2);
     assertThat(metrics.value("copilot_key_manager_refusals_total{code=\"invalid_field\",verb=\"enroll\"}"))
         .isEqualTo(1);
+    assertThat(metrics.value("copilot_key_manager_refusals_total{code=\"internal\",verb=\"enroll\"}"))
+        .as("every error answer counts, whatever its code").isEqualTo(1);
   }
 
   @Test

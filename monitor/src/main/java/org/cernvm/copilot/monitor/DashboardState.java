@@ -9,8 +9,10 @@ import java.util.Map;
  * What the dashboard shows, as its page reads it ({@code /state.json}): the roles scraped, the agents, jobs
  * by state for each source, failures by kind, storage, and an hour of rates to chart.
  *
- * @param agentsConnected agents heard from within the lease time, summed over the job managers
- * @param agentsWaiting of those, agents whose latest job request found no job
+ * @param agentsConnected agents running a job (summed over the job managers, each counting those whose jobs
+ *     it leased) and agents waiting
+ * @param agentsWaiting agents whose latest job request found no job: the most that any one job manager
+ *     counts, since an agent's {@code want_getJob} reaches them all
  */
 public record DashboardState(Instant at, List<TargetState> targets, double agentsConnected, double agentsWaiting,
     List<SourceJobs> sources, List<Failures> failures, Storage storage, Series series) {

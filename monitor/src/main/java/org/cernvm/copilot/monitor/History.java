@@ -116,7 +116,8 @@ final class History {
       a = b;
     }
     return new DashboardState(last.at(), targets,
-        sum(last, "copilot_agents_connected", s -> true), sum(last, "copilot_agents_waiting", s -> true),
+        sum(last, "copilot_agents_busy", s -> true) + mostAtOne(last, "copilot_agents_waiting"),
+        mostAtOne(last, "copilot_agents_waiting"),
         List.copyOf(sources.values()), List.copyOf(failures.values()),
         new DashboardState.Storage(sum(last, "copilot_storage_uploads_total", s -> s.label("result").equals("stored")),
             sum(last, "copilot_storage_uploads_total", s -> !s.label("result").equals("stored")),
@@ -132,6 +133,15 @@ final class History {
       }
     }
     return out;
+  }
+
+  /**
+   * The largest total of {@code name} at any one target: for the agents waiting, which every replica hears
+   * ask ({@code want_getJob} goes to them all), so that the sum would count each once per replica.
+   */
+  private static double mostAtOne(Round r, String name) {
+    return r.scrapes().stream().filter(Scraper.Scrape::up)
+        .mapToDouble(s -> s.samples().samples(name).stream().mapToDouble(Sample::value).sum()).max().orElse(0);
   }
 
   private static double sum(Round r, String name, Predicate<Sample> which) {
@@ -157,7 +167,11 @@ final class History {
     return total;
   }
 
-  /** The upper bound, in ms, of the dispatch bucket holding quantile {@code q} of the dispatches between two rounds. */
+  /**
+   * The upper bound, in ms, of the dispatch bucket holding quantile {@code q} of the dispatches between two
+   * rounds; the top finite bound when the quantile is past it, so that a chart shows a plateau there
+   * rather than a gap.
+   */
   private static Double quantileMs(Kept a, Kept b, double q) {
     NavigableMap<Double, Double> cumulative = new TreeMap<>();
     b.digests().values().forEach(d -> d.buckets().keySet().forEach(le -> cumulative.putIfAbsent(le, 0.0)));
@@ -166,9 +180,14 @@ final class History {
     if (count <= 0) {
       return null;
     }
+    Double topFinite = null;
     for (Map.Entry<Double, Double> e : cumulative.entrySet()) {
+      if (e.getKey().isInfinite()) {
+        return topFinite;
+      }
+      topFinite = e.getKey() * 1000;
       if (e.getValue() >= q * count) {
-        return e.getKey().isInfinite() ? null : e.getKey() * 1000;
+        return topFinite;
       }
     }
     return null;

@@ -43,6 +43,7 @@ public final class Monitor implements AutoCloseable {
   private final Scraper scraper;
   private final History history;
   private final ScheduledExecutorService timer;
+  private final ExecutorService readers;
   private final ExecutorService pages;
   private final HttpServer server;
 
@@ -50,7 +51,8 @@ public final class Monitor implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     Duration perTarget = Duration.ofMillis(Math.min(2000, config.interval().toMillis() / 2));
-    this.scraper = new Scraper(perTarget);
+    this.readers = Executors.newFixedThreadPool(config.targets().size(), r -> daemon(r, "monitor-read"));
+    this.scraper = new Scraper(perTarget, readers);
     this.history = new History(config.history());
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "monitor-scrape"));
     this.pages = Executors.newFixedThreadPool(2, r -> daemon(r, "monitor-http"));
@@ -92,7 +94,7 @@ public final class Monitor implements AutoCloseable {
 
   /** Scrapes every target once now. */
   public void scrape() {
-    history.add(new History.Round(clock.instant(), config.targets().stream().map(scraper::fetch).toList()));
+    history.add(new History.Round(clock.instant(), scraper.fetchAll(config.targets())));
   }
 
   private void scrapeQuietly() {
@@ -161,6 +163,7 @@ public final class Monitor implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    readers.shutdownNow();
     server.stop(0);
     pages.shutdownNow();
   }

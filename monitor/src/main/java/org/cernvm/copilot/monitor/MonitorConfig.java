@@ -20,8 +20,12 @@ public record MonitorConfig(List<Target> targets, String bind, int port, Duratio
         throw new ConfigException("monitor.targets: a target's name must be 1 to 64 of A-Z a-z 0-9 . _ -, got '"
             + name + "'");
       }
-      if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme()) || url.getHost() == null) {
+      if (url.getScheme() == null || !List.of("http", "https").contains(url.getScheme())) {
         throw new ConfigException("monitor.targets: " + name + " needs an http(s) URL, got '" + url + "'");
+      }
+      if (url.getHost() == null) {
+        throw new ConfigException("monitor.targets: " + name + "'s URL '" + url + "' has no host that can be read "
+            + "(a host name is letters, digits, '-' and '.', no '_')");
       }
     }
   }

@@ -7,10 +7,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.cernvm.copilot.metrics.Samples;
 import org.cernvm.copilot.protocol.Untrusted;
 
-/** Reads one role's metrics endpoint: a bounded body in Prometheus' text format, or why it could not. */
+/**
+ * Reads the roles' metrics endpoints, all at once: from each, a bounded body in Prometheus' text format
+ * within the scrape's time limit, or why it could not.
+ */
 final class Scraper {
   /** The most of a scrape read; a role's own is some tens of KiB. */
   static final int MAX_BYTES = 4 << 20;
@@ -24,13 +35,52 @@ final class Scraper {
 
   private final HttpClient http;
   private final Duration timeout;
+  private final ExecutorService readers;
 
-  Scraper(Duration timeout) {
+  /**
+   * A scraper whose scrapes each end within {@code timeout}, body included, read on {@code readers}: a
+   * pool with a thread for each target, so that a slow role does not delay the others.
+   */
+  Scraper(Duration timeout, ExecutorService readers) {
     this.timeout = timeout;
+    this.readers = readers;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
-  Scrape fetch(MonitorConfig.Target target) {
+  /**
+   * Scrapes every target at once; a scrape not done within the time limit is interrupted (the client's
+   * body stream gives up on interruption) and shown as such.
+   */
+  List<Scrape> fetchAll(List<MonitorConfig.Target> targets) {
+    List<Future<Scrape>> futures;
+    try {
+      futures = readers.invokeAll(targets.stream().map(t -> (Callable<Scrape>) () -> fetch(t))
+          .toList(), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return targets.stream().map(t -> new Scrape(t, null, "interrupted")).toList();
+    }
+    List<Scrape> scrapes = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      scrapes.add(outcome(targets.get(i), futures.get(i)));
+    }
+    return scrapes;
+  }
+
+  private Scrape outcome(MonitorConfig.Target target, Future<Scrape> future) {
+    try {
+      return future.get();
+    } catch (CancellationException e) {
+      return new Scrape(target, null, "no complete answer within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      return new Scrape(target, null, "scrape failed: " + Untrusted.text(e.getCause().toString(), 200));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Scrape(target, null, "interrupted");
+    }
+  }
+
+  private Scrape fetch(MonitorConfig.Target target) {
     HttpRequest request = HttpRequest.newBuilder(target.url()).timeout(timeout)
         .header("Accept", "text/plain; version=0.0.4").GET().build();
     try {
@@ -52,7 +102,7 @@ final class Scraper {
           + timeout.toMillis() + " ms)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Scrape(target, null, "interrupted");
+      return new Scrape(target, null, "no complete answer within " + timeout.toMillis() + " ms");
     }
   }
 }

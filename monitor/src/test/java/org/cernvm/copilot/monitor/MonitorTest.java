@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.testing.ManualScheduler;
@@ -32,11 +35,25 @@ class MonitorTest {
   private final Map<String, String> bodies = new ConcurrentHashMap<>();
   private final List<AutoCloseable> open = new ArrayList<>();
   private HttpServer roles;
+  private final ExecutorService readers = Executors.newCachedThreadPool();
+  private final CountDownLatch stalled = new CountDownLatch(1);
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
   void serveRoles() throws Exception {
     roles = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+    roles.setExecutor(readers);
+    // A role that sends its headers and the start of its metrics, then nothing more.
+    roles.createContext("/stalled", ex -> {
+      try (ex) {
+        ex.sendResponseHeaders(200, 1_000);
+        ex.getResponseBody().write("copilot_agents_busy 1\n".getBytes(StandardCharsets.UTF_8));
+        ex.getResponseBody().flush();
+        stalled.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
     roles.createContext("/", ex -> {
       try (ex) {
         byte[] body = bodies.getOrDefault(ex.getRequestURI().getPath(), "").getBytes(StandardCharsets.UTF_8);
@@ -52,7 +69,9 @@ class MonitorTest {
     for (AutoCloseable c : open) {
       c.close();
     }
+    stalled.countDown();
     roles.stop(0);
+    readers.shutdownNow();
   }
 
   private String url(String path) {
@@ -78,6 +97,7 @@ class MonitorTest {
         "copilot_leases_active{source=\"panda\"} 3",
         "copilot_prefetch_jobs{source=\"panda\"} 7",
         "copilot_agents_connected 4",
+        "copilot_agents_busy 3",
         "copilot_agents_waiting 1",
         "copilot_dispatch_duration_seconds_bucket{source=\"panda\",le=\"0.01\"} " + dispatchedFast,
         "copilot_dispatch_duration_seconds_bucket{source=\"panda\",le=\"0.25\"} " + dispatched,
@@ -94,7 +114,8 @@ class MonitorTest {
   @Test
   void totalsAreSummedOverTheRolesAndRatesTakenBetweenScrapes() throws Exception {
     bodies.put("/jm1", jobManager(10, 1, 10, 0));
-    bodies.put("/jm2", jobManager(5, 0, 5, 0));
+    // jm-2 heard two agents ask for work, jm-1 one of them: the agents' requests reach both.
+    bodies.put("/jm2", jobManager(5, 0, 5, 0).replace("copilot_agents_waiting 1", "copilot_agents_waiting 2"));
     bodies.put("/sa", storage(1_000, 2));
     Monitor m = monitor("jm-1=" + url("/jm1") + ",jm-2=" + url("/jm2") + ",storage=" + url("/sa"));
     m.scrape();
@@ -107,7 +128,7 @@ class MonitorTest {
 
     DashboardState s = m.state();
     assertThat(s.targets()).allMatch(DashboardState.TargetState::up);
-    assertThat(s.agentsConnected()).isEqualTo(8);
+    assertThat(s.agentsConnected()).as("3 + 3 running, 2 waiting").isEqualTo(8);
     assertThat(s.agentsWaiting()).isEqualTo(2);
     assertThat(s.sources()).singleElement().satisfies(src -> {
       assertThat(src.source()).isEqualTo("panda");
@@ -135,7 +156,7 @@ class MonitorTest {
     bodies.put("/huge", "x".repeat(Scraper.MAX_BYTES + 10));
     bodies.put("/labels", "copilot_agents_connected{x=\"1} 2\n");
     // A bucket bound that is not a number is left out of the quantile; the role is still read.
-    bodies.put("/odd", "copilot_agents_connected 1\ncopilot_dispatch_duration_seconds_bucket{le=\"soon\"} 5\n");
+    bodies.put("/odd", "copilot_agents_busy 1\ncopilot_dispatch_duration_seconds_bucket{le=\"soon\"} 5\n");
     Monitor m = monitor("jm-1=" + url("/jm1") + ",gone=http://127.0.0.1:1/metrics,bad=" + url("/bad")
         + ",huge=" + url("/huge") + ",missing=" + url("/nothing") + ",labels=" + url("/labels")
         + ",odd=" + url("/odd"));
@@ -153,6 +174,33 @@ class MonitorTest {
     assertThat(s.targets().get(3).error()).contains("exceed 4 MiB");
     assertThat(s.targets().get(4).error()).isEqualTo("HTTP 404");
     assertThat(s.targets().get(5).error()).contains("unterminated label value");
+  }
+
+  @Test
+  void aRoleThatStallsInItsBodyIsShownDownAtTheScrapesTimeLimitWithoutDelayingTheOthers() throws Exception {
+    bodies.put("/jm1", jobManager(1, 0, 1, 0));
+    Monitor m = monitor("stalled=" + url("/stalled") + ",jm-1=" + url("/jm1"));
+    long start = System.nanoTime();
+    m.scrape();
+    // The time limit is 2 s (half the interval, at most 2 s); the margin is for a loaded machine.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+    DashboardState s = m.state();
+    assertThat(s.targets()).extracting(DashboardState.TargetState::name, DashboardState.TargetState::up)
+        .containsExactly(tuple("stalled", false), tuple("jm-1", true));
+    assertThat(s.targets().get(0).error()).isEqualTo("no complete answer within 2000 ms");
+  }
+
+  @Test
+  void aPercentilePastTheTopBucketIsChartedAtTheTopBound() throws Exception {
+    String slow = "copilot_dispatch_duration_seconds_bucket{le=\"10.0\"} %d\n"
+        + "copilot_dispatch_duration_seconds_bucket{le=\"+Inf\"} %d\n";
+    bodies.put("/jm1", slow.formatted(0, 0));
+    Monitor m = monitor("jm-1=" + url("/jm1"));
+    m.scrape();
+    time.advance(Duration.ofSeconds(10));
+    bodies.put("/jm1", slow.formatted(90, 100));
+    m.scrape();
+    assertThat(m.state().series().dispatchP99Ms()).containsExactly(10_000.0);
   }
 
   @Test
@@ -182,6 +230,8 @@ class MonitorTest {
         .hasMessageContaining("NAME=URL");
     assertThatThrownBy(() -> MonitorConfig.from(Settings.of(Map.of("monitor.targets", "jm-1=ftp://x/metrics"))))
         .hasMessageContaining("http(s) URL");
+    assertThatThrownBy(() -> MonitorConfig.from(Settings.of(Map.of("monitor.targets",
+        "jm-1=http://jm_1.example.org:9471/metrics")))).hasMessageContaining("jm-1's URL").hasMessageContaining("no '_'");
     assertThatThrownBy(() -> MonitorConfig.from(Settings.of(Map.of("monitor.targets", "a=http://x/,a=http://y/"))))
         .hasMessageContaining("twice");
   }

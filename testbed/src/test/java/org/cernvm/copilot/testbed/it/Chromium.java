@@ -23,16 +23,19 @@ final class Chromium {
         // Virtual time runs the page's timers and fetches to completion, then the DOM or picture is taken.
         "--virtual-time-budget=8000"));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    byte[] out = p.getInputStream().readAllBytes();
+    // Its output goes to a file, so that the wait below bounds a Chromium that hangs.
+    Path out = Files.createTempFile(profile.getParent(), "chromium", ".out");
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+        .redirectOutput(out.toFile()).start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw new IllegalStateException("Chromium did not finish within 120 s: " + command);
     }
     if (p.exitValue() != 0) {
       throw new IllegalStateException("Chromium exited " + p.exitValue() + ": " + command);
     }
-    return new String(out, StandardCharsets.UTF_8);
+    return Files.readString(out, StandardCharsets.UTF_8);
   }
 
   /** The page's DOM after its scripts ran. */
