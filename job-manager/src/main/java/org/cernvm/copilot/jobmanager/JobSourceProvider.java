@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 
@@ -48,7 +49,7 @@ public interface JobSourceProvider {
             + "path; these are: " + all.stream().map(JobSourceProvider::name).sorted().toList()));
   }
 
-  /** The generic queue in {@code job-manager.queue-dir}. */
+  /** The generic queue: in {@code job-manager.queue-dir}, or in PostgreSQL at {@code job-manager.queue-url}. */
   final class Generic implements JobSourceProvider {
     @Override
     public String name() {
@@ -57,7 +58,8 @@ public interface JobSourceProvider {
 
     @Override
     public Opener configure(Settings settings, JobManagerConfig jobManager) {
-      return clock -> JobSource.generic(jobManager.queueDir(), clock, jobManager.maxAttempts());
+      JobQueue.Location where = JobQueue.Location.from(settings, jobManager.queueDir());
+      return clock -> JobQueue.open(where, clock, jobManager.maxAttempts());
     }
   }
 }

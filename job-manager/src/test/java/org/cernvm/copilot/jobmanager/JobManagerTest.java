@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
+import org.cernvm.copilot.jobmanager.generic.TestPostgres;
 import org.cernvm.copilot.metrics.Samples;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
@@ -78,10 +80,14 @@ class JobManagerTest {
 
   private JobManager jobManager(String resource, JobManagerConfig.Dispatch dispatch, PrometheusRegistry registry)
       throws Exception {
+    return jobManager(pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), dispatch, registry, queue);
+  }
+
+  private JobManager jobManager(InMemoryNetwork.Endpoint endpoint, JobManagerConfig.Dispatch dispatch,
+      PrometheusRegistry registry, JobSource source) throws Exception {
     var config = new JobManagerConfig(SERVICE.value(), dispatch, Duration.ofSeconds(30), Duration.ofSeconds(5),
         Duration.ofHours(1), dir, 3, List.of("storage@test"), Duration.ofSeconds(2), dir.resolve("ticket.key"), JobManagerConfig.Prefetching.DEFAULTS, 16);
-    var jm = new JobManager(config, pki.connect(net, SERVICE.value() + "/" + resource, Role.JOB_MANAGER), queue, time,
-        registry);
+    var jm = new JobManager(config, endpoint, source, time, registry);
     jm.start();
     started.add(jm);
     return jm;
@@ -210,6 +216,58 @@ class JobManagerTest {
         Samples.of(one).sum("copilot_jobs_ended_total") + Samples.of(two).sum("copilot_jobs_ended_total") == 2);
     assertThat(Samples.of(one).sum("copilot_jobs_failed_total") + Samples.of(two).sum("copilot_jobs_failed_total"))
         .isZero();
+  }
+
+  @Test
+  void jobManagersOnTwoHostsShareAQueueInPostgresqlAndOneGoesOnWhenTheOtherHostIsCutOff() throws Exception {
+    try (TestPostgres db = new TestPostgres();
+        JobQueue hostA = JobQueue.open(db.location(4), time.clock(), 3);
+        JobQueue hostB = JobQueue.open(db.location(4), time.clock(), 3)) {
+      InMemoryNetwork.Endpoint a = pki.connect(net, SERVICE.value() + "/host-a", Role.JOB_MANAGER);
+      jobManager(a, JobManagerConfig.Dispatch.HANDSHAKE, new PrometheusRegistry(), hostA);
+      jobManager(pki.connect(net, SERVICE.value() + "/host-b", Role.JOB_MANAGER), JobManagerConfig.Dispatch.HANDSHAKE,
+          new PrometheusRegistry(), hostB);
+      for (int i = 0; i < 8; i++) {
+        hostA.submit(NewJob.of("true"));
+      }
+      List<String> ran = new java.util.ArrayList<>();
+      java.util.Set<Address> leasers = new java.util.HashSet<>();
+      for (int i = 0; i < 4; i++) {
+        Response have = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT));
+        // Each host offers the job; the agent takes the first, a different one each time here.
+        Address from = Address.of(SERVICE.value() + (i % 2 == 0 ? "/host-a" : "/host-b"));
+        assertThat(have.reply()).isInstanceOf(HaveGetJob.class);
+        RunJob run = (RunJob) call(from, new GetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
+        leasers.add(from);
+        ran.add(run.job().jobId());
+        assertThat(call(from, done(run)).reply()).isInstanceOf(Ack.class);
+      }
+      assertThat(leasers).hasSize(2);
+      // Host A is cut off; host B goes on with the same queue.
+      a.setConnected(false);
+      RunJob next;
+      while ((next = claimOrNull()) != null) {
+        ran.add(next.job().jobId());
+        assertThat(call(SERVICE, done(next)).reply()).isInstanceOf(Ack.class);
+      }
+      assertThat(ran).hasSize(8).doesNotHaveDuplicates();
+      await().atMost(Duration.ofSeconds(5)).until(() -> hostB.counts().get(JobStatus.DONE) == 8);
+    }
+  }
+
+  /** A job claimed as an agent does, or null when no job manager offers one (they stay silent). */
+  private RunJob claimOrNull() throws Exception {
+    Response have;
+    try {
+      have = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT));
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(RequestTimeoutException.class);
+      return null;
+    }
+    if (!(have.reply() instanceof HaveGetJob)) {
+      return null;
+    }
+    return (RunJob) call(have.from(), new GetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
   }
 
   @Test

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       LoadCommand.class,
+      QueueBenchCommand.class,
       ChaosCommand.class,
       FootprintCommand.class,
       JobManagerCommand.class,

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
 import picocli.CommandLine.Command;
@@ -27,11 +27,16 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GenericQueue queue = config.openQueue(queueDir);
+    try (JobQueue queue = config.openQueue(queueDir)) {
+      return show(queue);
+    }
+  }
+
+  private int show(JobQueue queue) throws Exception {
     if (jobId != null) {
       Optional<QueuedJob> job = queue.get(jobId);
       if (job.isEmpty()) {
-        System.err.println("copilot: no job " + jobId + " in " + queue.directory());
+        System.err.println("copilot: no job " + jobId + " in " + queue.where());
         return 1;
       }
       printJob(job.get());

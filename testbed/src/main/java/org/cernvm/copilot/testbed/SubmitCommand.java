@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.InputFile;
 import picocli.CommandLine.Command;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code copilot submit}: adds a job to the generic queue and prints its id. */
+/** {@code copilot submit}: adds a job to the generic queue (its directory, or PostgreSQL) and prints its id. */
 @Command(name = "submit", description = "Submits a generic job and prints its id: copilot submit [OPTIONS] -- CMD [ARGS...]")
 final class SubmitCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -47,8 +47,9 @@ final class SubmitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<InputFile> in = inputs.entrySet().stream().map(e -> new InputFile(e.getKey(), e.getValue())).toList();
     NewJob job = new NewJob(command.get(0), command.subList(1, command.size()), env, in, outputs, ttl, cores);
-    GenericQueue queue = config.openQueue(queueDir);
-    System.out.println(queue.submit(job));
+    try (JobQueue queue = config.openQueue(queueDir)) {
+      System.out.println(queue.submit(job));
+    }
     return 0;
   }
 }

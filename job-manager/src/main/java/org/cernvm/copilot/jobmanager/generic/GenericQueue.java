@@ -2,8 +2,6 @@ package org.cernvm.copilot.jobmanager.generic;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -33,19 +31,14 @@ import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.HandOver;
 import org.cernvm.copilot.jobmanager.JobSource;
 import org.cernvm.copilot.jobmanager.JobSourceException;
-import org.cernvm.copilot.jobmanager.LeaseFencedException;
-import org.cernvm.copilot.jobmanager.NotLeaseHolderException;
-import org.cernvm.copilot.jobmanager.RegisteredOutputs;
 import org.cernvm.copilot.jobmanager.UnknownJobException;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
-import org.cernvm.copilot.protocol.FailureKind;
 import org.cernvm.copilot.protocol.Heartbeat;
 import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.protocol.JobSpec;
 import org.cernvm.copilot.protocol.Lease;
 import org.cernvm.copilot.protocol.LeaseRef;
 import org.cernvm.copilot.protocol.MessageIds;
-import org.cernvm.copilot.protocol.Outcome;
 import org.cernvm.copilot.protocol.RegisterOutputs;
 import org.cernvm.copilot.protocol.Resources;
 import org.cernvm.copilot.protocol.Untrusted;
@@ -63,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * one with the higher {@code version} wins when the queue is next opened. Open one instance per directory
  * in a JVM: file locks are per process.
  */
-public final class GenericQueue implements JobSource {
+public final class GenericQueue implements JobQueue {
   private static final Logger log = LoggerFactory.getLogger(GenericQueue.class);
   private static final Map<JobStatus, String> DIRS =
       Map.of(
@@ -92,13 +85,7 @@ public final class GenericQueue implements JobSource {
     this.root = root;
     this.clock = clock;
     this.maxAttempts = maxAttempts;
-    this.json =
-        JsonMapper.builder()
-            .addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
+    this.json = JobRules.json().enable(SerializationFeature.INDENT_OUTPUT);
   }
 
   /**
@@ -138,7 +125,12 @@ public final class GenericQueue implements JobSource {
     return "generic";
   }
 
-  /** Adds a job; returns its id. */
+  @Override
+  public String where() {
+    return root.toString();
+  }
+
+  @Override
   public String submit(NewJob job) throws UpstreamUnavailableException {
     return locked(
         () -> {
@@ -307,7 +299,7 @@ public final class GenericQueue implements JobSource {
   /** The job of a hand-over, while the hand-over's holder holds it under its lease. */
   private QueuedJob heldBy(HandOver h) throws IOException, JobSourceException {
     QueuedJob job = current(h.claim().job().jobId(), h.claim().lease().ref());
-    checkHolder(job, h.claim().lease().ref(), h.holder());
+    JobRules.checkHolder(job, h.claim().lease().ref(), h.holder());
     return job;
   }
 
@@ -320,7 +312,7 @@ public final class GenericQueue implements JobSource {
     return lockedChecked(
         () -> {
           QueuedJob job = current(hb.jobId(), hb.lease());
-          checkHolder(job, hb.lease(), hb.agentId());
+          JobRules.checkHolder(job, hb.lease(), hb.agentId());
           Instant now = clock.instant();
           store(job.extended(now.plus(leaseTime), hb.usage(), now));
           return Optional.ofNullable(job.killReason());
@@ -396,19 +388,7 @@ public final class GenericQueue implements JobSource {
   }
 
   private QueuedJob ended(QueuedJob job, JobDone done) throws JobSourceException {
-    if (job.endedUnder(done.lease())) {
-      log.debug("repeated jobDone for {} under {}: already recorded", done.jobId(), done.lease());
-      return null;
-    }
-    if (!job.holds(done.lease())) {
-      throw fenced(job, done.lease());
-    }
-    checkHolder(job, done.lease(), done.agentId());
-    RegisteredOutputs.check(done, job.spec().outputs(), job.stored());
-    QueuedJob ended = job.ended(done, clock.instant());
-    log.info("{} ended {} on {} (epoch {}, exit {})", job.jobId(), ended.status(), done.agentId(), job.epoch(),
-        done.exitCode());
-    return ended;
+    return JobRules.ended(job, done, clock.instant());
   }
 
   @Override
@@ -416,15 +396,10 @@ public final class GenericQueue implements JobSource {
     lockedChecked(
         () -> {
           QueuedJob job = find(request.jobId()).orElseThrow(() -> new UnknownJobException(request.jobId()));
-          if (job.stored().equals(request.files()) && (job.holds(request.lease()) || job.endedUnder(request.lease()))) {
-            return null;
+          QueuedJob registered = JobRules.registered(job, request, clock.instant());
+          if (registered != null) {
+            store(registered);
           }
-          if (!job.holds(request.lease())) {
-            throw fenced(job, request.lease());
-          }
-          checkHolder(job, request.lease(), request.agentId());
-          store(job.withStored(request.files(), clock.instant()));
-          log.info("{}: {} output(s) registered (epoch {})", job.jobId(), request.files().size(), job.epoch());
           return null;
         });
   }
@@ -433,10 +408,7 @@ public final class GenericQueue implements JobSource {
   public void release(String jobId, LeaseRef lease, String reason) throws JobSourceException {
     lockedChecked(
         () -> {
-          QueuedJob job = current(jobId, lease);
-          store(job.killReason() != null
-              ? job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, job.killReason(), job.usage(), List.of(), clock.instant())
-              : job.requeued("released by " + job.agentId() + ": " + reason, clock.instant()));
+          store(JobRules.released(current(jobId, lease), reason, clock.instant()));
           return null;
         });
   }
@@ -446,11 +418,9 @@ public final class GenericQueue implements JobSource {
     lockedChecked(
         () -> {
           QueuedJob job = find(jobId).orElseThrow(() -> new UnknownJobException(jobId));
-          Instant now = clock.instant();
-          switch (job.status()) {
-            case QUEUED -> store(job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, reason, job.usage(), List.of(), now));
-            case LEASED -> store(job.killRequested(reason, now));
-            case DONE, FAILED, KILLED -> log.info("kill of {} ignored: it has already ended {}", jobId, job.status());
+          Optional<QueuedJob> killed = JobRules.killed(job, reason, clock.instant());
+          if (killed.isPresent()) {
+            store(killed.get());
           }
           return null;
         });
@@ -467,24 +437,13 @@ public final class GenericQueue implements JobSource {
               continue;
             }
             expired++;
-            String why = "lease of " + job.agentId() + " (epoch " + job.epoch() + ") expired";
-            QueuedJob next;
-            if (job.killReason() != null) {
-              next = job.ended(JobStatus.KILLED, Outcome.KILLED, FailureKind.KILLED, -1, job.killReason() + "; " + why, job.usage(), List.of(), now);
-            } else if (job.handOvers() >= maxAttempts) {
-              next = job.ended(JobStatus.FAILED, Outcome.FAILED, FailureKind.LOST, -1, why + " after " + job.handOvers() + " attempts",
-                  job.usage(), List.of(), now);
-            } else {
-              next = job.requeued(why, now);
-            }
-            store(next);
-            log.warn("{}: {}; now {}", job.jobId(), Untrusted.text(why), next.status());
+            store(JobRules.expired(job, now, maxAttempts));
           }
           return expired;
         });
   }
 
-  /** Every job, ordered by id. */
+  @Override
   public List<QueuedJob> list() throws UpstreamUnavailableException {
     return locked(
         () -> {
@@ -497,21 +456,9 @@ public final class GenericQueue implements JobSource {
         });
   }
 
-  /** One job. */
+  @Override
   public Optional<QueuedJob> get(String jobId) throws UpstreamUnavailableException {
     return locked(() -> find(jobId));
-  }
-
-  /** How many jobs are in each status. */
-  public Map<JobStatus, Integer> counts() throws UpstreamUnavailableException {
-    Map<JobStatus, Integer> counts = new EnumMap<>(JobStatus.class);
-    for (JobStatus s : JobStatus.values()) {
-      counts.put(s, 0);
-    }
-    for (QueuedJob j : list()) {
-      counts.merge(j.status(), 1, Integer::sum);
-    }
-    return counts;
   }
 
   /**
@@ -574,7 +521,7 @@ public final class GenericQueue implements JobSource {
         continue;
       }
       leading = false;
-      if (fits(job.spec(), r)) {
+      if (JobRules.fits(job.spec(), r)) {
         found.add(job);
       }
     }
@@ -595,27 +542,8 @@ public final class GenericQueue implements JobSource {
     return l;
   }
 
-  private static boolean fits(JobSpec spec, Resources r) {
-    return spec.cores() <= r.cores() && spec.ttl().compareTo(r.lifetime()) <= 0 && r.accepts(spec.experiment());
-  }
-
   private QueuedJob current(String jobId, LeaseRef lease) throws IOException, JobSourceException {
-    QueuedJob job = find(jobId).orElseThrow(() -> new UnknownJobException(jobId));
-    if (!job.holds(lease)) {
-      throw fenced(job, lease);
-    }
-    return job;
-  }
-
-  private static void checkHolder(QueuedJob job, LeaseRef lease, String agentId) throws NotLeaseHolderException {
-    if (!agentId.equals(job.agentId())) {
-      throw new NotLeaseHolderException(job.jobId(), lease.toString(), job.agentId(), agentId);
-    }
-  }
-
-  private static LeaseFencedException fenced(QueuedJob job, LeaseRef lease) {
-    return new LeaseFencedException("lease " + lease + " of " + job.jobId() + " is not current: the job is "
-        + job.status() + " at epoch " + job.epoch());
+    return JobRules.current(find(jobId), jobId, lease);
   }
 
   private Optional<QueuedJob> find(String jobId) throws IOException {
