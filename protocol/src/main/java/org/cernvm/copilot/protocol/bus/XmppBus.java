@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * (with it, request/response rates drop to tens per second). The bus logs in in the background and
  * reconnects after any failure with exponential backoff and jitter between {@code reconnectMin} and
  * {@code reconnectMax}; Smack's own ReconnectionManager is not used because it does not retry a first
- * connection that fails.
+ * connection that fails. With several servers ({@link XmppSettings#servers()}, the nodes of a cluster), it
+ * stays on the one it logged in to, and moves to the next in the list when that one cannot be reached or
+ * drops the connection: the next attempt after a loss goes to the next server.
  *
  * <p>Nothing a peer sends may make this bus write what the server refuses, since a server closes the
  * stream of a client that writes malformed XML or an oversized stanza, and with it every lease the
@@ -64,10 +66,14 @@ public final class XmppBus extends AbstractBus {
   private static final int STANZA_OVERHEAD_BYTES = 128;
 
   private final XmppSettings settings;
-  private final XMPPTCPConnection connection;
   private final Executor executor;
   private final Object lock = new Object();
-  private boolean registered;
+  /** The connection to the server tried or logged in to now; replaced when the bus moves to another. */
+  private volatile XMPPTCPConnection connection;
+  /** The index in the server list of {@link #connection}'s server. */
+  private int server;
+  /** The servers on which the account has been registered (or found to exist), by index. */
+  private final java.util.Set<Integer> registered = new java.util.HashSet<>();
   private boolean connecting;
   private int failures;
   private volatile boolean closed;
@@ -76,29 +82,53 @@ public final class XmppBus extends AbstractBus {
     super(security, settings.unauthenticated(), scheduler, executor);
     this.settings = settings;
     this.executor = executor;
-    this.connection = new GuardedConnection(configuration(settings), executor, new GuardedConnection.Strangers() {
-      @Override
-      public boolean charge(Address from, Runnable logLine) {
-        return chargeStranger(from, logLine);
-      }
+  }
 
-      @Override
-      public boolean mayLog() {
-        return mayLogStranger();
-      }
-    });
-    connection.setUseStreamManagement(false);
-    connection.setReplyTimeout(settings.replyTimeout().toMillis());
-    connection.addSyncStanzaListener(stanza -> onMessage((Message) stanza), StanzaTypeFilter.MESSAGE);
-    connection.addConnectionListener(
+  /** A new connection to {@code s}, its listeners set. */
+  private XMPPTCPConnection connectionTo(XmppSettings.Server s) {
+    XMPPTCPConnection c = new GuardedConnection(configuration(settings, s), executor,
+        new GuardedConnection.Strangers() {
+          @Override
+          public boolean charge(Address from, Runnable logLine) {
+            return chargeStranger(from, logLine);
+          }
+
+          @Override
+          public boolean mayLog() {
+            return mayLogStranger();
+          }
+        });
+    c.setUseStreamManagement(false);
+    c.setReplyTimeout(settings.replyTimeout().toMillis());
+    c.addSyncStanzaListener(stanza -> onMessage((Message) stanza), StanzaTypeFilter.MESSAGE);
+    c.addConnectionListener(
         new ConnectionListener() {
           @Override
           public void connectionClosedOnError(Exception e) {
-            log.warn("lost XMPP connection of {}: {}", settings.username(), e.toString());
+            log.warn("lost XMPP connection of {} to {}: {}", settings.username(), s, e.toString());
             failAllPending("XMPP connection lost");
+            moveOn(c);
             reconnectLater();
           }
         });
+    return c;
+  }
+
+  /** After {@code failed} failed, the next attempt goes to the next server, if there are several. */
+  private void moveOn(XMPPTCPConnection failed) {
+    synchronized (lock) {
+      if (connection == failed && settings.servers().size() > 1) {
+        server = (server + 1) % settings.servers().size();
+        connection = null;
+      }
+    }
+  }
+
+  /** The server now tried or logged in to. */
+  private XmppSettings.Server current() {
+    synchronized (lock) {
+      return settings.servers().get(server);
+    }
   }
 
   static XmppBus open(XmppSettings settings, MessageSecurity security, Scheduler scheduler, Executor executor) {
@@ -109,7 +139,8 @@ public final class XmppBus extends AbstractBus {
 
   @Override
   public Address self() {
-    var user = connection.getUser();
+    XMPPTCPConnection c = connection;
+    var user = c == null ? null : c.getUser();
     return user != null
         ? Address.of(user.toString())
         : Address.of(settings.username() + "@" + settings.domain() + "/" + settings.resource());
@@ -117,7 +148,8 @@ public final class XmppBus extends AbstractBus {
 
   @Override
   public boolean isConnected() {
-    return connection.isAuthenticated();
+    XMPPTCPConnection c = connection;
+    return c != null && c.isAuthenticated();
   }
 
   /**
@@ -128,10 +160,10 @@ public final class XmppBus extends AbstractBus {
   public void awaitConnected(Duration timeout) throws BusException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (!connection.isAuthenticated()) {
+      while (!isConnected()) {
         long left = deadline - System.nanoTime();
         if (left <= 0 || closed) {
-          throw new BusException("not logged in to XMPP server " + settings.host() + ":" + settings.port() + " as "
+          throw new BusException("not logged in to XMPP server " + servers() + " as "
               + settings.username() + " within " + timeout.toMillis() + " ms");
         }
         TimeUnit.NANOSECONDS.timedWait(lock, left);
@@ -159,10 +191,14 @@ public final class XmppBus extends AbstractBus {
           + " bytes, more than the " + MAX_STANZA_BYTES + " an XMPP server accepts");
     }
     Message stanza = StanzaBuilder.buildMessage(id).to(jid).ofType(Message.Type.normal).setBody(body).build();
+    XMPPTCPConnection c = connection;
+    if (c == null) {
+      throw new BusException("not connected to XMPP server " + servers());
+    }
     try {
-      connection.sendStanza(stanza);
+      c.sendStanza(stanza);
     } catch (SmackException.NotConnectedException e) {
-      throw new BusException("not connected to XMPP server " + settings.host() + ":" + settings.port(), e);
+      throw new BusException("not connected to XMPP server " + current(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BusException("interrupted while sending to " + to, e);
@@ -201,34 +237,73 @@ public final class XmppBus extends AbstractBus {
   }
 
   private void attempt() {
+    XMPPTCPConnection c;
+    XmppSettings.Server s;
+    int index;
     synchronized (lock) {
       connecting = false;
-      if (closed || connection.isAuthenticated()) {
+      if (closed || isConnected()) {
         return;
       }
+      index = server;
+      s = settings.servers().get(index);
+    }
+    XMPPTCPConnection fresh = null;
+    try {
+      // Made outside the lock: it resolves the server's name.
+      fresh = connection == null ? connectionTo(s) : null;
+    } catch (RuntimeException e) {
+      failed(null, s, e);
+      return;
+    }
+    synchronized (lock) {
+      if (connection == null) {
+        connection = fresh;
+      }
+      c = connection;
+    }
+    if (c == null) {
+      // The connection was dropped while this attempt began; the next one makes a new one.
+      connectIn(Duration.ZERO);
+      return;
     }
     try {
-      if (!connection.isConnected()) {
-        connection.connect();
+      if (!c.isConnected()) {
+        c.connect();
       }
-      registerOnce();
-      connection.login();
+      registerOnce(c, index);
+      c.login();
       synchronized (lock) {
         failures = 0;
         lock.notifyAll();
       }
-      log.info("logged in to XMPP server {}:{} as {}", settings.host(), settings.port(), connection.getUser());
+      log.info("logged in to XMPP server {} as {}", s, c.getUser());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (SmackException | XMPPException | IOException | RuntimeException e) {
-      if (connection.isConnected()) {
-        connection.instantShutdown();
+      if (c.isConnected()) {
+        c.instantShutdown();
       }
-      Duration delay = backoff();
-      log.warn("cannot log in to XMPP server {}:{} as {}: {}; retrying in {} ms", settings.host(), settings.port(),
-          settings.username(), e.toString(), delay.toMillis());
-      connectIn(delay);
+      failed(c, s, e);
     }
+  }
+
+  private void failed(XMPPTCPConnection c, XmppSettings.Server s, Exception e) {
+    synchronized (lock) {
+      if (c == null || connection == c) {
+        connection = null;
+        server = (server + 1) % settings.servers().size();
+      }
+    }
+    Duration delay = backoff();
+    log.warn("cannot log in to XMPP server {} as {}: {}; retrying{} in {} ms", s, settings.username(), e.toString(),
+        settings.servers().size() > 1 ? " on " + current() : "", delay.toMillis());
+    connectIn(delay);
+  }
+
+  private String servers() {
+    return settings.servers().stream().map(XmppSettings.Server::toString)
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   /**
@@ -243,11 +318,13 @@ public final class XmppBus extends AbstractBus {
     SmackConfiguration.addDisabledSmackClass("org.jivesoftware.smack.util.dns.javax.JavaxResolver");
   }
 
-  private void registerOnce()
+  private void registerOnce(XMPPTCPConnection connection, int index)
       throws SmackException.NoResponseException, SmackException.NotConnectedException, InterruptedException,
           XMPPException.XMPPErrorException, XmppStringprepException {
-    if (!settings.register() || registered) {
-      return;
+    synchronized (lock) {
+      if (!settings.register() || registered.contains(index)) {
+        return;
+      }
     }
     if (ProviderManager.getIQProvider(Registration.ELEMENT, Registration.NAMESPACE) == null) {
       // A process that has left smack-extensions' providers out (withoutUnusedSmackParts) still needs this one.
@@ -263,7 +340,9 @@ public final class XmppBus extends AbstractBus {
         throw e;
       }
     }
-    registered = true;
+    synchronized (lock) {
+      registered.add(index);
+    }
   }
 
   private Duration backoff() {
@@ -287,18 +366,21 @@ public final class XmppBus extends AbstractBus {
     }
     stopBackgroundWork();
     failAllPending("bus closed");
-    // Some servers never answer </stream:stream>; do not wait long for it.
-    connection.setReplyTimeout(500);
-    connection.disconnect();
+    XMPPTCPConnection c = connection;
+    if (c != null) {
+      // Some servers never answer </stream:stream>; do not wait long for it.
+      c.setReplyTimeout(500);
+      c.disconnect();
+    }
   }
 
-  private static XMPPTCPConnectionConfiguration configuration(XmppSettings s) {
+  private static XMPPTCPConnectionConfiguration configuration(XmppSettings s, XmppSettings.Server server) {
     try {
       var builder =
           XMPPTCPConnectionConfiguration.builder()
               .setXmppDomain(s.domain())
-              .setHostAddress(InetAddress.getByName(s.host()))
-              .setPort(s.port())
+              .setHostAddress(InetAddress.getByName(server.host()))
+              .setPort(server.port())
               .setUsernameAndPassword(s.username(), s.password())
               .setResource(s.resource())
               .setSendPresence(true)

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
 
 /**
  * How to reach and log in to the XMPP server.
  *
- * @param host server host name or address
- * @param port client-to-server port
+ * @param servers the servers to log in to, in order: one, or the nodes of a cluster that serve the same
+ *     domain; the bus moves to the next when one cannot be reached or drops the connection
  * @param domain the XMPP domain (the part after {@code @} in addresses)
  * @param username this component's account
  * @param password its password; never logged
@@ -26,8 +27,7 @@ import org.cernvm.copilot.protocol.config.Settings;
  * @param unauthenticated how much traffic that fails authentication one sender may cost this component
  */
 public record XmppSettings(
-    String host,
-    int port,
+    List<Server> servers,
     String domain,
     String username,
     String password,
@@ -51,10 +51,66 @@ public record XmppSettings(
     DISABLED
   }
 
+  /** One XMPP server's client-to-server address. */
+  public record Server(String host, int port) {
+    public Server {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("an XMPP server needs a host");
+      }
+      if (port <= 0 || port > 65535) {
+        throw new IllegalArgumentException("xmpp port out of range: " + port);
+      }
+    }
+
+    /**
+     * Reads {@code HOST}, {@code HOST:PORT} or {@code [IPV6]:PORT}, with {@code defaultPort} where none is
+     * given.
+     */
+    public static Server parse(String text, int defaultPort) {
+      String t = text.trim();
+      String host = t;
+      String port = null;
+      if (t.startsWith("[")) {
+        int end = t.indexOf(']');
+        if (end < 0) {
+          throw new ConfigException("xmpp.host: '" + t + "' opens '[' and does not close it");
+        }
+        host = t.substring(1, end);
+        if (t.length() > end + 1) {
+          if (t.charAt(end + 1) != ':') {
+            throw new ConfigException("xmpp.host: '" + t + "' has something other than :PORT after ']'");
+          }
+          port = t.substring(end + 2);
+        }
+      } else if (t.indexOf(':') >= 0 && t.indexOf(':') == t.lastIndexOf(':')) {
+        host = t.substring(0, t.indexOf(':'));
+        port = t.substring(t.indexOf(':') + 1);
+      }
+      int p = defaultPort;
+      if (port != null) {
+        try {
+          p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+          throw new ConfigException("xmpp.host: the port of '" + t + "' is not a number");
+        }
+      }
+      try {
+        return new Server(host, p);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("xmpp.host: '" + t + "': " + e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
   public XmppSettings {
-    Objects.requireNonNull(host, "host");
-    if (port <= 0 || port > 65535) {
-      throw new IllegalArgumentException("xmpp port out of range: " + port);
+    servers = List.copyOf(servers);
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("no XMPP server to log in to");
     }
     Objects.requireNonNull(domain, "domain");
     Objects.requireNonNull(username, "username");
@@ -71,7 +127,15 @@ public record XmppSettings(
     Objects.requireNonNull(unauthenticated, "unauthenticated");
   }
 
-  /** Settings with the default {@link UnauthenticatedLimits}. */
+  /** Settings for one server. */
+  public XmppSettings(String host, int port, String domain, String username, String password, String resource,
+      Security security, Path trustCertificate, List<String> tlsProtocols, boolean register, Duration replyTimeout,
+      Duration reconnectMin, Duration reconnectMax, UnauthenticatedLimits unauthenticated) {
+    this(List.of(new Server(host, port)), domain, username, password, resource, security, trustCertificate,
+        tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
+  }
+
+  /** Settings for one server, with the default {@link UnauthenticatedLimits}. */
   public XmppSettings(String host, int port, String domain, String username, String password, String resource,
       Security security, Path trustCertificate, List<String> tlsProtocols, boolean register, Duration replyTimeout,
       Duration reconnectMin, Duration reconnectMax) {
@@ -79,8 +143,19 @@ public record XmppSettings(
         replyTimeout, reconnectMin, reconnectMax, UnauthenticatedLimits.DEFAULT);
   }
 
+  /** The first server's host. */
+  public String host() {
+    return servers.get(0).host();
+  }
+
+  /** The first server's port. */
+  public int port() {
+    return servers.get(0).port();
+  }
+
   /**
-   * Reads the {@code xmpp.*} keys: {@code host}, {@code port}, {@code domain}, {@code user},
+   * Reads the {@code xmpp.*} keys: {@code host} (one server, or several separated by commas, each
+   * {@code HOST} or {@code HOST:PORT}), {@code port} (where a host names none), {@code domain}, {@code user},
    * {@code password}, {@code resource}, {@code security} ({@code required} by default, {@code if-possible},
    * {@code disabled}), {@code trust} (default: {@code security.ca}, the key manager's CA, which issues the
    * XMPP server's certificate), {@code tls-protocols}, {@code register}, {@code reply-timeout},
@@ -95,9 +170,14 @@ public record XmppSettings(
     if (user == null) {
       user = s.required("xmpp.user");
     }
+    int port = s.integer("xmpp.port", 5222, 1);
+    List<Server> servers = s.list("xmpp.host", List.of("127.0.0.1")).stream().map(h -> Server.parse(h, port))
+        .toList();
+    if (servers.stream().distinct().count() != servers.size()) {
+      throw new ConfigException("xmpp.host names a server twice");
+    }
     return new XmppSettings(
-        s.string("xmpp.host", "127.0.0.1"),
-        s.integer("xmpp.port", 5222, 1),
+        servers,
         s.string("xmpp.domain", "copilot.local"),
         user,
         s.required("xmpp.password"),
@@ -114,13 +194,19 @@ public record XmppSettings(
 
   /** The same settings for another account and resource. */
   public XmppSettings as(String username, String password, String resource) {
-    return new XmppSettings(host, port, domain, username, password, resource, security, trustCertificate,
+    return new XmppSettings(servers, domain, username, password, resource, security, trustCertificate,
+        tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
+  }
+
+  /** The same settings with {@code servers} to log in to, in order. */
+  public XmppSettings withServers(List<Server> servers) {
+    return new XmppSettings(servers, domain, username, password, resource, security, trustCertificate,
         tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
   }
 
   /** The same settings trusting {@code pem} for the server, unless a trust certificate is set already. */
   public XmppSettings trustingIfUnset(Path pem) {
-    return trustCertificate != null ? this : new XmppSettings(host, port, domain, username, password, resource, security,
+    return trustCertificate != null ? this : new XmppSettings(servers, domain, username, password, resource, security,
         pem, tlsProtocols, register, replyTimeout, reconnectMin, reconnectMax, unauthenticated);
   }
 
@@ -131,7 +217,8 @@ public record XmppSettings(
 
   @Override
   public String toString() {
-    return "XmppSettings[" + username + "@" + domain + "/" + resource + " via " + host + ":" + port + ", security="
+    return "XmppSettings[" + username + "@" + domain + "/" + resource + " via " + servers.stream().map(Server::toString).collect(java.util.stream.Collectors.joining(","))
+        + ", security="
         + security + ", password=<redacted>]";
   }
 }
