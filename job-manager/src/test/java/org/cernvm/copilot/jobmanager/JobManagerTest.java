@@ -206,12 +206,13 @@ class JobManagerTest {
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() ->
         Samples.of(one).sum("copilot_jobs_ended_total") + Samples.of(two).sum("copilot_jobs_ended_total") == 1);
 
-    // A job handed back unfinished ended, and did not fail.
-    RunJob second = claim();
+    // A job handed back unfinished, to the replica that leased it, ended, and did not fail.
+    Response have = call(SERVICE, new WantGetJob(MessageIds.next(), now(), "agent-1", SLOT));
+    RunJob second = (RunJob) call(have.from(), new GetJob(MessageIds.next(), now(), "agent-1", SLOT)).reply();
     JobDone released = new JobDone(MessageIds.next(), now(), "agent-1", second.job().jobId(), second.lease().ref(),
         Outcome.RELEASED, FailureKind.NONE, 0, "stopping", Usage.none(), PayloadReport.UNKNOWN, List.of(),
         second.ticket().job());
-    assertThat(call(SERVICE, released).reply()).isInstanceOf(Ack.class);
+    assertThat(call(have.from(), released).reply()).isInstanceOf(Ack.class);
     await().atMost(Duration.ofSeconds(5)).until(() ->
         Samples.of(one).sum("copilot_jobs_ended_total") + Samples.of(two).sum("copilot_jobs_ended_total") == 2);
     assertThat(Samples.of(one).sum("copilot_jobs_failed_total") + Samples.of(two).sum("copilot_jobs_failed_total"))

@@ -17,7 +17,7 @@ import org.cernvm.copilot.protocol.bus.XmppSettings;
  * Accounts are registered in-band under a prefix unique to each instance, so tests never see each other's
  * messages.
  */
-abstract sealed class XmppServer permits Prosody, Ejabberd {
+abstract sealed class XmppServer permits Prosody, Ejabberd, EjabberdCluster {
   /** The XMPP domain every script serves. */
   static final String DOMAIN = "copilot.local";
 
