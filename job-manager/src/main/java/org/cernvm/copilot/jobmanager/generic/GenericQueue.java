@@ -248,14 +248,6 @@ public final class GenericQueue implements JobQueue {
     return false;
   }
 
-  @Override
-  public void assign(HandOver handOver) throws JobSourceException {
-    JobSourceException failed = assignAll(List.of(handOver)).get(handOver);
-    if (failed != null) {
-      throw failed;
-    }
-  }
-
   /**
    * Hands the jobs on, their new states written and forced to disk together before the lock is taken (see
    * {@link #installIfUnchanged}), so that the agents' requests, which wait for this, never wait behind the

@@ -6,7 +6,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.cernvm.copilot.jobmanager.HandOver;
 import org.cernvm.copilot.jobmanager.JobSource;
+import org.cernvm.copilot.jobmanager.JobSourceException;
+import org.cernvm.copilot.protocol.JobDone;
 import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.protocol.config.Settings;
@@ -46,6 +49,32 @@ public interface JobQueue extends JobSource, AutoCloseable {
       counts.merge(j.status(), 1, Integer::sum);
     }
     return counts;
+  }
+
+  /** Hands jobs on, as many in one step as the store can; each queue makes its own (see {@link #assign}). */
+  @Override
+  Map<HandOver, JobSourceException> assignAll(List<HandOver> handOvers);
+
+  /** Records job ends, as many in one step as the store can; each queue makes its own (see {@link #finish}). */
+  @Override
+  Map<JobDone, JobSourceException> finishAll(List<JobDone> dones);
+
+  /** One hand-over, as {@link #assignAll} makes them. */
+  @Override
+  default void assign(HandOver handOver) throws JobSourceException {
+    JobSourceException failed = assignAll(List.of(handOver)).get(handOver);
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /** One end, as {@link #finishAll} records them. */
+  @Override
+  default void finish(JobDone done) throws JobSourceException {
+    JobSourceException failed = finishAll(List.of(done)).get(done);
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   /** Where the queue is kept, for messages: its directory, or its database without credentials. */

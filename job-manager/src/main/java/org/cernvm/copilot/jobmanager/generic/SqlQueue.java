@@ -231,14 +231,6 @@ public final class SqlQueue implements JobQueue {
   }
 
   @Override
-  public void assign(HandOver handOver) throws JobSourceException {
-    JobSourceException failed = assignAll(List.of(handOver)).get(handOver);
-    if (failed != null) {
-      throw failed;
-    }
-  }
-
-  @Override
   public Map<HandOver, JobSourceException> assignAll(List<HandOver> handOvers) {
     return eachJob(handOvers, h -> h.claim().job().jobId(), (h, job) -> {
       QueuedJob held = JobRules.current(job, h.claim().job().jobId(), h.claim().lease().ref());
@@ -258,14 +250,6 @@ public final class SqlQueue implements JobQueue {
       return held.extended(now.plus(leaseTime), hb.usage(), now);
     });
     return Optional.ofNullable(kill[0]);
-  }
-
-  @Override
-  public void finish(JobDone done) throws JobSourceException {
-    JobSourceException failed = finishAll(List.of(done)).get(done);
-    if (failed != null) {
-      throw failed;
-    }
   }
 
   /** As many as come: one transaction records them all. */
