@@ -52,6 +52,7 @@ class KeyManagerServiceTest {
   private CertificateAuthority ca;
   private EnrollmentTokens tokens;
   private KeyManagerService service;
+  private InMemoryNetwork.Endpoint keyManagerEndpoint;
   private final PrometheusRegistry registry = new PrometheusRegistry();
 
   @BeforeEach
@@ -59,8 +60,8 @@ class KeyManagerServiceTest {
     ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
     tokens = new EnrollmentTokens(dir.resolve("ca/tokens.json"), time.clock());
     KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
-    service = KeyManagerService.start(km, net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW)), time,
-        registry);
+    keyManagerEndpoint = net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW));
+    service = KeyManagerService.start(km, keyManagerEndpoint, time, registry);
   }
 
   private InMemoryNetwork.Endpoint component(String address, Path keyringDir) throws Exception {
@@ -160,11 +161,13 @@ class KeyManagerServiceTest {
 
   @Test
   void issue6_theKeyManagerRenewsItsOwnCertificate() throws Exception {
-    var km = net.connect("probe@test/x", MessageSecurity.create(Keyring.empty(), Authority.of(ca.certificate()),
-        time.clock(), WINDOW));
-    km.close();
+    Credentials before = keyManagerEndpoint.security().keyring().current().orElseThrow();
     time.advance(Duration.ofHours(17));
     service.upkeep();
+    Credentials after = keyManagerEndpoint.security().keyring().current().orElseThrow();
+    assertThat(after.certificate().getSerialNumber()).isNotEqualTo(before.certificate().getSerialNumber());
+    assertThat(after.certificate().getNotAfter()).isAfter(before.certificate().getNotAfter());
+    assertThat(after.name()).isEqualTo(before.name());
     // Answers are signed with the renewed certificate, which receivers accept.
     InMemoryNetwork.Endpoint agent = component("agent-2@test/vm", null);
     String token = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
