@@ -1,5 +1,6 @@
 package org.cernvm.copilot.keymanager;
 
+import java.nio.file.Files;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -96,7 +97,7 @@ class KeyManagerServiceTest {
         r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_FIELD));
     // The key manager's own failure to record an enrollment is answered, and counted, like a refusal.
     String unrecorded = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
-    java.nio.file.Files.writeString(dir.resolve("ca/tokens.json"), "{");
+    Files.writeString(dir.resolve("ca/tokens.json"), "{");
     assertThatThrownBy(() -> new Enrollment(third, keyManager, TIMEOUT, time, new Enrollment.Retry(Duration.ZERO,
         Duration.ofSeconds(1), Duration.ofSeconds(1))).enroll("agent-9", unrecorded))
         .isInstanceOf(KeyManagerUnansweredException.class).hasMessageContaining("could not record");

@@ -1,5 +1,7 @@
 package org.cernvm.copilot.testkit;
 
+import java.nio.file.Files;
+import java.time.Clock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class XmppFailoverTest {
   @TempDir Path dir;
-  private final TestPki pki = new TestPki(java.time.Clock.systemUTC());
+  private final TestPki pki = new TestPki(Clock.systemUTC());
   private EmbeddedXmppServer first;
   private EmbeddedXmppServer second;
   private ScheduledExecutorService timers;
@@ -45,8 +47,8 @@ class XmppFailoverTest {
   @BeforeEach
   void start() throws Exception {
     Credentials tls = pki.issueServer(List.of("copilot.test", "127.0.0.1"));
-    first = EmbeddedXmppServer.start("copilot.test", tls, pki.ca(), java.nio.file.Files.createDirectory(dir.resolve("first")));
-    second = EmbeddedXmppServer.start("copilot.test", tls, pki.ca(), java.nio.file.Files.createDirectory(dir.resolve("second")));
+    first = EmbeddedXmppServer.start("copilot.test", tls, pki.ca(), Files.createDirectory(dir.resolve("first")));
+    second = EmbeddedXmppServer.start("copilot.test", tls, pki.ca(), Files.createDirectory(dir.resolve("second")));
     timers = Executors.newSingleThreadScheduledExecutor();
     workers = Executors.newFixedThreadPool(4);
   }

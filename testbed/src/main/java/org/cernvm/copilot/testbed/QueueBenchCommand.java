@@ -1,5 +1,6 @@
 package org.cernvm.copilot.testbed;
 
+import java.util.Comparator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,7 +80,7 @@ final class QueueBenchCommand implements Callable<Integer> {
             + "claim%n", sql.perSecond() / files.perSecond(), sql.cpuMsPerClaim() / files.cpuMsPerClaim());
       } finally {
         try (var files = Files.walk(dir)) {
-          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
             Files.deleteIfExists(f);
           }
         }

@@ -1,5 +1,6 @@
 package org.cernvm.copilot.jobmanager.generic;
 
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -26,7 +27,7 @@ public interface JobQueue extends JobSource, AutoCloseable {
 
   /** Adds several jobs, in one transaction where the store has them; returns their ids in order. */
   default List<String> submitAll(List<NewJob> jobs) throws UpstreamUnavailableException {
-    List<String> ids = new java.util.ArrayList<>();
+    List<String> ids = new ArrayList<>();
     for (NewJob job : jobs) {
       ids.add(submit(job));
     }

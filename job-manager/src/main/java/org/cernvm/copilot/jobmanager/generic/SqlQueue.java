@@ -1,5 +1,7 @@
 package org.cernvm.copilot.jobmanager.generic;
 
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
@@ -195,7 +197,7 @@ public final class SqlQueue implements JobQueue {
     return 100;
   }
 
-  private List<Claim> claimed(Resources resources, int max, java.util.function.UnaryOperator<QueuedJob> lease)
+  private List<Claim> claimed(Resources resources, int max, UnaryOperator<QueuedJob> lease)
       throws UpstreamUnavailableException {
     return unavailableOnly(() -> inTransaction(c -> {
       List<QueuedJob> leased = new ArrayList<>();
@@ -380,7 +382,7 @@ public final class SqlQueue implements JobQueue {
    *
    * @return the failure of each request not carried out
    */
-  private <R> Map<R, JobSourceException> eachJob(List<R> requests, java.util.function.Function<R, String> jobIdOf,
+  private <R> Map<R, JobSourceException> eachJob(List<R> requests, Function<R, String> jobIdOf,
       Each<R> change) {
     Map<R, JobSourceException> failed = new LinkedHashMap<>();
     if (requests.isEmpty()) {

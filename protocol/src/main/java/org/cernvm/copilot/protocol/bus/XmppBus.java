@@ -1,5 +1,8 @@
 package org.cernvm.copilot.protocol.bus;
 
+import java.util.stream.Collectors;
+import java.util.HashSet;
+import java.util.Set;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -73,7 +76,7 @@ public final class XmppBus extends AbstractBus {
   /** The index in the server list of {@link #connection}'s server. */
   private int server;
   /** The servers on which the account has been registered (or found to exist), by index. */
-  private final java.util.Set<Integer> registered = new java.util.HashSet<>();
+  private final Set<Integer> registered = new HashSet<>();
   private boolean connecting;
   private int failures;
   private volatile boolean closed;
@@ -303,7 +306,7 @@ public final class XmppBus extends AbstractBus {
 
   private String servers() {
     return settings.servers().stream().map(XmppSettings.Server::toString)
-        .collect(java.util.stream.Collectors.joining(", "));
+        .collect(Collectors.joining(", "));
   }
 
   /**

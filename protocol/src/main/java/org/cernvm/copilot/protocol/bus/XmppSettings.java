@@ -1,5 +1,6 @@
 package org.cernvm.copilot.protocol.bus;
 
+import java.util.stream.Collectors;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -217,7 +218,7 @@ public record XmppSettings(
 
   @Override
   public String toString() {
-    return "XmppSettings[" + username + "@" + domain + "/" + resource + " via " + servers.stream().map(Server::toString).collect(java.util.stream.Collectors.joining(","))
+    return "XmppSettings[" + username + "@" + domain + "/" + resource + " via " + servers.stream().map(Server::toString).collect(Collectors.joining(","))
         + ", security="
         + security + ", password=<redacted>]";
   }
