@@ -63,6 +63,16 @@ final class AgentVm {
     stack.add(jm);
     jm.start();
     // Where the agent stores what its jobs leave: their outputs and every job's log tarball.
+    startStorage(dir, pki, server, services, stack);
+    return vm;
+  }
+
+  /**
+   * A storage adapter logged in as {@code storage} on {@code server}, storing under {@code dir/storage};
+   * what it opens is pushed on {@code stack}.
+   */
+  static void startStorage(Path dir, Pki pki, EmbeddedXmppServer server, Services services, List<AutoCloseable> stack)
+      throws Exception {
     XmppBus saBus = pki.join(server, "storage", "sa-1", Role.STORAGE, stack);
     StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of("storage.port", "0",
         "storage.root", dir.resolve("storage").toString(),
@@ -70,7 +80,6 @@ final class AgentVm {
     StorageBackend backend = StorageBackend.from(saConfig);
     stack.add(backend);
     stack.add(StorageAdapter.start(saConfig, saBus, backend, services.scheduler.clock()));
-    return vm;
   }
 
   /** The job manager's queue. */

@@ -23,14 +23,10 @@ import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
-import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.server.Services;
-import org.cernvm.copilot.storage.StorageAdapter;
-import org.cernvm.copilot.storage.StorageBackend;
-import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -64,13 +60,7 @@ class NetnsHostsIT {
           List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
       stack.add(server);
       pki.serve(server, stack);
-      XmppBus saBus = pki.join(server, "storage", "sa-1", Role.STORAGE, stack);
-      StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of("storage.port", "0",
-          "storage.root", dir.resolve("storage").toString(),
-          "storage.grant-key-file", dir.resolve("storage-grant.key").toString())), Demo.DOMAIN);
-      StorageBackend backend = StorageBackend.from(saConfig);
-      stack.add(backend);
-      stack.add(StorageAdapter.start(saConfig, saBus, backend, services.scheduler.clock()));
+      AgentVm.startStorage(dir, pki, server, services, stack);
       for (Host h : hosts) {
         stack.add(TcpForward.start(new InetSocketAddress(InetAddress.getByName(h.servers()), server.port()),
             new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port())));
