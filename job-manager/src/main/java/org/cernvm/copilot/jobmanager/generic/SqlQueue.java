@@ -85,6 +85,10 @@ public final class SqlQueue implements JobQueue {
     config.setInitializationFailTimeout(CONNECTION_WAIT.toMillis());
     config.setPoolName("copilot-queue");
     config.setAutoCommit(false);
+    // A job manager that dies or is cut off inside a transaction holds its rows' locks until the server
+    // notices; the server ends such a session after 10 s idle in it, and a wait for a lock ends after 5 s
+    // as an unavailable upstream, which the caller retries, instead of holding a connection for minutes.
+    config.setConnectionInitSql("SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '5s'");
     HikariDataSource db;
     try {
       db = new HikariDataSource(config);
