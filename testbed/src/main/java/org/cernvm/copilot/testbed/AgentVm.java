@@ -23,6 +23,7 @@ import org.cernvm.copilot.storage.StorageAdapter;
 import org.cernvm.copilot.storage.StorageBackend;
 import org.cernvm.copilot.storage.StorageConfig;
 import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 
 /**
  * A VM booting an agent, on one machine: the embedded XMPP server, a key manager, a job manager on a
@@ -71,7 +72,7 @@ final class AgentVm {
    * A storage adapter logged in as {@code storage} on {@code server}, storing under {@code dir/storage};
    * what it opens is pushed on {@code stack}.
    */
-  static void startStorage(Path dir, Pki pki, EmbeddedXmppServer server, Services services, List<AutoCloseable> stack)
+  static void startStorage(Path dir, Pki pki, XmppAccounts server, Services services, List<AutoCloseable> stack)
       throws Exception {
     XmppBus saBus = pki.join(server, "storage", "sa-1", Role.STORAGE, stack);
     StorageConfig saConfig = StorageConfig.from(Settings.of(Map.of("storage.port", "0",

@@ -2,6 +2,7 @@ package org.cernvm.copilot.testbed;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import org.cernvm.copilot.protocol.Ack;
 import org.cernvm.copilot.protocol.ErrorCode;
@@ -23,10 +24,10 @@ import org.cernvm.copilot.protocol.time.Scheduler;
 
 /**
  * A simulated agent for load runs: a real, enrolled XMPP connection that speaks the agent's side of the
- * protocol — {@code want_getJob}, {@code getJob}, then at once {@code jobDone}, and, while that is
- * acknowledged, next {@code getJob} to the same job manager first, as the real agent does — with a payload
- * that does nothing, so that what is measured is dispatch. It never blocks a thread: each step continues
- * when the previous answer arrives.
+ * protocol — {@code want_getJob}, {@code getJob}, then {@code jobDone} once the payload's time has passed, and,
+ * while that is acknowledged, next {@code getJob} to the same job manager first, as the real agent does — with
+ * a payload that only waits its time (none by default, so that what is measured is dispatch at saturation). It
+ * never blocks a thread: each step continues when the previous answer arrives or its time has passed.
  */
 final class LoadAgent {
   private static final Resources SLOT = new Resources(1, 2048, 10_000, Duration.ofHours(24), "x86_64-linux", List.of());
@@ -35,25 +36,27 @@ final class LoadAgent {
   private final Bus bus;
   private final Address service;
   private final Scheduler scheduler;
-  private final java.util.concurrent.Executor executor;
+  private final Executor executor;
   private final LoadRecorder recorder;
+  private final Duration jobTime;
   private volatile boolean stopped;
   private volatile Address lastJobManager;
   private volatile int directInARow;
   private volatile int idleRounds;
 
-  LoadAgent(Bus bus, Address service, Scheduler scheduler, java.util.concurrent.Executor executor,
-      LoadRecorder recorder) {
+  LoadAgent(Bus bus, Address service, Scheduler scheduler, Executor executor, LoadRecorder recorder,
+      Duration jobTime) {
     this.bus = bus;
     this.service = service;
     this.scheduler = scheduler;
     this.executor = executor;
     this.recorder = recorder;
+    this.jobTime = jobTime;
   }
 
   /** The same agent reporting to {@code other}, for the next round. */
   LoadAgent withRecorder(LoadRecorder other) {
-    return new LoadAgent(bus, service, scheduler, executor, other);
+    return new LoadAgent(bus, service, scheduler, executor, other, jobTime);
   }
 
   void start() {
@@ -108,7 +111,11 @@ final class LoadAgent {
           if (err == null && r.reply() instanceof RunJob run) {
             idleRounds = 0;
             recorder.dispatched(now - t0, now - sent);
-            finish(r.from(), run);
+            if (jobTime.isZero()) {
+              finish(r.from(), run);
+            } else {
+              scheduler.schedule(jobTime, () -> executor.execute(() -> finish(r.from(), run)));
+            }
             return;
           }
           if (err == null && r.reply() instanceof ErrorReply e && e.code() == ErrorCode.NO_JOB) {

@@ -33,6 +33,10 @@ final class LoadCommand implements Callable<Integer> {
       description = "latency of each call to the simulated upstream server (default ${DEFAULT-VALUE})")
   Duration upstreamLatency;
 
+  @Option(names = "--job-time", defaultValue = "0ms", description = "how long each simulated payload runs before "
+      + "its jobDone; 0 keeps every agent asking (a closed loop at saturation; default ${DEFAULT-VALUE})")
+  Duration jobTime;
+
   @Option(names = "--xmpp", defaultValue = "embedded", description = "embedded or prosody (127.0.0.1:15222, "
       + "started by scripts/prosody-up; default ${DEFAULT-VALUE})")
   String xmpp;
@@ -51,6 +55,9 @@ final class LoadCommand implements Callable<Integer> {
     if (agents < 1 || jobs < 1 || jobManagers.isEmpty() || jobManagers.stream().anyMatch(n -> n < 1)) {
       throw new ConfigException("--agents, --jobs and --job-managers must be positive");
     }
+    if (jobTime.isNegative()) {
+      throw new ConfigException("--job-time must not be negative, got " + jobTime);
+    }
     if (!xmpp.equals("embedded") && !xmpp.equals("prosody")) {
       throw new ConfigException("--xmpp must be embedded or prosody, got '" + xmpp + "'");
     }
@@ -58,9 +65,11 @@ final class LoadCommand implements Callable<Integer> {
       DemoCommand.quiet();
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-load-");
-    LoadRun.Options options = new LoadRun.Options(agents, List.copyOf(jobManagers), jobs, upstreamLatency, roundTimeout);
-    System.out.printf("load: %d agents, %d jobs per round, job managers %s, upstream latency %s, %s XMPP server, "
-        + "work dir %s%n", agents, jobs, jobManagers, upstreamLatency.toMillis() + "ms", xmpp, dir);
+    LoadRun.Options options = new LoadRun.Options(agents, List.copyOf(jobManagers), jobs, upstreamLatency, roundTimeout,
+        jobTime);
+    System.out.printf("load: %d agents, %d jobs per round, job managers %s, upstream latency %s, job time %s, %s XMPP "
+        + "server, work dir %s%n", agents, jobs, jobManagers, upstreamLatency.toMillis() + "ms", jobTime.toMillis() + "ms",
+        xmpp, dir);
     try (Services services = new Services("load", 8)) {
       // The default revocation-list refresh: a thousand agents fetching it every second would be the load.
       Pki pki = Pki.create(dir.resolve("ca"), services,

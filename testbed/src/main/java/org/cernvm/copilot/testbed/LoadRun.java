@@ -40,9 +40,11 @@ final class LoadRun {
    * @param jobs jobs per round
    * @param upstreamLatency each upstream call's latency in the job managers
    * @param roundTimeout how long a round may take
+   * @param jobTime how long each simulated payload runs; zero keeps every agent asking, a closed loop at
+   *     saturation, where a request's wait is about the agents' count over the rate
    */
   public record Options(int agents, List<Integer> jobManagers, int jobs, Duration upstreamLatency,
-      Duration roundTimeout) {}
+      Duration roundTimeout, Duration jobTime) {}
 
   /** One round's figures. */
   public record Round(int jobManagers, int jobs, int finished, int duplicates, int failures, double seconds,
@@ -95,7 +97,8 @@ final class LoadRun {
       long[] before = memory();
       for (int i = 1; i <= options.agents(); i++) {
         XmppBus bus = support.join(server, prefix + "agent-" + i, "vm", Role.AGENT, stack);
-        agents.add(new LoadAgent(bus, Address.of(prefix + "jobmanager@" + server.domain()), services.scheduler, services.workers, null));
+        agents.add(new LoadAgent(bus, Address.of(prefix + "jobmanager@" + server.domain()), services.scheduler, services.workers, null,
+            options.jobTime()));
         if (i % 100 == 0 || i == options.agents()) {
           out.printf("load: %d/%d agents connected and enrolled%n", i, options.agents());
         }
@@ -114,7 +117,7 @@ final class LoadRun {
         rounds.add(round(n, agents, jmPassword, raw));
       }
       Path csv = workDir.resolve("load.csv");
-      Files.writeString(csv, csv(rounds, raw));
+      Files.writeString(csv, csv(rounds, raw, options));
       Path png = workDir.resolve("load.png");
       Plot.throughput(rounds, png);
       return new Report(List.copyOf(rounds), raw, heapPerAgent, rssPerAgent, csv, png);
@@ -343,12 +346,13 @@ final class LoadRun {
     return busy * 10;
   }
 
-  private static String csv(List<Round> rounds, RawCeiling.Ceiling raw) {
-    StringBuilder b = new StringBuilder("job_managers,jobs,finished,duplicates,failures,seconds,jobs_per_s,dispatch_p50_ms,"
+  private static String csv(List<Round> rounds, RawCeiling.Ceiling raw, Options options) {
+    StringBuilder b = new StringBuilder("agents,upstream_latency_ms,job_time_ms,job_managers,jobs,finished,duplicates,failures,seconds,jobs_per_s,dispatch_p50_ms,"
         + "dispatch_p99_ms,jm_cpu_ms_per_job,machine_cpu_ms_per_job,messages_per_job,raw_msgs_per_s,efficiency,"
         + "raw_cpu_ms_per_msg,cost_ratio,prefetch_depth,prefetch_depth_max,upstream_calls_per_job\n");
     for (Round r : rounds) {
-      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.4f,%.2f,%.1f,%d,%.3f%n",
+      b.append(String.format(Locale.ROOT, "%d,%d,%d,%d,%d,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.0f,%.3f,%.4f,%.2f,%.1f,%d,%.3f%n",
+          options.agents(), options.upstreamLatency().toMillis(), options.jobTime().toMillis(),
           r.jobManagers(), r.jobs(), r.finished(), r.duplicates(), r.failures(), r.seconds(), r.jobsPerSecond(),
           r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), r.messagesPerJob(), raw.messagesPerSecond(),
           r.efficiency(), raw.cpuMsPerMessage(), r.costRatio(), r.prefetchDepth(), r.prefetchDepthMax(),

@@ -37,7 +37,7 @@ class LoadIT {
           List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
       stack.add(server);
       pki.serve(server, stack);
-      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3)),
+      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3), Duration.ZERO),
           pki, server, dir, out).run();
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
@@ -67,7 +67,7 @@ class LoadIT {
     // Slots claim from the job manager of their last job directly, so most jobs cost four messages, not the
     // 2 × 2 + 4 of a broadcast with two job managers.
     assertThat(report.rounds().get(1).messagesPerJob()).as(printed).isLessThan(6.5);
-    assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("job_managers,jobs,");
+    assertThat(Files.readAllLines(report.csv())).hasSize(3).first().asString().startsWith("agents,upstream_latency_ms,job_time_ms,job_managers,jobs,");
     byte[] png = Files.readAllBytes(report.png());
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
     assertThat(printed).contains("raw XMPP ceiling").contains("ms of machine CPU per message")

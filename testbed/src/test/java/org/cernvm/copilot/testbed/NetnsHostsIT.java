@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,61 +20,71 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.cernvm.copilot.agent.Agent;
 import org.cernvm.copilot.agent.AgentConfig;
 import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.jobmanager.generic.QueuedJob;
-import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.config.Settings;
+import org.cernvm.copilot.protocol.security.Credentials;
+import org.cernvm.copilot.protocol.security.Pem;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.server.Services;
-import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
+import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two job-manager hosts, each a network namespace with its own link, run {@code copilot job-manager} over the
- * generic queue in PostgreSQL; the XMPP server (embedded, with the key manager and a storage adapter) and
- * PostgreSQL ({@code scripts/postgres-up}) are reached over each host's link. One host's link is cut mid-run:
- * the other host's job manager goes on with the shared queue, and every job runs once. Needs root (ip netns);
- * it runs the packaged jar, so it runs after {@code package}.
+ * Four hosts, each a network namespace on one bridge: an XMPP host running Prosody, a database host running
+ * PostgreSQL, and two job-manager hosts running {@code copilot job-manager} over the generic queue in that
+ * database. The key manager, a storage adapter and the agents run in the test's own namespace and reach the
+ * servers over the bridge too. One job-manager host's link is cut mid-run: the other host's job manager goes
+ * on with the shared queue, and every job runs once. Needs root (ip netns), Prosody and PostgreSQL
+ * ({@code .ci/run} installs both); it runs the packaged jar, so it runs after {@code package}.
  */
 class NetnsHostsIT {
-  private static final int POSTGRES_PORT = 15432;
+  private static final int XMPP_PORT = 5222;
+  private static final int POSTGRES_PORT = 5432;
   @TempDir Path dir;
 
-  /** One job-manager host: its namespace, its link's two ends, and the address it reaches the servers at. */
-  private record Host(String ns, String rootSide, String servers) {}
+  /** A host: its namespace, the bridge's end of its link, and its address. */
+  private record Host(String ns, String link, String address) {}
 
   @Test
   void aJobManagerHostCutOffMidRunLeavesTheOtherHostToFinishEveryJobOnce() throws Exception {
+    Path postgresBin = postgresBin();
+    Assumptions.assumeTrue(postgresBin != null && run("sh", "-c", "command -v prosody") == 0,
+        "needs Prosody and PostgreSQL (.ci/run installs them)");
     int n = ThreadLocalRandom.current().nextInt(1, 250);
-    Assumptions.assumeTrue(run("ip", "netns", "add", "cpjm" + n + "a") == 0, "needs root and ip netns (iproute2)");
-    List<Host> hosts = List.of(host(n, 1, "cpjm" + n + "a"), host(n, 2, null));
+    String bridge = "cpbr" + n;
+    Assumptions.assumeTrue(run("ip", "link", "add", bridge, "type", "bridge") == 0, "needs root and iproute2");
+    List<Host> hosts = new ArrayList<>();
     List<AutoCloseable> stack = new ArrayList<>();
-    List<Process> jobManagers = new ArrayList<>();
-    String schema = "netns_" + n + "_" + System.nanoTime() % 100_000;
+    List<Process> processes = new ArrayList<>();
+    Path pg = Files.createTempDirectory(Path.of("/tmp"), "copilot-netns-pg-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     try (Services services = new Services("netns-hosts-test", 8)) {
+      check(run("ip", "addr", "add", "10.215." + n + ".1/24", "dev", bridge));
+      check(run("ip", "link", "set", bridge, "up"));
+      Host xmppHost = host(n, "x", 10, bridge, hosts);
+      Host dbHost = host(n, "d", 11, bridge, hosts);
+      List<Host> jmHosts = List.of(host(n, "a", 21, bridge, hosts), host(n, "b", 22, bridge, hosts));
+
       Pki pki = Pki.create(dir.resolve("ca"), services);
-      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
-          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
-      stack.add(server);
+      processes.add(startProsody(xmppHost, pki));
+      processes.add(startPostgres(dbHost, n, pg, postgresBin));
+      XmppAccounts server = XmppAccounts.registering(xmppHost.address(), XMPP_PORT, Demo.DOMAIN,
+          dir.resolve("ca").resolve("ca.pem"));
       pki.serve(server, stack);
       AgentVm.startStorage(dir, pki, server, services, stack);
-      for (Host h : hosts) {
-        stack.add(TcpForward.start(new InetSocketAddress(InetAddress.getByName(h.servers()), server.port()),
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port())));
-        stack.add(TcpForward.start(new InetSocketAddress(InetAddress.getByName(h.servers()), POSTGRES_PORT),
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), POSTGRES_PORT)));
-      }
 
-      // The queue, seen from this host: the jobs submitted, and their states read back.
-      psql("CREATE SCHEMA " + schema);
-      JobQueue queue = JobQueue.open(new JobQueue.Location(null, "jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT
-          + "/copilot?currentSchema=" + schema, "copilot", "copilot", 2), services.scheduler.clock(), 3);
+      // The queue, seen from the test's namespace over the bridge: the jobs submitted, and their states.
+      String url = "jdbc:postgresql://" + dbHost.address() + ":" + POSTGRES_PORT + "/postgres";
+      JobQueue queue = JobQueue.open(new JobQueue.Location(null, url, "copilot", "copilot", 2),
+          services.scheduler.clock(), 3);
       stack.add(queue);
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 24; i++) {
@@ -79,12 +92,11 @@ class NetnsHostsIT {
       }
 
       String password = Pki.password();
-      XmppSettings account = server.account("jobmanager", password, "unused");
-      for (int i = 0; i < hosts.size(); i++) {
-        Process jm = startJobManager(hosts.get(i), "jm-host-" + (i + 1), account, password, pki, server, schema);
-        jobManagers.add(jm);
+      for (int i = 0; i < jmHosts.size(); i++) {
+        String resource = "jm-host-" + (i + 1);
+        processes.add(startJobManager(jmHosts.get(i), resource, xmppHost, url, password, pki));
         // One at a time: the first makes the job-manager group's ticket key, which the second then reads.
-        Path log = dir.resolve("jm-host-" + (i + 1) + ".log");
+        Path log = dir.resolve(resource + ".log");
         await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(log) && Files.readString(log).contains(" serving "));
       }
       for (int a = 1; a <= 3; a++) {
@@ -97,7 +109,7 @@ class NetnsHostsIT {
       }
       await().atMost(Duration.ofMinutes(2)).until(() -> queue.counts().get(JobStatus.DONE) >= 6);
 
-      check(run("ip", "link", "set", hosts.get(0).rootSide(), "down"));
+      check(run("ip", "link", "set", jmHosts.get(0).link(), "down"));
       await().atMost(Duration.ofMinutes(3)).until(() -> queue.counts().get(JobStatus.DONE) == ids.size());
 
       Map<String, Long> runs = Files.readAllLines(dir.resolve("ran.log")).stream()
@@ -109,8 +121,8 @@ class NetnsHostsIT {
       }
       assertThat(Files.readString(dir.resolve("jm-host-2.log"))).contains(" serving ");
     } finally {
-      for (Process jm : jobManagers) {
-        jm.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      for (int i = processes.size() - 1; i >= 2; i--) {
+        processes.get(i).destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
       for (int i = stack.size() - 1; i >= 0; i--) {
         try {
@@ -119,56 +131,122 @@ class NetnsHostsIT {
           // Closing what the cut link left half-open may fail; the rest still closes.
         }
       }
+      if (Files.exists(pg.resolve("data/postmaster.pid"))) {
+        run("runuser", "-u", "postgres", "--", postgresBin.resolve("pg_ctl").toString(), "-D",
+            pg.resolve("data").toString(), "-m", "immediate", "-w", "stop");
+      }
+      for (Process p : processes.subList(0, Math.min(2, processes.size()))) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
       for (Host h : hosts) {
         run("ip", "netns", "del", h.ns());
-        run("ip", "link", "del", h.rootSide());
       }
-      psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      run("ip", "link", "del", bridge);
+      try (Stream<Path> files = Files.walk(pg)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
   /**
-   * Makes host {@code i}'s namespace (or takes {@code made}) and a link to it: this side 10.215.N.(4i+1), which
-   * the host reaches the servers at, and the host's side 10.215.N.(4i+2).
+   * Makes a host: namespace {@code cphN<name>}, a link whose other end is on the bridge, address
+   * 10.215.N.{@code last}; pushes it on {@code made} before anything can fail, so that it is removed.
    */
-  private static Host host(int n, int i, String made) throws IOException, InterruptedException {
-    String ns = made != null ? made : "cpjm" + n + (char) ('a' + i - 1);
-    if (made == null) {
-      check(run("ip", "netns", "add", ns));
-    }
-    String rootSide = "cpj" + n + "h" + i;
-    String hostSide = "cpj" + n + "v" + i;
-    String here = "10.215." + n + "." + (4 * i + 1);
-    check(run("ip", "link", "add", rootSide, "type", "veth", "peer", "name", hostSide));
-    check(run("ip", "link", "set", hostSide, "netns", ns));
-    check(run("ip", "addr", "add", here + "/30", "dev", rootSide));
-    check(run("ip", "link", "set", rootSide, "up"));
-    check(run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.215." + n + "." + (4 * i + 2) + "/30", "dev",
-        hostSide));
-    check(run("ip", "netns", "exec", ns, "ip", "link", "set", hostSide, "up"));
+  private static Host host(int n, String name, int last, String bridge, List<Host> made)
+      throws IOException, InterruptedException {
+    String ns = "cph" + n + name;
+    String link = "cph" + n + name + "b";
+    String inside = "cph" + n + name + "h";
+    check(run("ip", "netns", "add", ns));
+    Host h = new Host(ns, link, "10.215." + n + "." + last);
+    made.add(h);
+    check(run("ip", "link", "add", link, "type", "veth", "peer", "name", inside));
+    check(run("ip", "link", "set", inside, "netns", ns));
+    check(run("ip", "link", "set", link, "master", bridge));
+    check(run("ip", "link", "set", link, "up"));
+    check(run("ip", "netns", "exec", ns, "ip", "addr", "add", h.address() + "/24", "dev", inside));
+    check(run("ip", "netns", "exec", ns, "ip", "link", "set", inside, "up"));
     check(run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"));
-    return new Host(ns, rootSide, here);
+    return h;
+  }
+
+  /** Prosody on the XMPP host, with scripts/prosody-up's configuration and a certificate for its address. */
+  private Process startProsody(Host h, Pki pki) throws Exception {
+    Path home = Files.createDirectories(dir.resolve("prosody"));
+    Files.createDirectories(home.resolve("data"));
+    Files.createDirectories(home.resolve("certs"));
+    Credentials tls = pki.ca.issueServer(List.of(Demo.DOMAIN, h.address()), Duration.ofDays(1));
+    Files.writeString(home.resolve("certs/xmpp.key"), Pem.of(tls.key()));
+    Files.writeString(home.resolve("certs/xmpp.pem"), Pem.of(tls.certificate()) + Pem.of(pki.ca.certificate()));
+    String config = Files.readString(Path.of("..", "scripts", "prosody.cfg.lua.in"))
+        .replace("@INTERFACE@", h.address()).replace("@PORT@", Integer.toString(XMPP_PORT))
+        .replace("@DIR@", home.toString());
+    Files.writeString(home.resolve("prosody.cfg.lua"), config);
+    Process p = new ProcessBuilder("ip", "netns", "exec", h.ns(), "prosody", "--config",
+        home.resolve("prosody.cfg.lua").toString(), "-F").redirectErrorStream(true)
+        .redirectOutput(home.resolve("stdout.log").toFile()).start();
+    awaitListening(h, XMPP_PORT, p);
+    return p;
+  }
+
+  /**
+   * A new PostgreSQL cluster on the database host, in {@code pg} (outside the test's directory, which the
+   * postgres user cannot enter): user copilot, password copilot, reached by password from the bridge's subnet.
+   */
+  private static Process startPostgres(Host h, int n, Path pg, Path bin) throws Exception {
+    check(run("chown", "postgres", pg.toString()));
+    Path pw = pg.resolve("pw");
+    Files.writeString(pw, "copilot\n");
+    check(run("chown", "postgres", pw.toString()));
+    check(run("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", pg.resolve("data").toString(),
+        "-U", "copilot", "--pwfile=" + pw, "--auth=scram-sha-256", "-E", "UTF8"));
+    Files.writeString(pg.resolve("data/pg_hba.conf"), "host all all 10.215." + n + ".0/24 scram-sha-256\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    Process p = new ProcessBuilder("ip", "netns", "exec", h.ns(), "runuser", "-u", "postgres", "--",
+        bin.resolve("postgres").toString(), "-D", pg.resolve("data").toString(), "-c", "listen_addresses=" + h.address(),
+        "-p", Integer.toString(POSTGRES_PORT), "-k", pg.toString(), "-c", "max_connections=50")
+        .redirectErrorStream(true).redirectOutput(pg.resolve("postgres.log").toFile()).start();
+    awaitListening(h, POSTGRES_PORT, p);
+    // Listening comes before accepting logins while the server starts.
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+      try (var c = DriverManager.getConnection("jdbc:postgresql://" + h.address() + ":" + POSTGRES_PORT + "/postgres",
+          "copilot", "copilot")) {
+        return c.isValid(5);
+      }
+    });
+    return p;
+  }
+
+  private static void awaitListening(Host h, int port, Process p) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      assertThat(p.isAlive()).as("the server on " + h.ns()).isTrue();
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(h.address(), port), 1000);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    });
   }
 
   /** {@code copilot job-manager} in the host's namespace, reaching XMPP and PostgreSQL over its link. */
-  private Process startJobManager(Host h, String resource, XmppSettings account, String password, Pki pki,
-      EmbeddedXmppServer server, String schema) throws IOException {
+  private Process startJobManager(Host h, String resource, Host xmppHost, String url, String password, Pki pki)
+      throws IOException {
     Map<String, String> set = new LinkedHashMap<>();
-    set.put("xmpp.host", h.servers());
-    set.put("xmpp.port", Integer.toString(server.port()));
+    set.put("xmpp.host", xmppHost.address());
+    set.put("xmpp.port", Integer.toString(XMPP_PORT));
     set.put("xmpp.domain", Demo.DOMAIN);
     set.put("xmpp.user", "jobmanager");
     set.put("xmpp.resource", resource);
-    set.put("xmpp.trust", account.trustCertificate().toString());
-    set.put("xmpp.tls-protocols", String.join(",", account.tlsProtocols()));
+    set.put("xmpp.register", "true");
+    set.put("xmpp.trust", dir.resolve("ca").resolve("ca.pem").toString());
     set.put("security.ca", dir.resolve("ca").resolve("ca.pem").toString());
     set.put("security.key-manager", pki.address(Demo.DOMAIN).value());
     set.put("security.dir", dir.resolve(resource + "-keys").toString());
     set.put("job-manager.lease", "10s");
     set.put("job-manager.sweep-interval", "1s");
     set.put("job-manager.ticket-key-file", dir.resolve("ticket.key").toString());
-    set.put("job-manager.queue-url", "jdbc:postgresql://" + h.servers() + ":" + POSTGRES_PORT + "/copilot?currentSchema="
-        + schema);
+    set.put("job-manager.queue-url", url);
     set.put("job-manager.queue-user", "copilot");
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", h.ns(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
@@ -181,10 +259,17 @@ class NetnsHostsIT {
     return pb.redirectErrorStream(true).redirectOutput(dir.resolve(resource + ".log").toFile()).start();
   }
 
-  private static void psql(String sql) throws Exception {
-    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + POSTGRES_PORT + "/copilot",
-        "copilot", "copilot"); var s = c.createStatement()) {
-      s.execute(sql);
+  /** The newest PostgreSQL's programs from Debian's packages, or null. */
+  private static Path postgresBin() throws IOException {
+    Path root = Path.of("/usr/lib/postgresql");
+    if (!Files.isDirectory(root)) {
+      return null;
+    }
+    try (Stream<Path> versions = Files.list(root)) {
+      return versions.map(v -> v.resolve("bin"))
+          .filter(b -> Files.isExecutable(b.resolve("initdb")))
+          .max(Comparator.comparingInt(b -> Integer.parseInt(b.getParent().getFileName().toString().replaceAll("\\D", "0"))))
+          .orElse(null);
     }
   }
 
@@ -194,6 +279,6 @@ class NetnsHostsIT {
   }
 
   private static void check(int exitCode) {
-    assertThat(exitCode).as("an ip command for the hosts' namespaces").isZero();
+    assertThat(exitCode).as("a command setting up the hosts").isZero();
   }
 }
