@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.protocol.config.ConfigException;
 import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
@@ -36,6 +37,15 @@ final class LoadCommand implements Callable<Integer> {
   @Option(names = "--job-time", defaultValue = "0ms", description = "how long each simulated payload runs before "
       + "its jobDone; 0 keeps every agent asking (a closed loop at saturation; default ${DEFAULT-VALUE})")
   Duration jobTime;
+
+  @Option(names = "--queue-url", paramLabel = "JDBC-URL", description = "a PostgreSQL database for the job "
+      + "managers' queue (e.g. jdbc:postgresql://127.0.0.1:15432/copilot, as scripts/postgres-up starts it), a "
+      + "schema per round; the password from COPILOT_JOB_MANAGER_QUEUE_PASSWORD, else copilot (default: a queue "
+      + "directory per round)")
+  String queueUrl;
+
+  @Option(names = "--queue-user", defaultValue = "copilot", description = "the database user (default ${DEFAULT-VALUE})")
+  String queueUser;
 
   @Option(names = "--xmpp", defaultValue = "embedded", description = "embedded or prosody (127.0.0.1:15222, "
       + "started by scripts/prosody-up; default ${DEFAULT-VALUE})")
@@ -66,10 +76,11 @@ final class LoadCommand implements Callable<Integer> {
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("copilot-load-");
     LoadRun.Options options = new LoadRun.Options(agents, List.copyOf(jobManagers), jobs, upstreamLatency, roundTimeout,
-        jobTime);
+        jobTime, queueUrl == null ? null : new JobQueue.Location(null, queueUrl, queueUser,
+            System.getenv().getOrDefault("COPILOT_JOB_MANAGER_QUEUE_PASSWORD", "copilot"), 2));
     System.out.printf("load: %d agents, %d jobs per round, job managers %s, upstream latency %s, job time %s, %s XMPP "
-        + "server, work dir %s%n", agents, jobs, jobManagers, upstreamLatency.toMillis() + "ms", jobTime.toMillis() + "ms",
-        xmpp, dir);
+        + "server, queue %s, work dir %s%n", agents, jobs, jobManagers, upstreamLatency.toMillis() + "ms",
+        jobTime.toMillis() + "ms", xmpp, options.database() == null ? "directory" : options.database(), dir);
     try (Services services = new Services("load", 8)) {
       // The default revocation-list refresh: a thousand agents fetching it every second would be the load.
       Pki pki = Pki.create(dir.resolve("ca"), services,

@@ -6,13 +6,17 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.cernvm.copilot.jobmanager.generic.GenericQueue;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.bus.Address;
@@ -42,9 +46,11 @@ final class LoadRun {
    * @param roundTimeout how long a round may take
    * @param jobTime how long each simulated payload runs; zero keeps every agent asking, a closed loop at
    *     saturation, where a request's wait is about the agents' count over the rate
+   * @param database the PostgreSQL database whose queue the job managers share, each round in a schema of
+   *     its own (dropped after it), or null for a queue directory per round
    */
   public record Options(int agents, List<Integer> jobManagers, int jobs, Duration upstreamLatency,
-      Duration roundTimeout, Duration jobTime) {}
+      Duration roundTimeout, Duration jobTime, JobQueue.Location database) {}
 
   /** One round's figures. */
   public record Round(int jobManagers, int jobs, int finished, int duplicates, int failures, double seconds,
@@ -129,96 +135,18 @@ final class LoadRun {
   }
 
   private Round round(int n, List<LoadAgent> template, String jmPassword, RawCeiling.Ceiling raw) throws Exception {
-    Path dir = workDir.resolve("round-" + n);
-    GenericQueue queue = GenericQueue.open(dir.resolve("queue"), services.scheduler.clock(), 3);
-    // Fresh job-manager processes compile their hot code first; the warm-up jobs keep that out of the figures.
-    int warmUp = Math.max(100, options.jobs() / 5);
-    int total = warmUp + options.jobs();
-    for (int j = 0; j < total; j++) {
-      queue.submit(NewJob.of("true"));
+    Path dir = Files.createDirectories(workDir.resolve("round-" + n));
+    JobQueue.Location where = JobQueue.Location.directory(dir.resolve("queue"));
+    String schema = prefix.replace("-", "") + "round_" + n;
+    if (options.database() != null) {
+      sql(options.database(), "CREATE SCHEMA " + schema);
+      JobQueue.Location db = options.database();
+      where = new JobQueue.Location(null, db.url() + (db.url().contains("?") ? "&" : "?") + "currentSchema=" + schema,
+          db.user(), db.password(), 2);
     }
     List<Process> processes = new ArrayList<>();
-    try {
-      for (int i = 1; i <= n; i++) {
-        processes.add(startJobManager(dir, i, jmPassword));
-      }
-      for (int i = 1; i <= n; i++) {
-        awaitServing(dir.resolve("jm-" + i + ".log"));
-      }
-      LoadRecorder recorder = new LoadRecorder();
-      List<LoadAgent> agents = template.stream().map(a -> a.withRecorder(recorder)).toList();
-      agents.forEach(LoadAgent::start);
-      long deadline = System.nanoTime() + options.roundTimeout().toNanos();
-      // The agents' count, not the queue's: reading every job file many times a second would cost more CPU
-      // than what is measured. The queue is checked once at the end.
-      while (recorder.finishedJobs() < warmUp && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      int before = recorder.finishedJobs();
-      recorder.measureFromNow();
-      LoadStats stats0 = stats(dir, n);
-      long depthSum = 0;
-      int depthSamples = 0;
-      int depthMax = 0;
-      long jmCpu0 = cpuMillis(processes);
-      long cpu0 = machineCpuMillis();
-      long t0 = System.nanoTime();
-      int polls = 0;
-      int stalled = 0;
-      int last = -1;
-      while (recorder.finishedJobs() < total && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-        ++polls;
-        stalled = recorder.finishedJobs() == last ? stalled + 1 : 0;
-        last = recorder.finishedJobs();
-        // The queue too once the agents' count has not moved for a second: a job whose acknowledgement an
-        // agent missed is still done. Not while it moves: reading every job file costs a CPU.
-        if (stalled > 0 && stalled % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
-          break;
-        }
-        if (polls % 50 == 0) {
-          int depth = (int) stats(dir, n).depth();
-          depthSum += depth;
-          depthSamples++;
-          depthMax = Math.max(depthMax, depth);
-        }
-        if (polls % PROGRESS_POLLS == 0) {
-          int sofar = recorder.finishedJobs() - before;
-          out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d measured jobs done, %.1f jobs/s so far%n", n, sofar,
-              options.jobs(), sofar / ((System.nanoTime() - t0) / 1e9));
-        }
-      }
-      long t1 = System.nanoTime();
-      long jmCpu = cpuMillis(processes) - jmCpu0;
-      long cpu = machineCpuMillis() - cpu0;
-      agents.forEach(LoadAgent::stop);
-      // The job managers write their figures every second: wait for one more writing.
-      Thread.sleep(1200);
-      LoadStats stats = stats(dir, n).since(stats0);
-      int measured = recorder.finishedJobs() - before;
-      int done = queue.counts().getOrDefault(JobStatus.DONE, 0) - warmUp;
-      double seconds = (t1 - t0) / 1e9;
-      double rate = measured / seconds;
-      double perJob = recorder.messagesPerJob(n, measured);
-      double cpuPerJob = cpu / (double) Math.max(1, measured);
-      Round r = new Round(n, options.jobs(), done, recorder.duplicates(), recorder.failures().size(), seconds, rate,
-          recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured), cpuPerJob,
-          perJob, rate * perJob / raw.messagesPerSecond(),
-          // What a CoPilot message costs the machine (its share of the job's work included) against a raw one.
-          perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0 : cpuPerJob / perJob / raw.cpuMsPerMessage(),
-          depthSamples == 0 ? 0 : depthSum / (double) depthSamples, depthMax,
-          stats.upstreamCalls() / (double) Math.max(1, measured));
-      out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
-              + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f, "
-              + "a message costs %.1fx a raw one, prefetch depth %.0f (at most %d), %.2f upstream calls/job%n", n, done,
-          options.jobs(), seconds, rate, r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), perJob,
-          r.efficiency(), r.costRatio(), r.prefetchDepth(), r.prefetchDepthMax(), r.upstreamCallsPerJob());
-      out.printf(Locale.ROOT, "load: %d job manager(s): the getJob that got a job took p50 %.1f ms p99 %.1f ms; "
-          + "%.2f NO_JOB answers per job; %.1f jobs per prefetch claim%n", n, recorder.roundTripMs(0.5),
-          recorder.roundTripMs(0.99), recorder.emptyPerJob(measured),
-          stats.claimCalls() == 0 ? 0 : stats.claimed() / (double) stats.claimCalls());
-      recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
-      return r;
+    try (JobQueue queue = JobQueue.open(where, services.scheduler.clock(), 3)) {
+      return round(n, template, jmPassword, raw, dir, where, queue, processes);
     } finally {
       for (Process p : processes) {
         p.destroy();
@@ -228,6 +156,111 @@ final class LoadRun {
           p.destroyForcibly().waitFor();
         }
       }
+      if (options.database() != null) {
+        sql(options.database(), "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      }
+    }
+  }
+
+  private Round round(int n, List<LoadAgent> template, String jmPassword, RawCeiling.Ceiling raw, Path dir,
+      JobQueue.Location where, JobQueue queue, List<Process> processes) throws Exception {
+    // Fresh job-manager processes compile their hot code first; the warm-up jobs keep that out of the figures.
+    int warmUp = Math.max(100, options.jobs() / 5);
+    int total = warmUp + options.jobs();
+    List<NewJob> jobs = new ArrayList<>();
+    for (int j = 0; j < total; j++) {
+      jobs.add(NewJob.of("true"));
+      if (jobs.size() == 1000 || j == total - 1) {
+        queue.submitAll(jobs);
+        jobs.clear();
+      }
+    }
+    for (int i = 1; i <= n; i++) {
+      processes.add(startJobManager(dir, i, jmPassword, where));
+    }
+    for (int i = 1; i <= n; i++) {
+      awaitServing(dir.resolve("jm-" + i + ".log"));
+    }
+    LoadRecorder recorder = new LoadRecorder();
+    List<LoadAgent> agents = template.stream().map(a -> a.withRecorder(recorder)).toList();
+    agents.forEach(LoadAgent::start);
+    long deadline = System.nanoTime() + options.roundTimeout().toNanos();
+    // The agents' count, not the queue's: reading every job file many times a second would cost more CPU
+    // than what is measured. The queue is checked once at the end.
+    while (recorder.finishedJobs() < warmUp && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    int before = recorder.finishedJobs();
+    recorder.measureFromNow();
+    LoadStats stats0 = stats(dir, n);
+    long depthSum = 0;
+    int depthSamples = 0;
+    int depthMax = 0;
+    long jmCpu0 = cpuMillis(processes);
+    long cpu0 = machineCpuMillis();
+    long t0 = System.nanoTime();
+    int polls = 0;
+    int stalled = 0;
+    int last = -1;
+    while (recorder.finishedJobs() < total && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      ++polls;
+      stalled = recorder.finishedJobs() == last ? stalled + 1 : 0;
+      last = recorder.finishedJobs();
+      // The queue too once the agents' count has not moved for a second: a job whose acknowledgement an
+      // agent missed is still done. Not while it moves: reading every job file costs a CPU.
+      if (stalled > 0 && stalled % 50 == 0 && queue.counts().getOrDefault(JobStatus.DONE, 0) >= total) {
+        break;
+      }
+      if (polls % 50 == 0) {
+        int depth = (int) stats(dir, n).depth();
+        depthSum += depth;
+        depthSamples++;
+        depthMax = Math.max(depthMax, depth);
+      }
+      if (polls % PROGRESS_POLLS == 0) {
+        int sofar = recorder.finishedJobs() - before;
+        out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d measured jobs done, %.1f jobs/s so far%n", n, sofar,
+            options.jobs(), sofar / ((System.nanoTime() - t0) / 1e9));
+      }
+    }
+    long t1 = System.nanoTime();
+    long jmCpu = cpuMillis(processes) - jmCpu0;
+    long cpu = machineCpuMillis() - cpu0;
+    agents.forEach(LoadAgent::stop);
+    // The job managers write their figures every second: wait for one more writing.
+    Thread.sleep(1200);
+    LoadStats stats = stats(dir, n).since(stats0);
+    int measured = recorder.finishedJobs() - before;
+    int done = queue.counts().getOrDefault(JobStatus.DONE, 0) - warmUp;
+    double seconds = (t1 - t0) / 1e9;
+    double rate = measured / seconds;
+    double perJob = recorder.messagesPerJob(n, measured);
+    double cpuPerJob = cpu / (double) Math.max(1, measured);
+    Round r = new Round(n, options.jobs(), done, recorder.duplicates(), recorder.failures().size(), seconds, rate,
+        recorder.latencyMs(0.5), recorder.latencyMs(0.99), jmCpu / (double) Math.max(1, measured), cpuPerJob,
+        perJob, rate * perJob / raw.messagesPerSecond(),
+        // What a CoPilot message costs the machine (its share of the job's work included) against a raw one.
+        perJob == 0 || raw.cpuMsPerMessage() == 0 ? 0 : cpuPerJob / perJob / raw.cpuMsPerMessage(),
+        depthSamples == 0 ? 0 : depthSum / (double) depthSamples, depthMax,
+        stats.upstreamCalls() / (double) Math.max(1, measured));
+    out.printf(Locale.ROOT, "load: %d job manager(s): %d/%d jobs in %.1f s = %.1f jobs/s, dispatch p50 %.1f ms p99 %.1f ms, "
+            + "job-manager CPU %.1f ms/job, machine CPU %.1f ms/job, %.1f messages/job, efficiency %.2f, "
+            + "a message costs %.1fx a raw one, prefetch depth %.0f (at most %d), %.2f upstream calls/job%n", n, done,
+        options.jobs(), seconds, rate, r.p50Ms(), r.p99Ms(), r.jmCpuMsPerJob(), r.cpuMsPerJob(), perJob,
+        r.efficiency(), r.costRatio(), r.prefetchDepth(), r.prefetchDepthMax(), r.upstreamCallsPerJob());
+    out.printf(Locale.ROOT, "load: %d job manager(s): the getJob that got a job took p50 %.1f ms p99 %.1f ms; "
+        + "%.2f NO_JOB answers per job; %.1f jobs per prefetch claim%n", n, recorder.roundTripMs(0.5),
+        recorder.roundTripMs(0.99), recorder.emptyPerJob(measured),
+        stats.claimCalls() == 0 ? 0 : stats.claimed() / (double) stats.claimCalls());
+    recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
+    return r;
+  }
+
+  private static void sql(JobQueue.Location db, String statement) throws SQLException {
+    try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+        Statement st = c.createStatement()) {
+      st.execute(statement);
     }
   }
 
@@ -240,7 +273,8 @@ final class LoadRun {
     return sum;
   }
 
-  private Process startJobManager(Path dir, int i, String password) throws IOException, URISyntaxException {
+  private Process startJobManager(Path dir, int i, String password, JobQueue.Location where)
+      throws IOException, URISyntaxException {
     XmppSettings x = server.account(prefix + "jobmanager", password, "jm-" + i);
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC"));
@@ -249,8 +283,12 @@ final class LoadRun {
     if (extra != null && !extra.isBlank()) {
       cmd.addAll(List.of(extra.trim().split("\\s+")));
     }
-    cmd.addAll(List.of("-jar", jar().toString(), "job-manager", "--queue-dir", dir.resolve("queue").toString(),
-        "--stats-file", dir.resolve("jm-" + i + ".stats").toString()));
+    cmd.addAll(List.of("-jar", jar().toString(), "job-manager", "--stats-file", dir.resolve("jm-" + i + ".stats").toString()));
+    if (where.url() == null) {
+      cmd.addAll(List.of("--queue-dir", where.directory().toString()));
+    } else {
+      cmd.addAll(List.of("--set", "job-manager.queue-url=" + where.url(), "--set", "job-manager.queue-user=" + where.user()));
+    }
     if (!options.upstreamLatency().isZero()) {
       cmd.addAll(List.of("--upstream-latency", options.upstreamLatency().toMillis() + "ms"));
     }
@@ -268,6 +306,9 @@ final class LoadRun {
     pb.environment().put("COPILOT_XMPP_PASSWORD", password);
     pb.environment().put("COPILOT_SECURITY_TOKEN", support.token(Role.JOB_MANAGER));
     pb.environment().put("COPILOT_LOG_LEVEL", "WARN");
+    if (where.password() != null) {
+      pb.environment().put("COPILOT_JOB_MANAGER_QUEUE_PASSWORD", where.password());
+    }
     return pb.start();
   }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.testkit.xmpp.EmbeddedXmppServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,12 +19,46 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The short version of {@code copilot load}: simulated agents against one and then two job-manager
  * processes on the embedded server; every job is done exactly once in each round, and the figures, the CSV
- * and the plot come out. (Its jar is the packaged one, so this runs after {@code package}.)
+ * and the plot come out; and a round on the queue in PostgreSQL ({@code scripts/postgres-up}) whose payloads
+ * take their time. (Its jar is the packaged one, so this runs after {@code package}.)
  */
 class LoadIT {
   @TempDir Path dir;
 
   private static final Duration LATENCY = Duration.ofMillis(100);
+
+  @Test
+  void aRoundOnAPostgresqlQueueWithAJobTimeRunsEveryJobOnceAndWaitsEachPayloadsTime() throws Exception {
+    Duration jobTime = Duration.ofMillis(200);
+    int agents = 8;
+    int jobs = 100;
+    List<AutoCloseable> stack = new ArrayList<>();
+    LoadRun.Report report;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (Services services = new Services("load-test", 8)) {
+      Pki pki = Pki.create(dir.resolve("ca"), services, "keymanager", Duration.ofMinutes(5));
+      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
+          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
+      stack.add(server);
+      pki.serve(server, stack);
+      JobQueue.Location database = new JobQueue.Location(null, "jdbc:postgresql://127.0.0.1:15432/copilot", "copilot",
+          "copilot", 2);
+      report = new LoadRun(new LoadRun.Options(agents, List.of(1), jobs, LATENCY, Duration.ofMinutes(3), jobTime,
+          database), pki, server, dir, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
+    } finally {
+      for (int i = stack.size() - 1; i >= 0; i--) {
+        stack.get(i).close();
+      }
+    }
+    String printed = bytes.toString(StandardCharsets.UTF_8);
+    LoadRun.Round r = report.rounds().get(0);
+    assertThat(r.finished()).as(printed).isEqualTo(jobs);
+    assertThat(r.duplicates()).isZero();
+    assertThat(r.failures()).isZero();
+    // Each agent runs one payload at a time, so the jobs take at least their time over the agents.
+    assertThat(r.seconds()).as(printed).isGreaterThanOrEqualTo(jobs * jobTime.toMillis() / 1000.0 / agents);
+    assertThat(Files.readAllLines(report.csv()).get(1)).startsWith(agents + ",100,200,1,");
+  }
 
   @Test
   void issue7_aShortLoadRunFinishesEveryJobOnceWithOneAndTwoJobManagers() throws Exception {
@@ -37,7 +72,7 @@ class LoadIT {
           List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
       stack.add(server);
       pki.serve(server, stack);
-      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3), Duration.ZERO),
+      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3), Duration.ZERO, null),
           pki, server, dir, out).run();
     } finally {
       for (int i = stack.size() - 1; i >= 0; i--) {
