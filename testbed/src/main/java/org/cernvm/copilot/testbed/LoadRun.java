@@ -277,7 +277,9 @@ final class LoadRun {
       throws IOException, URISyntaxException {
     XmppSettings x = server.account(prefix + "jobmanager", password, "jm-" + i);
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC"));
+        // A job manager keeps each agent's certificate, pairwise key and state: with 10,000 agents, 256 MiB ran out
+        // within a minute.
+        "-Xmx" + Math.max(256, options.agents() / 4) + "m", "-XX:+UseSerialGC"));
     // For profiling a run, e.g. COPILOT_LOAD_JM_JAVA_OPTS=-XX:StartFlightRecording=filename=jm.jfr
     String extra = System.getenv("COPILOT_LOAD_JM_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) {

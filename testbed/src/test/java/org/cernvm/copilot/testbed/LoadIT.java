@@ -32,24 +32,11 @@ class LoadIT {
     Duration jobTime = Duration.ofMillis(200);
     int agents = 8;
     int jobs = 100;
-    List<AutoCloseable> stack = new ArrayList<>();
-    LoadRun.Report report;
+    JobQueue.Location database = new JobQueue.Location(null, "jdbc:postgresql://127.0.0.1:15432/copilot", "copilot",
+        "copilot", 2);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (Services services = new Services("load-test", 8)) {
-      Pki pki = Pki.create(dir.resolve("ca"), services, "keymanager", Duration.ofMinutes(5));
-      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
-          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
-      stack.add(server);
-      pki.serve(server, stack);
-      JobQueue.Location database = new JobQueue.Location(null, "jdbc:postgresql://127.0.0.1:15432/copilot", "copilot",
-          "copilot", 2);
-      report = new LoadRun(new LoadRun.Options(agents, List.of(1), jobs, LATENCY, Duration.ofMinutes(3), jobTime,
-          database), pki, server, dir, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
-    } finally {
-      for (int i = stack.size() - 1; i >= 0; i--) {
-        stack.get(i).close();
-      }
-    }
+    LoadRun.Report report = load(new LoadRun.Options(agents, List.of(1), jobs, LATENCY, Duration.ofMinutes(3), jobTime,
+        database), bytes);
     String printed = bytes.toString(StandardCharsets.UTF_8);
     LoadRun.Round r = report.rounds().get(0);
     assertThat(r.finished()).as(printed).isEqualTo(jobs);
@@ -63,22 +50,8 @@ class LoadIT {
   @Test
   void issue7_aShortLoadRunFinishesEveryJobOnceWithOneAndTwoJobManagers() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    List<AutoCloseable> stack = new ArrayList<>();
-    LoadRun.Report report;
-    try (Services services = new Services("load-test", 8)) {
-      Pki pki = Pki.create(dir.resolve("ca"), services, "keymanager", Duration.ofMinutes(5));
-      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
-          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
-      stack.add(server);
-      pki.serve(server, stack);
-      report = new LoadRun(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3), Duration.ZERO, null),
-          pki, server, dir, out).run();
-    } finally {
-      for (int i = stack.size() - 1; i >= 0; i--) {
-        stack.get(i).close();
-      }
-    }
+    LoadRun.Report report = load(new LoadRun.Options(16, List.of(1, 2), 200, LATENCY, Duration.ofMinutes(3),
+        Duration.ZERO, null), bytes);
     String printed = bytes.toString(StandardCharsets.UTF_8);
     assertThat(report.rounds()).hasSize(2);
     for (LoadRun.Round r : report.rounds()) {
@@ -109,5 +82,22 @@ class LoadIT {
         .contains("1 job manager(s): 200/200 jobs").contains("a message costs")
         .contains("2 job manager(s): 200/200 jobs").contains("memory per agent connection").contains("prefetch depth")
         .contains("upstream calls/job");
+  }
+
+  /** Runs {@code options} on an embedded server with its own key manager; what it prints goes to {@code out}. */
+  private LoadRun.Report load(LoadRun.Options options, ByteArrayOutputStream out) throws Exception {
+    List<AutoCloseable> stack = new ArrayList<>();
+    try (Services services = new Services("load-test", 8)) {
+      Pki pki = Pki.create(dir.resolve("ca"), services, "keymanager", Duration.ofMinutes(5));
+      EmbeddedXmppServer server = EmbeddedXmppServer.start(Demo.DOMAIN, pki.ca.issueServer(
+          List.of(Demo.DOMAIN, "127.0.0.1"), Duration.ofDays(1)), pki.ca.certificate(), dir);
+      stack.add(server);
+      pki.serve(server, stack);
+      return new LoadRun(options, pki, server, dir, new PrintStream(out, true, StandardCharsets.UTF_8)).run();
+    } finally {
+      for (int i = stack.size() - 1; i >= 0; i--) {
+        stack.get(i).close();
+      }
+    }
   }
 }
