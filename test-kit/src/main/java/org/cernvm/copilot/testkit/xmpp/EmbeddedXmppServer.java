@@ -124,6 +124,12 @@ public final class EmbeddedXmppServer implements XmppAccounts, AutoCloseable {
     }
   }
 
+  /** Whether {@code user} has a session bound on this server now. */
+  public boolean online(String user) {
+    return !server.getServerRuntimeContext().getResourceRegistry()
+        .getSessions(EntityImpl.parseUnchecked(user + "@" + domain)).isEmpty();
+  }
+
   /** Creates the account unless it exists, and returns {@link #clientSettings} for it. */
   @Override
   public XmppSettings account(String user, String password, String resource) {
