@@ -114,7 +114,13 @@ final class Chaos {
     }
   }
 
-  private static final Duration PANDA_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * PanDA's lost-heartbeat time in chaos runs, far below a real server's (30 minutes by default) so that
+   * runs are short, yet longer than a SIGKILLed job manager's restart on two busy cores: at 30 s, a job
+   * whose heartbeats went unrelayed that long while its agent ran it was failed by PanDA, and its agent's
+   * success then counted as a second end.
+   */
+  private static final Duration PANDA_HEARTBEAT_TIMEOUT = Duration.ofSeconds(60);
   /** How the node of a job that a job manager's prefetch holds begins, as PanDA sees it. */
   private static final String PREFETCH_NODE = "prefetch.";
 
