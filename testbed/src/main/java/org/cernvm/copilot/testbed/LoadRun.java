@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.cernvm.copilot.jobmanager.UpstreamUnavailableException;
 import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
@@ -167,14 +168,7 @@ final class LoadRun {
     // Fresh job-manager processes compile their hot code first; the warm-up jobs keep that out of the figures.
     int warmUp = Math.max(100, options.jobs() / 5);
     int total = warmUp + options.jobs();
-    List<NewJob> jobs = new ArrayList<>();
-    for (int j = 0; j < total; j++) {
-      jobs.add(NewJob.of("true"));
-      if (jobs.size() == 1000 || j == total - 1) {
-        queue.submitAll(jobs);
-        jobs.clear();
-      }
-    }
+    submitTrivialJobs(queue, total);
     for (int i = 1; i <= n; i++) {
       processes.add(startJobManager(dir, i, jmPassword, where));
     }
@@ -255,6 +249,18 @@ final class LoadRun {
         stats.claimCalls() == 0 ? 0 : stats.claimed() / (double) stats.claimCalls());
     recorder.failures().stream().limit(5).forEach(f -> out.println("load: failed: " + f));
     return r;
+  }
+
+  /** Queues {@code count} jobs that do nothing ({@code true}), a thousand per call. */
+  static void submitTrivialJobs(JobQueue queue, int count) throws UpstreamUnavailableException {
+    List<NewJob> batch = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      batch.add(NewJob.of("true"));
+      if (batch.size() == 1000 || i == count - 1) {
+        queue.submitAll(batch);
+        batch.clear();
+      }
+    }
   }
 
   private static void sql(JobQueue.Location db, String statement) throws SQLException {

@@ -20,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cernvm.copilot.jobmanager.Claim;
 import org.cernvm.copilot.jobmanager.generic.JobQueue;
-import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.Resources;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,14 +98,7 @@ final class QueueBenchCommand implements Callable<Integer> {
   private record Result(double perSecond, double cpuMsPerClaim) {}
 
   private Result measure(String store, JobQueue queue) throws Exception {
-    List<NewJob> batchOfJobs = new ArrayList<>();
-    for (int i = 0; i < jobs; i++) {
-      batchOfJobs.add(NewJob.of("true"));
-      if (batchOfJobs.size() == 1000 || i == jobs - 1) {
-        queue.submitAll(batchOfJobs);
-        batchOfJobs.clear();
-      }
-    }
+    LoadRun.submitTrivialJobs(queue, jobs);
     System.out.printf(Locale.ROOT, "%s: %d jobs queued; claiming%n", store, jobs);
     AtomicInteger claimed = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(claimers);
