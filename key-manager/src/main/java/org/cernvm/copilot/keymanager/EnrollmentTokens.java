@@ -36,14 +36,19 @@ import java.util.Map;
 
 /**
  * One-time enrollment tokens, as VM contextualization hands them to agents: each is bound to a role, works
- * once, and expires. Only the SHA-256 of a token is stored (in a JSON file written atomically, mode 600),
- * so the file does not let anyone enroll. Every change holds an exclusive lock on {@code FILE.lock}, so that
- * {@code key-manager token} and a serving key manager can share the file.
+ * once, and expires. Only the SHA-256 of a token is stored, as the name of a JSON file of its own in the
+ * token directory (mode 700; each file written atomically, mode 600), so the directory does not let anyone
+ * enroll, and creating or spending one token reads and writes that token's file alone, however many the
+ * directory holds. Every change holds an exclusive lock on {@code DIR/.lock}, so that
+ * {@code key-manager token} and a serving key manager can share the directory.
  *
  * <p>A token's use is recorded with the name it enrolled, the SHA-256 of the public key it certified and the
  * certificate issued, so that a component whose answer was lost can ask again: the same request (same name,
  * same key) within the token's validity gets the same certificate, across restarts of the key manager,
  * while any other use of a spent token is refused.
+ *
+ * <p>Tokens kept in one file, {@code tokens.json} beside the directory, as earlier versions did, are moved
+ * into the directory at the first change, and the file is renamed {@code tokens.json.imported}.
  */
 public final class EnrollmentTokens {
   /**
@@ -75,15 +80,18 @@ public final class EnrollmentTokens {
    */
   public record Redeemed(X509Certificate certificate, boolean repeated) {}
 
-  private final Path file;
+  /** The file in which earlier versions kept every token, beside the directory. */
+  static final String LEGACY_FILE = "tokens.json";
+
+  private final Path dir;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
-  /** Tokens kept in {@code file}. */
-  public EnrollmentTokens(Path file, Clock clock) {
-    this.file = file;
+  /** Tokens kept in the directory {@code dir}, which is made at the first change. */
+  public EnrollmentTokens(Path dir, Clock clock) {
+    this.dir = dir;
     this.clock = clock;
   }
 
@@ -93,17 +101,15 @@ public final class EnrollmentTokens {
       throw new IllegalArgumentException("--count must be at least 1");
     }
     try (HeldLock held = lock()) {
-      Map<String, Stored> all = load();
       List<String> tokens = new ArrayList<>();
       Instant expires = clock.instant().plus(ttl);
       for (int i = 0; i < count; i++) {
         byte[] b = new byte[24];
         random.nextBytes(b);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        all.put(hash(token), new Stored(role, expires, null, null, null, null));
+        save(hash(token), new Stored(role, expires, null, null, null, null));
         tokens.add(token);
       }
-      save(all);
       return tokens;
     }
   }
@@ -119,9 +125,8 @@ public final class EnrollmentTokens {
   public synchronized Redeemed redeem(String token, String name, PublicKey key, Issuer issuer)
       throws EnrollmentException, IOException {
     try (HeldLock held = lock()) {
-      Map<String, Stored> all = load();
       String id = hash(token);
-      Stored s = all.get(id);
+      Stored s = load(id);
       if (s == null) {
         throw new EnrollmentException("unknown enrollment token");
       }
@@ -140,47 +145,87 @@ public final class EnrollmentTokens {
         throw new EnrollmentException("the enrollment token expired at " + s.expiresAt());
       }
       X509Certificate cert = issuer.issue(s.role());
-      all.put(id, new Stored(s.role(), s.expiresAt(), now, name, keyHash, Pem.of(cert)));
-      save(all);
+      save(id, new Stored(s.role(), s.expiresAt(), now, name, keyHash, Pem.of(cert)));
       return new Redeemed(cert, false);
     }
   }
 
   /**
-   * Takes the exclusive lock on the token file, waiting for other processes (and other instances in this
-   * one, which the JVM reports as an overlapping lock) for up to ten seconds.
+   * Takes the exclusive lock on the token directory, waiting for other processes (and other instances in
+   * this one, which the JVM reports as an overlapping lock) for up to ten seconds; then moves in the tokens
+   * of a legacy file, if there is one.
    */
   private HeldLock lock() throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    HeldLock held = null;
     try {
       while (true) {
         try {
           java.nio.channels.FileLock lock = channel.tryLock();
           if (lock != null) {
-            return new HeldLock(channel, lock);
+            held = new HeldLock(channel, lock);
+            break;
           }
         } catch (OverlappingFileLockException e) {
           // Another instance in this JVM holds it; wait as for another process.
         }
         if (System.nanoTime() > deadline) {
-          throw new IOException("the enrollment token file " + file + " stayed locked for 10 s");
+          throw new IOException("the enrollment token directory " + dir + " stayed locked for 10 s");
         }
         Thread.sleep(10);
       }
+      importLegacyFile();
+      return held;
     } catch (InterruptedException e) {
       channel.close();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while waiting for the lock on " + file, e);
+      throw new IOException("interrupted while waiting for the lock on " + dir, e);
     } catch (IOException | RuntimeException e) {
-      channel.close();
+      if (held != null) {
+        held.close();
+      } else {
+        channel.close();
+      }
       throw e;
     }
   }
 
-  /** A held lock on the token file and its channel, released together. */
+  /**
+   * Moves every token of the legacy file into the directory, keeping any the directory already has (it is
+   * newer), and renames the file, so that this runs once.
+   */
+  private void importLegacyFile() throws IOException {
+    Path legacy = dir.resolveSibling(LEGACY_FILE);
+    if (!Files.isRegularFile(legacy)) {
+      return;
+    }
+    Map<String, Stored> all;
+    try {
+      all = json.readValue(Files.readAllBytes(legacy), new TypeReference<LinkedHashMap<String, Stored>>() {});
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException("the legacy enrollment token file " + legacy + " cannot be read: " + e.getOriginalMessage(),
+          e);
+    }
+    for (Map.Entry<String, Stored> e : all.entrySet()) {
+      if (!isHash(e.getKey()) || e.getValue() == null || e.getValue().role() == null
+          || e.getValue().expiresAt() == null) {
+        throw new IOException("the legacy enrollment token file " + legacy
+            + " has an entry that is not a SHA-256 with a role and an expiry; nothing was imported");
+      }
+    }
+    for (Map.Entry<String, Stored> e : all.entrySet()) {
+      if (!Files.exists(record(e.getKey()))) {
+        save(e.getKey(), e.getValue());
+      }
+    }
+    Files.move(legacy, legacy.resolveSibling(LEGACY_FILE + ".imported"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** A held lock on the token directory and its channel, released together. */
   private record HeldLock(FileChannel channel, java.nio.channels.FileLock lock) implements AutoCloseable {
     @Override
     public void close() throws IOException {
@@ -192,24 +237,38 @@ public final class EnrollmentTokens {
     }
   }
 
-  private Map<String, Stored> load() throws IOException {
-    if (!Files.exists(file)) {
-      return new LinkedHashMap<>();
-    }
-    return json.readValue(Files.readAllBytes(file), new TypeReference<LinkedHashMap<String, Stored>>() {});
+  private Path record(String id) {
+    return dir.resolve(id + ".json");
   }
 
-  private void save(Map<String, Stored> all) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+  /** The token whose hash is {@code id}, or {@code null} if there is none. */
+  private Stored load(String id) throws IOException {
+    Path file = record(id);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    try {
+      return json.readValue(Files.readAllBytes(file), Stored.class);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException("the enrollment token record " + file + " cannot be read: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private void save(String id, Stored stored) throws IOException {
+    Path file = record(id);
+    Path tmp = dir.resolve(id + ".tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.write(tmp, json.writeValueAsBytes(all));
+    Files.write(tmp, json.writeValueAsBytes(stored));
     try {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  private static boolean isHash(String id) {
+    return id.length() == 64 && id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   }
 
   private static String keyHash(PublicKey key) {

@@ -59,7 +59,7 @@ class KeyManagerServiceTest {
   @BeforeEach
   void start() throws Exception {
     ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
-    tokens = new EnrollmentTokens(dir.resolve("ca/tokens.json"), time.clock());
+    tokens = new EnrollmentTokens(dir.resolve("ca/tokens"), time.clock());
     KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
     keyManagerEndpoint = net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW));
     service = KeyManagerService.start(km, keyManagerEndpoint, time, registry);
@@ -97,7 +97,11 @@ class KeyManagerServiceTest {
         r -> assertThat(r.code()).isEqualTo(ErrorCode.INVALID_FIELD));
     // The key manager's own failure to record an enrollment is answered, and counted, like a refusal.
     String unrecorded = tokens.create(Role.AGENT, 1, Duration.ofHours(1)).get(0);
-    Files.writeString(dir.resolve("ca/tokens.json"), "{");
+    try (var records = Files.list(dir.resolve("ca/tokens"))) {
+      for (Path record : records.filter(f -> f.toString().endsWith(".json")).toList()) {
+        Files.writeString(record, "{");
+      }
+    }
     assertThatThrownBy(() -> new Enrollment(third, keyManager, TIMEOUT, time, new Enrollment.Retry(Duration.ZERO,
         Duration.ofSeconds(1), Duration.ofSeconds(1))).enroll("agent-9", unrecorded))
         .isInstanceOf(KeyManagerUnansweredException.class).hasMessageContaining("could not record");
