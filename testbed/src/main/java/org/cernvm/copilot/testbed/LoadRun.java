@@ -21,7 +21,6 @@ import org.cernvm.copilot.jobmanager.generic.JobQueue;
 import org.cernvm.copilot.jobmanager.generic.JobStatus;
 import org.cernvm.copilot.jobmanager.generic.NewJob;
 import org.cernvm.copilot.protocol.bus.Address;
-import org.cernvm.copilot.protocol.bus.XmppBus;
 import org.cernvm.copilot.protocol.bus.XmppSettings;
 import org.cernvm.copilot.protocol.security.Role;
 import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
@@ -37,6 +36,8 @@ import org.cernvm.copilot.testkit.xmpp.XmppAccounts;
 final class LoadRun {
   /** A progress line every 30 s (polls of 20 ms) of a long round. */
   private static final int PROGRESS_POLLS = 1500;
+  /** Agents connecting and enrolling at once: enough to keep two cores busy through the round trips. */
+  private static final int CONNECTING_THREADS = 8;
   /**
    * What to run.
    *
@@ -100,16 +101,15 @@ final class LoadRun {
       RawCeiling.Ceiling raw = RawCeiling.measure(server, prefix, out);
       out.printf(Locale.ROOT, "load: raw XMPP ceiling %.0f msg/s one way between two plain clients (best of three "
           + "rounds), %.3f ms of machine CPU per message%n", raw.messagesPerSecond(), raw.cpuMsPerMessage());
-      List<LoadAgent> agents = new ArrayList<>();
       long[] before = memory();
-      for (int i = 1; i <= options.agents(); i++) {
-        XmppBus bus = support.join(server, prefix + "agent-" + i, "vm", Role.AGENT, stack);
-        agents.add(new LoadAgent(bus, Address.of(prefix + "jobmanager@" + server.domain()), services.scheduler, services.workers, null,
-            options.jobTime()));
-        if (i % 100 == 0 || i == options.agents()) {
-          out.printf("load: %d/%d agents connected and enrolled%n", i, options.agents());
-        }
-      }
+      List<AutoCloseable> opened = java.util.Collections.synchronizedList(stack);
+      long connecting = System.nanoTime();
+      List<LoadAgent> agents = ParallelStart.start(options.agents(), CONNECTING_THREADS, i -> new LoadAgent(
+          support.join(server, prefix + "agent-" + i, "vm", Role.AGENT, opened),
+          Address.of(prefix + "jobmanager@" + server.domain()), services.scheduler, services.workers, null,
+          options.jobTime()), out, "load", "agents connected and enrolled", 100);
+      out.printf(Locale.ROOT, "load: %d agents connected and enrolled in %.1f s, %d at a time%n", options.agents(),
+          (System.nanoTime() - connecting) / 1e9, Math.min(CONNECTING_THREADS, options.agents()));
       long[] after = memory();
       double heapPerAgent = (after[0] - before[0]) / 1024.0 / options.agents();
       double rssPerAgent = (after[1] - before[1]) / 1024.0 / options.agents();
