@@ -82,16 +82,23 @@ public final class EnrollmentTokens {
 
   /** The file in which earlier versions kept every token, beside the directory. */
   static final String LEGACY_FILE = "tokens.json";
+  /** The token directory's name in the key manager's state directory. */
+  static final String DIRECTORY = "tokens";
 
   private final Path dir;
+  private final Path legacy;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
-  /** Tokens kept in the directory {@code dir}, which is made at the first change. */
-  public EnrollmentTokens(Path dir, Clock clock) {
-    this.dir = dir;
+  /**
+   * Tokens kept in {@code tokens/} in the key manager's state directory {@code stateDir} (made at the first
+   * change), where a {@code tokens.json} of an earlier version is looked for too.
+   */
+  public EnrollmentTokens(Path stateDir, Clock clock) {
+    this.dir = stateDir.resolve(DIRECTORY);
+    this.legacy = stateDir.resolve(LEGACY_FILE);
     this.clock = clock;
   }
 
@@ -199,7 +206,6 @@ public final class EnrollmentTokens {
    * newer), and renames the file, so that this runs once.
    */
   private void importLegacyFile() throws IOException {
-    Path legacy = dir.resolveSibling(LEGACY_FILE);
     if (!Files.isRegularFile(legacy)) {
       return;
     }

@@ -66,7 +66,7 @@ class EnrollmentTokensTest {
     Files.writeString(dir.resolve(EnrollmentTokens.LEGACY_FILE), "{\"" + sha256(unused) + "\":{\"role\":\"AGENT\","
         + "\"expiresAt\":\"" + expires + "\"},\"" + sha256(spent) + "\":{\"role\":\"STORAGE\",\"expiresAt\":\""
         + expires + "\",\"usedAt\":\"" + time.clock().instant() + "\",\"name\":\"se-1\",\"publicKey\":\"x\"}}");
-    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
+    EnrollmentTokens tokens = new EnrollmentTokens(dir, time.clock());
 
     var redeemed = tokens.redeem(unused, "agent-1", key, role -> ca.issue(key, "agent-1", role, Duration.ofHours(1)));
     assertThat(Certificates.roleOf(redeemed.certificate())).contains(Role.AGENT);
@@ -85,7 +85,7 @@ class EnrollmentTokensTest {
   @Test
   void anUnreadableLegacyFileIsNamedAndChangesNothing() throws Exception {
     Files.writeString(dir.resolve(EnrollmentTokens.LEGACY_FILE), "{\"not-a-hash\":{}}");
-    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
+    EnrollmentTokens tokens = new EnrollmentTokens(dir, time.clock());
     assertThatThrownBy(() -> tokens.create(Role.AGENT, 1, Duration.ofHours(1)))
         .isInstanceOf(java.io.IOException.class).hasMessageContaining(EnrollmentTokens.LEGACY_FILE)
         .hasMessageContaining("not a SHA-256");

@@ -59,7 +59,7 @@ class KeyManagerServiceTest {
   @BeforeEach
   void start() throws Exception {
     ca = CertificateAuthority.create(dir.resolve("ca"), "pw".toCharArray(), time.clock());
-    tokens = new EnrollmentTokens(dir.resolve("ca/tokens"), time.clock());
+    tokens = new EnrollmentTokens(dir.resolve("ca"), time.clock());
     KeyManager km = new KeyManager(ca, tokens, time.clock(), Duration.ofHours(24));
     keyManagerEndpoint = net.connect("keymanager@test/km-1", km.security("keymanager", WINDOW));
     service = KeyManagerService.start(km, keyManagerEndpoint, time, registry);

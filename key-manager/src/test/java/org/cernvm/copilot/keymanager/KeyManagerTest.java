@@ -54,7 +54,7 @@ class KeyManagerTest {
   }
 
   private KeyManager keyManager(CertificateAuthority ca) {
-    return new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens"), time.clock()), time.clock(),
+    return new KeyManager(ca, new EnrollmentTokens(dir, time.clock()), time.clock(),
         Duration.ofHours(24));
   }
 
@@ -67,7 +67,7 @@ class KeyManagerTest {
     CertificateAuthority reopened = CertificateAuthority.open(dir.resolve("ca"), passphrase, time.clock());
     assertThat(reopened.certificate().getBasicConstraints()).isZero();
     // The reopened key still signs: certificates and CRLs.
-    String token = new EnrollmentTokens(dir.resolve("tokens"), time.clock()).create(Role.STORAGE, 1,
+    String token = new EnrollmentTokens(dir, time.clock()).create(Role.STORAGE, 1,
         Duration.ofHours(1)).get(0);
     X509Certificate cert =
         keyManager(reopened).enroll(token, request(Certificates.newKeyPair(), "se-1"), "se-1").certificate();
@@ -113,7 +113,7 @@ class KeyManagerTest {
   @Test
   void issue6_aTokenEnrollsOnceIntoItsRoleAndIsStoredOnlyHashed() throws Exception {
     KeyManager km = keyManager(CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()));
-    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
+    EnrollmentTokens tokens = new EnrollmentTokens(dir, time.clock());
     List<String> agentTokens = tokens.create(Role.AGENT, 2, Duration.ofHours(1));
     assertThat(agentTokens).hasSize(2).doesNotHaveDuplicates();
     String stored;
@@ -150,7 +150,7 @@ class KeyManagerTest {
   @Test
   void issue6_expiredRevokedAndForeignCertificatesAreRejected() throws Exception {
     KeyManager km = keyManager(CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock()));
-    EnrollmentTokens tokens = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
+    EnrollmentTokens tokens = new EnrollmentTokens(dir, time.clock());
     List<String> t = tokens.create(Role.JOB_MANAGER, 2, Duration.ofDays(2));
     X509Certificate first = km.enroll(t.get(0), request(Certificates.newKeyPair(), "jm-1"), "jm-1").certificate();
     X509Certificate second = km.enroll(t.get(1), request(Certificates.newKeyPair(), "jm-2"), "jm-2").certificate();
@@ -163,8 +163,8 @@ class KeyManagerTest {
     assertThat(km.ca().crl().getRevokedCertificate(first.getSerialNumber())).isNull();
 
     KeyManager other = new KeyManager(CertificateAuthority.create(dir.resolve("other"), passphrase, time.clock()),
-        new EnrollmentTokens(dir.resolve("other-tokens"), time.clock()), time.clock(), Duration.ofHours(1));
-    String ot = new EnrollmentTokens(dir.resolve("other-tokens"), time.clock())
+        new EnrollmentTokens(dir.resolve("other"), time.clock()), time.clock(), Duration.ofHours(1));
+    String ot = new EnrollmentTokens(dir.resolve("other"), time.clock())
         .create(Role.KEY_MANAGER, 1, Duration.ofHours(1)).get(0);
     X509Certificate foreign = other.enroll(ot, request(Certificates.newKeyPair(), "km"), "km").certificate();
     assertThatThrownBy(() -> verify(km, foreign)).isInstanceOf(MessageRejectedException.class)
@@ -231,8 +231,8 @@ class KeyManagerTest {
   @Test
   void issue6_tokensCreatedAndRedeemedAtTheSameTimeThroughSeparateInstancesAreNeitherLostNorBroken() throws Exception {
     CertificateAuthority ca = CertificateAuthority.create(dir.resolve("ca"), passphrase, time.clock());
-    EnrollmentTokens server = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
-    EnrollmentTokens operator = new EnrollmentTokens(dir.resolve("tokens"), time.clock());
+    EnrollmentTokens server = new EnrollmentTokens(dir, time.clock());
+    EnrollmentTokens operator = new EnrollmentTokens(dir, time.clock());
     List<String> first = operator.create(Role.AGENT, 20, Duration.ofHours(1));
     var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
     try {

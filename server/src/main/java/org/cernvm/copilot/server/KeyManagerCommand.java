@@ -90,7 +90,7 @@ public final class KeyManagerCommand implements Runnable {
       Settings s = config.settings(Map.of());
       Path dir = dir(s);
       s.rejectUnknownKeys();
-      new EnrollmentTokens(dir.resolve("tokens"), Clock.systemUTC()).create(Role.of(role), count, ttl)
+      new EnrollmentTokens(dir, Clock.systemUTC()).create(Role.of(role), count, ttl)
           .forEach(System.out::println);
       return 0;
     }
@@ -186,7 +186,7 @@ public final class KeyManagerCommand implements Runnable {
       try (Services services = new Services("km", 2);
           MetricsEndpoint endpoint = MetricsEndpoint.start(c.metrics(), registry, "key manager")) {
         CertificateAuthority ca = CertificateAuthority.open(dir, c.passphrase(), services.scheduler.clock());
-        KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir.resolve("tokens"), services.scheduler.clock()),
+        KeyManager km = new KeyManager(ca, new EnrollmentTokens(dir, services.scheduler.clock()),
             services.scheduler.clock(), c.validity());
         try (XmppBus bus = Bus.xmpp(xmpp, km.security(xmpp.username(), c.window()), services.scheduler,
             services.workers);

@@ -50,7 +50,7 @@ final class Pki {
     secrets.add(new String(passphrase));
     this.ca = ca;
     this.services = services;
-    this.tokens = new EnrollmentTokens(dir.resolve("tokens"), services.scheduler.clock());
+    this.tokens = new EnrollmentTokens(dir, services.scheduler.clock());
     this.keyManager = new KeyManager(ca, tokens, services.scheduler.clock(), Duration.ofHours(24));
   }
 

@@ -72,7 +72,7 @@ final class ProcessRig implements ChaosRig {
     this.jobManagerCount = jobManagers;
     this.workload = workload;
     this.services = services;
-    this.tokens = new EnrollmentTokens(server.caDir().resolve("tokens"), clock);
+    this.tokens = new EnrollmentTokens(server.caDir(), clock);
     this.children = new ChildProcesses(workDir.resolve("logs"), settings.agentsDir(), clock, JVM_OPTIONS);
   }
 

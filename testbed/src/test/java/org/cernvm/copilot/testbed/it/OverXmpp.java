@@ -70,7 +70,7 @@ abstract class OverXmpp {
     queue = GenericQueue.open(dir.resolve("queue"), scheduler.clock(), 3);
     // The key manager of the CA that issued the server's certificate; every component enrolls with it.
     CertificateAuthority ca = CertificateAuthority.open(xmpp.caDir(), xmpp.passphrase(), scheduler.clock());
-    keyManager = new KeyManager(ca, new EnrollmentTokens(xmpp.caDir().resolve("tokens"), scheduler.clock()),
+    keyManager = new KeyManager(ca, new EnrollmentTokens(xmpp.caDir(), scheduler.clock()),
         scheduler.clock(), Duration.ofHours(1));
     keyManagerBus = Bus.xmpp(xmpp.settings("keymanager", "km-1"),
         keyManager.security(xmpp.user("keymanager"), WINDOW), scheduler, workers);
